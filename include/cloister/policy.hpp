@@ -1,0 +1,129 @@
+// Policy: plain data saying *what* a sandbox is. Front ends (command-line flags, profiles,
+// the API) fill it in and nothing else; resolve() turns it into a Plan. The comments here are
+// the reference for every knob: what it allows, which kernel interface it touches, its cost.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cloister {
+
+// How a namespace is requested. Try: create it when the kernel and caller allow, else run
+// without it (bwrap's --unshare-user-try); reported by `explain`, never silent.
+enum class Want : std::uint8_t { No, Yes, Try };
+
+struct Namespaces {
+  Want user = Want::No;    // CLONE_NEWUSER: unprivileged mounts; ids mapped (see IdMap)
+  Want mount = Want::Yes;  // CLONE_NEWNS: always, the constructed root needs it
+  Want pid = Want::No;     // CLONE_NEWPID: cloister's init is PID 1 (or COMMAND, --as-pid-1)
+  Want net = Want::No;     // CLONE_NEWNET: only `lo`, brought up
+  Want ipc = Want::No;     // CLONE_NEWIPC: private SysV IPC and POSIX message queues
+  Want uts = Want::No;     // CLONE_NEWUTS: own hostname (--hostname)
+  Want cgroup = Want::No;  // CLONE_NEWCGROUP: /proc/self/cgroup shows "/"
+  int userns_fd = -1;      // --userns FD: join this user namespace instead of creating one
+  int pidns_fd = -1;       // --pidns FD: join this PID namespace (before forking COMMAND)
+  bool disable_userns = false;          // nested user namespaces refused inside (needs user ns)
+  bool assert_userns_disabled = false;  // fail unless creating a user namespace is refused
+};
+
+// One line of /proc/PID/uid_map or gid_map: ids [inside, inside+count) map to
+// [outside, outside+count). Ranges other than the caller's own id need root.
+struct IdRange {
+  std::uint32_t inside = 0;
+  std::uint32_t outside = 0;
+  std::uint32_t count = 1;
+};
+
+struct Identity {
+  std::optional<uid_t> uid;  // --uid: uid inside the user namespace (default: the caller's)
+  std::optional<gid_t> gid;  // --gid
+  std::vector<IdRange> uid_map;  // --uid-map INSIDE:OUTSIDE:COUNT (root only, repeatable)
+  std::vector<IdRange> gid_map;  // --gid-map
+};
+
+// A filesystem operation, applied in the order given (bwrap's model). Paths in `dest` are
+// inside the new root and are resolved without following a symlink out of it.
+struct FsOp {
+  enum class Kind : std::uint8_t {
+    Bind,        // --bind SRC DEST: read-write bind of the host's SRC (recursive)
+    RoBind,      // --ro-bind: read-only, submounts included (mount_setattr AT_RECURSIVE)
+    DevBind,     // --dev-bind: like --bind, device nodes usable (no MS_NODEV)
+    BindFd,      // --bind-fd FD DEST: bind what FD refers to (race-checked by dev/ino)
+    RoBindFd,    // --ro-bind-fd FD DEST
+    RemountRo,   // --remount-ro DEST: make DEST and its submounts read-only
+    Tmpfs,       // --tmpfs DEST: fresh tmpfs (--size, --perms before it)
+    Proc,        // --proc DEST: procfs of the sandbox's PID namespace
+    Dev,         // --dev DEST: minimal /dev (null zero full random urandom tty, devpts, shm)
+    Mqueue,      // --mqueue DEST: POSIX message queue filesystem
+    Dir,         // --dir DEST: create a directory (--perms, default 0755)
+    Symlink,     // --symlink TARGET DEST
+    File,        // --file FD DEST: copy FD's contents into a new file
+    BindData,    // --bind-data FD DEST: FD's contents bound onto DEST
+    RoBindData,  // --ro-bind-data FD DEST
+    Chmod,       // --chmod OCTAL PATH
+    LockFile,    // --lock-file DEST: held locked (F_RDLCK) while the sandbox runs
+  };
+  Kind kind = Kind::Bind;
+  std::string source;  // host path (binds) or symlink target
+  std::string dest;
+  int fd = -1;                   // --*-fd, --file, --bind-data
+  bool optional = false;         // the -try variants: skip when SRC does not exist
+  std::optional<mode_t> perms;   // --perms (tmpfs, dir, file, bind-data) or --chmod's mode
+  std::optional<std::uint64_t> size;  // --size, for tmpfs
+};
+
+struct EnvOp {
+  enum class Kind : std::uint8_t { Set, Unset, Clear };
+  Kind kind = Kind::Set;
+  std::string name;
+  std::string value;
+};
+
+// Capability changes in the order given: --cap-add NAME, --cap-drop NAME|ALL.
+struct CapOp {
+  bool add = true;
+  int cap = -1;  // -1 with add=false: ALL
+};
+
+enum class SandboxMode : std::uint8_t {
+  Namespace,  // namespaces + pivot_root into a constructed root (default)
+  Chroot,     // chroot into the first bind whose DEST is "/" (containers refusing namespaces)
+  Auto,       // Namespace; Chroot only when the kernel refuses namespaces (reported)
+};
+
+struct Policy {
+  Namespaces ns;
+  Identity id;
+  std::optional<std::string> hostname;  // needs a UTS namespace
+  std::vector<FsOp> fs;
+  // No filesystem option given: the root is the default system view (host /usr, the usual
+  // /bin /lib /lib64 /sbin links, the parts of /etc programs need, private /tmp /dev /proc).
+  bool default_root = false;
+
+  std::vector<std::string> argv;  // COMMAND and its arguments
+  std::optional<std::string> argv0;
+  std::optional<std::string> chdir;
+  std::vector<EnvOp> env;
+  std::vector<CapOp> caps;
+  // bwrap compatibility: a sandbox whose uid is 0 keeps its capabilities (inside its user
+  // namespace) unless --cap-drop; cloister's own default drops them all.
+  bool root_keeps_caps = false;
+
+  bool die_with_parent = false;  // PR_SET_PDEATHSIG(SIGKILL), checked against a parent pidfd
+  bool new_session = false;      // setsid(): no controlling terminal, so no TIOCSTI injection
+  bool as_pid_1 = false;         // COMMAND is PID 1 itself (no cloister init)
+
+  int json_status_fd = -1;  // one JSON object a line: start (pid, namespace ids), exit code
+  int info_fd = -1;         // one JSON object: pid and namespace ids
+  int sync_fd = -1;         // kept open in the sandbox; closes when it ends
+  int block_fd = -1;        // setup waits for a byte (or EOF) on it before running COMMAND
+  int userns_block_fd = -1; // setup waits on it once the user namespace exists (needs info-fd)
+
+  SandboxMode mode = SandboxMode::Namespace;
+};
+
+}  // namespace cloister

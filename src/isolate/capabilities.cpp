@@ -1,0 +1,86 @@
+#include "isolate/capabilities.hpp"
+
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <string>
+
+namespace cloister::caps {
+namespace {
+
+constexpr std::array<std::string_view, 41> kNames = {
+    "chown",           "dac_override",     "dac_read_search", "fowner",
+    "fsetid",          "kill",             "setgid",          "setuid",
+    "setpcap",         "linux_immutable",  "net_bind_service", "net_broadcast",
+    "net_admin",       "net_raw",          "ipc_lock",        "ipc_owner",
+    "sys_module",      "sys_rawio",        "sys_chroot",      "sys_ptrace",
+    "sys_pacct",       "sys_admin",        "sys_boot",        "sys_nice",
+    "sys_resource",    "sys_time",         "sys_tty_config",  "mknod",
+    "lease",           "audit_write",      "audit_control",   "setfcap",
+    "mac_override",    "mac_admin",        "syslog",          "wake_alarm",
+    "block_suspend",   "audit_read",       "perfmon",         "bpf",
+    "checkpoint_restore"};
+
+Error cap_error(const char* op, int err) {
+  return Error{"capabilities", op, "", err, ""};
+}
+
+}  // namespace
+
+std::optional<int> from_name(std::string_view name) {
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.rfind("cap_", 0) == 0) lower.erase(0, 4);
+  for (std::size_t i = 0; i < kNames.size(); ++i)
+    if (kNames[i] == lower) return static_cast<int>(i);
+  return std::nullopt;
+}
+
+std::string_view name_of(int cap) {
+  if (cap < 0 || static_cast<std::size_t>(cap) >= kNames.size()) return "unknown";
+  return kNames[static_cast<std::size_t>(cap)];
+}
+
+int last_cap() {
+  int cap = 0;
+  while (cap < 63 && ::prctl(PR_CAPBSET_READ, cap + 1, 0, 0, 0) >= 0) ++cap;
+  return cap;
+}
+
+Status apply_keep_only(std::uint64_t keep) {
+  const int last = last_cap();
+  for (int cap = 0; cap <= last; ++cap) {
+    if (keep & (1ULL << cap)) continue;
+    if (::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) continue;  // already gone
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) return cap_error("PR_CAPBSET_DROP", errno);
+  }
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+    return cap_error("PR_CAP_AMBIENT_CLEAR_ALL", errno);
+
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  std::array<__user_cap_data_struct, 2> data{};
+  for (int i = 0; i < 2; ++i) {
+    const auto bits = static_cast<std::uint32_t>(keep >> (32 * i));
+    data[static_cast<std::size_t>(i)] = {bits, bits, bits};
+  }
+  if (::syscall(SYS_capset, &header, data.data()) != 0) return cap_error("capset", errno);
+  for (int cap = 0; cap <= last; ++cap) {
+    if (!(keep & (1ULL << cap))) continue;
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+      return Error{"capabilities", "PR_CAP_AMBIENT_RAISE", std::string(name_of(cap)), errno, ""};
+  }
+  return ok_status();
+}
+
+Status set_no_new_privs() {
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return Error{"no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)", "", errno, ""};
+  return ok_status();
+}
+
+}  // namespace cloister::caps

@@ -1,0 +1,362 @@
+#include "isolate/filesystem.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "isolate/mounts.hpp"
+#include "kernel/syscalls.hpp"
+
+namespace cloister::fs {
+namespace {
+
+constexpr const char* kBase = "/tmp";         // scratch tmpfs, pivoted into first
+constexpr const char* kOldRoot = "/oldroot";  // the host's root while building
+constexpr const char* kNewRoot = "/newroot";
+
+Error fs_error(const std::string& op, const std::string& object, int err, std::string hint = "") {
+  return Error{"", op, object, err, std::move(hint)};
+}
+
+Error with_step(Error e, const FsStep& s) {
+  e.step = describe(s);
+  return e;
+}
+
+std::string relative(const std::string& path) {
+  std::size_t start = path.find_first_not_of('/');
+  return start == std::string::npos ? "." : path.substr(start);
+}
+
+std::string parent_of(const std::string& path) {
+  auto rel = relative(path);
+  auto slash = rel.find_last_of('/');
+  return slash == std::string::npos ? "." : rel.substr(0, slash);
+}
+
+std::string leaf_of(const std::string& path) {
+  auto rel = relative(path);
+  while (rel.size() > 1 && rel.back() == '/') rel.pop_back();
+  auto slash = rel.find_last_of('/');
+  return slash == std::string::npos ? rel : rel.substr(slash + 1);
+}
+
+// Opens `path` inside the tree rooted at `rootfd`: ".." and symlinks (absolute ones too)
+// resolve as if rootfd were "/", so nothing planted in the new root can lead out of it.
+Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags) {
+  uapi::OpenHow how{static_cast<std::uint64_t>(flags | O_CLOEXEC), 0,
+                    RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  const auto rel = relative(path);
+  UniqueFd fd(sys::openat2(rootfd, rel.c_str(), how));
+  if (!fd) return fs_error("openat2", path, errno);
+  return fd;
+}
+
+// mkdir -p inside the new root, each component resolved in the root.
+Result<UniqueFd> make_dirs(int rootfd, const std::string& path, mode_t mode) {
+  const auto rel = relative(path);
+  UniqueFd dir(::fcntl(rootfd, F_DUPFD_CLOEXEC, 3));
+  if (!dir) return fs_error("dup", path, errno);
+  if (rel == ".") return dir;
+  std::size_t pos = 0;
+  while (pos <= rel.size()) {
+    auto slash = rel.find('/', pos);
+    if (slash == std::string::npos) slash = rel.size();
+    const auto component = rel.substr(pos, slash - pos);
+    const auto prefix = rel.substr(0, slash);
+    pos = slash + 1;
+    if (component.empty() || component == ".") continue;
+    const bool last = slash >= rel.size();
+    if (::mkdirat(dir.get(), component.c_str(), last ? mode : 0755) == 0) {
+      if (last && ::fchmodat(dir.get(), component.c_str(), mode, 0) != 0)
+        return fs_error("chmod", path, errno);
+    } else if (errno != EEXIST) {
+      return fs_error("mkdir", "/" + prefix, errno);
+    }
+    auto next = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
+    if (!next) return next.take_error();
+    dir = std::move(*next);
+  }
+  return dir;
+}
+
+// The object a mount goes onto: an existing one (resolved in the root) or a new empty
+// directory or file of the source's type.
+Result<UniqueFd> make_mountpoint(int rootfd, const std::string& dest, bool directory) {
+  auto existing = open_in_root(rootfd, dest, O_PATH);
+  if (existing) return existing;
+  if (existing.error().err != ENOENT) return existing.take_error();
+  if (directory) return make_dirs(rootfd, dest, 0755);
+  auto parent = make_dirs(rootfd, parent_of(dest), 0755);
+  if (!parent) return parent.take_error();
+  UniqueFd file(::openat(parent->get(), leaf_of(dest).c_str(),
+                         O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444));
+  if (!file && errno != EEXIST) return fs_error("create", dest, errno);
+  return open_in_root(rootfd, dest, O_PATH);
+}
+
+Status write_all(int fd, const std::string& data, const std::string& path) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fs_error("write", path, errno);
+    done += static_cast<std::size_t>(n);
+  }
+  return ok_status();
+}
+
+std::string proc_fd_path(int fd) {
+  return std::string(kOldRoot) + "/proc/self/fd/" + std::to_string(fd);
+}
+
+class StepApplier {
+ public:
+  StepApplier(int rootfd, std::vector<UniqueFd>& held, unsigned& data_files)
+      : root_(rootfd), held_(held), data_files_(data_files) {}
+
+  Status operator()(const step::Bind& s) {
+    const std::string source = std::string(kOldRoot) + s.source;
+    auto tree = mnt::clone_tree(AT_FDCWD, source, true);
+    if (!tree) return tree.take_error();
+    struct stat st {};
+    if (::fstat(tree->get(), &st) != 0) return fs_error("fstat", source, errno);
+    if (st.st_dev != s.dev || st.st_ino != s.ino)
+      return fs_error("open_tree", s.source, ESTALE,
+                      "the source was replaced after cloister resolved it; refusing to mount it");
+    std::uint64_t attrs = MOUNT_ATTR_NOSUID;
+    if (!s.devices) attrs |= MOUNT_ATTR_NODEV;
+    if (s.read_only) attrs |= MOUNT_ATTR_RDONLY;
+    CLOISTER_TRY(mnt::set_attrs(tree->get(), attrs, true));
+    auto target = make_mountpoint(root_, s.dest, s.source_is_dir);
+    if (!target) return target.take_error();
+    return mnt::attach(tree->get(), target->get());
+  }
+
+  Status operator()(const step::RemountRo& s) {
+    auto target = open_in_root(root_, s.dest, O_PATH);
+    if (!target) return target.take_error();
+    auto st = mnt::set_attrs(target->get(), MOUNT_ATTR_RDONLY, true);
+    if (!st.ok() && st.error().err == EINVAL) {
+      auto e = st.take_error();
+      e.hint = "DEST must be a mount point";
+      return e;
+    }
+    return st;
+  }
+
+  Status operator()(const step::Tmpfs& s) {
+    mnt::FsOptions options{{"mode", octal(s.mode)}};
+    if (s.size) options.emplace_back("size", std::to_string(*s.size));
+    return mount_new(s.dest, "tmpfs", options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  }
+
+  Status operator()(const step::Proc& s) {
+    auto target = make_dirs(root_, s.dest, 0755);
+    if (!target) return target.take_error();
+    auto proc = mnt::new_fs("proc", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    if (!proc) return proc.take_error();
+    // Parts of /proc that reach beyond the sandbox's namespaces stay read-only.
+    for (const char* sub : {"sys", "sysrq-trigger", "irq", "bus"}) {
+      auto part = mnt::clone_tree(proc->get(), sub, true);
+      if (!part && part.error().err == ENOENT) continue;
+      if (!part) return part.take_error();
+      CLOISTER_TRY(mnt::set_attrs(part->get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                                   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true));
+      UniqueFd onto(::openat(proc->get(), sub, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+      if (!onto) return fs_error("open", std::string("proc/") + sub, errno);
+      CLOISTER_TRY(mnt::attach(part->get(), onto.get()));
+    }
+    return mnt::attach(proc->get(), target->get());
+  }
+
+  Status operator()(const step::Dev& s) {
+    CLOISTER_TRY(mount_new(s.dest, "tmpfs", {{"mode", "0755"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
+    auto dev = open_in_root(root_, s.dest, O_PATH | O_DIRECTORY);
+    if (!dev) return dev.take_error();
+    for (const char* node : {"null", "zero", "full", "random", "urandom", "tty"})
+      CLOISTER_TRY(bind_device(dev->get(), std::string("/dev/") + node, node));
+    for (const auto& [name, mode] : {std::pair{"shm", 01777}, std::pair{"pts", 0755}}) {
+      if (::mkdirat(dev->get(), name, 0) != 0 || ::fchmodat(dev->get(), name, static_cast<mode_t>(mode), 0) != 0)
+        return fs_error("mkdir", s.dest + "/" + name, errno);
+    }
+    auto pts = mnt::new_fs("devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "620"}},
+                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    if (!pts) return pts.take_error();
+    UniqueFd pts_dir(::openat(dev->get(), "pts", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!pts_dir) return fs_error("open", s.dest + "/pts", errno);
+    CLOISTER_TRY(mnt::attach(pts->get(), pts_dir.get()));
+    const std::array<std::pair<const char*, const char*>, 6> links = {{
+        {"ptmx", "pts/ptmx"}, {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
+        {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"}}};
+    for (const auto& [name, target] : links)
+      if (::symlinkat(target, dev->get(), name) != 0) return fs_error("symlink", s.dest + "/" + name, errno);
+    // Like bwrap: the caller's terminal, if any, is the sandbox's console.
+    char tty[256];
+    if (::isatty(0) && ::ttyname_r(0, tty, sizeof tty) == 0)
+      CLOISTER_TRY(bind_device(dev->get(), tty, "console"));
+    return ok_status();
+  }
+
+  Status operator()(const step::Mqueue& s) {
+    return mount_new(s.dest, "mqueue", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  }
+
+  Status operator()(const step::Dir& s) {
+    auto dir = make_dirs(root_, s.dest, s.mode);
+    if (!dir) return dir.take_error();
+    return ok_status();
+  }
+
+  Status operator()(const step::Symlink& s) {
+    auto parent = make_dirs(root_, parent_of(s.dest), 0755);
+    if (!parent) return parent.take_error();
+    const auto name = leaf_of(s.dest);
+    if (::symlinkat(s.target.c_str(), parent->get(), name.c_str()) == 0) return ok_status();
+    const int err = errno;
+    char existing[4096];
+    ssize_t n = ::readlinkat(parent->get(), name.c_str(), existing, sizeof existing);
+    if (err == EEXIST && n >= 0 && std::string(existing, static_cast<std::size_t>(n)) == s.target)
+      return ok_status();  // bwrap accepts an identical existing link
+    return fs_error("symlink", s.dest, err);
+  }
+
+  Status operator()(const step::File& s) {
+    auto parent = make_dirs(root_, parent_of(s.dest), 0755);
+    if (!parent) return parent.take_error();
+    UniqueFd file(::openat(parent->get(), leaf_of(s.dest).c_str(),
+                           O_CREAT | O_TRUNC | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, s.mode));
+    if (!file) return fs_error("create", s.dest, errno);
+    CLOISTER_TRY(write_all(file.get(), s.data, s.dest));
+    if (::fchmod(file.get(), s.mode) != 0) return fs_error("chmod", s.dest, errno);
+    return ok_status();
+  }
+
+  Status operator()(const step::BindData& s) {
+    // The data lives on the scratch tmpfs, outside the new root, bound onto DEST.
+    const std::string scratch = "/data-" + std::to_string(data_files_++);
+    UniqueFd file(::open(scratch.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, s.mode));
+    if (!file) return fs_error("create", scratch, errno);
+    CLOISTER_TRY(write_all(file.get(), s.data, s.dest));
+    if (::fchmod(file.get(), s.mode) != 0) return fs_error("chmod", scratch, errno);
+    auto tree = mnt::clone_tree(AT_FDCWD, scratch, false);
+    if (!tree) return tree.take_error();
+    std::uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (s.read_only ? MOUNT_ATTR_RDONLY : 0);
+    CLOISTER_TRY(mnt::set_attrs(tree->get(), attrs, false));
+    auto target = make_mountpoint(root_, s.dest, false);
+    if (!target) return target.take_error();
+    return mnt::attach(tree->get(), target->get());
+  }
+
+  Status operator()(const step::Chmod& s) {
+    auto target = open_in_root(root_, s.path, O_PATH);
+    if (!target) return target.take_error();
+    if (::chmod(proc_fd_path(target->get()).c_str(), s.mode) != 0)
+      return fs_error("chmod", s.path, errno);
+    return ok_status();
+  }
+
+  Status operator()(const step::LockFile& s) {
+    auto file = open_in_root(root_, s.dest, O_RDONLY);
+    if (!file) return file.take_error();
+    struct flock lock {};
+    lock.l_type = F_RDLCK;
+    lock.l_whence = SEEK_SET;
+    if (::fcntl(file->get(), F_SETLK, &lock) != 0) return fs_error("fcntl(F_SETLK)", s.dest, errno);
+    held_.push_back(std::move(*file));
+    return ok_status();
+  }
+
+  Status operator()(const step::SealRoot&) { return mnt::set_attrs(root_, MOUNT_ATTR_RDONLY, false); }
+
+ private:
+  static std::string octal(mode_t mode) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode));
+    return buf;
+  }
+
+  Status mount_new(const std::string& dest, const char* fstype, const mnt::FsOptions& options,
+                   std::uint64_t attrs) {
+    auto target = make_dirs(root_, dest, 0755);
+    if (!target) return target.take_error();
+    auto fs = mnt::new_fs(fstype, options, attrs);
+    if (!fs) return fs.take_error();
+    return mnt::attach(fs->get(), target->get());
+  }
+
+  Status bind_device(int devfd, const std::string& host_path, const char* name) {
+    UniqueFd node(::openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444));
+    if (!node) return fs_error("create", std::string("dev/") + name, errno);
+    auto tree = mnt::clone_tree(AT_FDCWD, std::string(kOldRoot) + host_path, false);
+    if (!tree) return tree.take_error();
+    CLOISTER_TRY(mnt::set_attrs(tree->get(), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false));
+    UniqueFd onto(::openat(devfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!onto) return fs_error("open", std::string("dev/") + name, errno);
+    return mnt::attach(tree->get(), onto.get());
+  }
+
+  int root_;
+  std::vector<UniqueFd>& held_;
+  unsigned& data_files_;
+};
+
+}  // namespace
+
+Result<RootBuilder> RootBuilder::begin() {
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return Error{"private mounts", "mount(MS_REC|MS_PRIVATE)", "/", errno,
+                 errno == EPERM ? "needs a user namespace or CAP_SYS_ADMIN" : ""};
+  if (::mount("tmpfs", kBase, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0)
+    return Error{"scratch root", "mount tmpfs", kBase, errno, ""};
+  if (::chdir(kBase) != 0) return Error{"scratch root", "chdir", kBase, errno, ""};
+  for (const char* dir : {"oldroot", "newroot"})
+    if (::mkdir(dir, 0755) != 0) return Error{"scratch root", "mkdir", dir, errno, ""};
+  if (sys::pivot_root(".", "oldroot") != 0)
+    return Error{"scratch root", "pivot_root", kBase, errno, ""};
+  if (::chdir("/") != 0) return Error{"scratch root", "chdir", "/", errno, ""};
+  if (::mount("tmpfs", kNewRoot, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0)
+    return Error{"new root", "mount tmpfs", kNewRoot, errno, ""};
+  RootBuilder builder;
+  builder.root_.reset(::open(kNewRoot, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!builder.root_) return Error{"new root", "open", kNewRoot, errno, ""};
+  return builder;
+}
+
+Status RootBuilder::apply(const FsStep& s) {
+  auto st = std::visit(StepApplier{root_.get(), held_, data_files_}, s);
+  if (!st.ok()) return with_step(st.take_error(), s);
+  return ok_status();
+}
+
+Status RootBuilder::finish(const std::string& cwd, bool cwd_required) {
+  if (::umount2(kOldRoot, MNT_DETACH) != 0)
+    return Error{"detach host root", "umount2", kOldRoot, errno, ""};
+  if (::fchdir(root_.get()) != 0) return Error{"pivot_root", "fchdir", kNewRoot, errno, ""};
+  // pivot_root(".", ".") stacks the old root on top; detaching it leaves only the new one.
+  if (sys::pivot_root(".", ".") != 0) return Error{"pivot_root", "pivot_root", kNewRoot, errno, ""};
+  if (::umount2(".", MNT_DETACH) != 0) return Error{"pivot_root", "umount2", "old root", errno, ""};
+  root_.reset();
+  if (::chdir("/") != 0) return Error{"pivot_root", "chdir", "/", errno, ""};
+  if (::chdir(cwd.c_str()) != 0) {
+    if (cwd_required) return Error{"--chdir", "chdir", cwd, errno, ""};
+    if (::chdir("/") != 0) return Error{"chdir", "chdir", "/", errno, ""};
+  }
+  return ok_status();
+}
+
+Status enter_chroot(const std::string& dir, const std::string& cwd) {
+  if (::chroot(dir.c_str()) != 0)
+    return Error{"chroot", "chroot", dir, errno, errno == EPERM ? "chroot mode needs CAP_SYS_CHROOT" : ""};
+  if (::chdir("/") != 0) return Error{"chroot", "chdir", "/", errno, ""};
+  if (!cwd.empty() && ::chdir(cwd.c_str()) != 0 && ::chdir("/") != 0)
+    return Error{"chroot", "chdir", "/", errno, ""};
+  return ok_status();
+}
+
+}  // namespace cloister::fs

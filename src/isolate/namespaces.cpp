@@ -1,0 +1,70 @@
+#include "isolate/namespaces.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "kernel/fd.hpp"
+
+namespace cloister::ns {
+namespace {
+
+Status write_file(const std::string& path, const std::string& text, const char* step) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) return Error{step, "open", path, errno, ""};
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    return Error{step, "write", path, errno,
+                 errno == EPERM ? "mapping ids other than your own needs root" : ""};
+  return ok_status();
+}
+
+Status write_maps(const std::string& proc_pid, const IdMaps& maps) {
+  if (maps.deny_setgroups)
+    CLOISTER_TRY(write_file(proc_pid + "/setgroups", "deny", "user namespace"));
+  CLOISTER_TRY(write_file(proc_pid + "/uid_map", maps.uid_map, "user namespace"));
+  return write_file(proc_pid + "/gid_map", maps.gid_map, "user namespace");
+}
+
+}  // namespace
+
+Status write_own_id_maps(const IdMaps& maps) { return write_maps("/proc/self", maps); }
+
+Status write_id_maps_for(pid_t child, const IdMaps& maps) {
+  return write_maps("/proc/" + std::to_string(child), maps);
+}
+
+Status join(int fd, int nstype, const char* option) {
+  if (::setns(fd, nstype) != 0)
+    return Error{option, "setns", "fd " + std::to_string(fd), errno,
+                 errno == EINVAL ? "the fd is not a namespace of that type" : ""};
+  return ok_status();
+}
+
+Status set_hostname(const std::string& name) {
+  if (::sethostname(name.data(), name.size()) != 0)
+    return Error{"--hostname", "sethostname", name, errno, ""};
+  return ok_status();
+}
+
+Status refuse_nested_user_namespaces(const std::string& proc) {
+  return write_file(proc + "/sys/user/max_user_namespaces", "0", "--disable-userns");
+}
+
+Status assert_user_namespaces_refused() {
+  if (::unshare(CLONE_NEWUSER) == 0)
+    return Error{"--assert-userns-disabled", "unshare(CLONE_NEWUSER) succeeded", "", 0,
+                 "user namespaces can still be created in this sandbox"};
+  return ok_status();
+}
+
+unsigned long namespace_id(pid_t pid, const char* name) {
+  struct stat st {};
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/" + name;
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<unsigned long>(st.st_ino);
+}
+
+}  // namespace cloister::ns

@@ -1,0 +1,33 @@
+// Namespaces: user-namespace id maps (from the child itself or from the parent), joining
+// namespaces by fd, the UTS hostname, and refusing nested user namespaces.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "cloister/error.hpp"
+#include "plan/plan.hpp"
+
+namespace cloister::ns {
+
+// Child side: the child maps its own (single) uid and gid; the kernel allows that without
+// privilege once setgroups is denied.
+Status write_own_id_maps(const IdMaps& maps);
+// Parent side: maps with ranges need CAP_SETUID/CAP_SETGID in the parent namespace.
+Status write_id_maps_for(pid_t child, const IdMaps& maps);
+
+Status join(int fd, int nstype, const char* option);
+Status set_hostname(const std::string& name);
+
+// Sets user.max_user_namespaces to 0 in the sandbox's own user namespace (through the
+// procfs at `proc`), so nothing inside can create a nested one; only CAP_SYS_RESOURCE in the
+// sandbox's namespace could undo it, and the payload does not keep it.
+Status refuse_nested_user_namespaces(const std::string& proc);
+// Fails unless creating a user namespace is refused here (--assert-userns-disabled).
+Status assert_user_namespaces_refused();
+
+// Inode number of /proc/PID/ns/NAME, 0 when unreadable.
+unsigned long namespace_id(pid_t pid, const char* name);
+
+}  // namespace cloister::ns

@@ -1,0 +1,150 @@
+// Plan: the ordered, fully resolved steps of one sandbox. Built in the parent (where host
+// paths are resolved and file contents read); the child only walks it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "cloister/error.hpp"
+#include "cloister/policy.hpp"
+
+namespace cloister {
+
+namespace step {
+
+// Host source (absolute, symlinks resolved in the parent) mounted on dest. The child checks
+// that what it mounts is still the inode the parent resolved (dev/ino), so a path swapped in
+// between cannot redirect the bind.
+struct Bind {
+  std::string source;
+  std::string dest;
+  bool read_only = false;
+  bool devices = false;  // --dev-bind: no MS_NODEV
+  bool source_is_dir = true;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::string option = "--bind";  // for messages
+};
+struct RemountRo {
+  std::string dest;
+};
+struct Tmpfs {
+  std::string dest;
+  mode_t mode = 0755;
+  std::optional<std::uint64_t> size;
+};
+struct Proc {
+  std::string dest;
+};
+struct Dev {
+  std::string dest;
+};
+struct Mqueue {
+  std::string dest;
+};
+struct Dir {
+  std::string dest;
+  mode_t mode = 0755;
+};
+struct Symlink {
+  std::string target;
+  std::string dest;
+};
+struct File {
+  std::string dest;
+  std::string data;  // read from the caller's fd while planning
+  mode_t mode = 0666;
+};
+struct BindData {
+  std::string dest;
+  std::string data;
+  mode_t mode = 0600;
+  bool read_only = false;
+};
+struct Chmod {
+  std::string path;
+  mode_t mode = 0;
+};
+struct LockFile {
+  std::string dest;
+};
+// Make the whole new root read-only once built (cloister's default root).
+struct SealRoot {};
+
+}  // namespace step
+
+using FsStep = std::variant<step::Bind, step::RemountRo, step::Tmpfs, step::Proc, step::Dev,
+                            step::Mqueue, step::Dir, step::Symlink, step::File, step::BindData,
+                            step::Chmod, step::LockFile, step::SealRoot>;
+
+// "ro-bind /usr -> /usr", "tmpfs /tmp", ...: how steps are named in errors and `explain`.
+std::string describe(const FsStep& s);
+
+struct IdMaps {
+  std::string uid_map;  // contents for /proc/PID/uid_map
+  std::string gid_map;
+  // Maps naming ids other than the caller's own need CAP_SETUID/CAP_SETGID in the parent
+  // user namespace, so the parent writes them; otherwise the child maps itself (no round
+  // trip) after denying setgroups, as the kernel requires for unprivileged gid maps.
+  bool written_by_parent = false;
+  bool deny_setgroups = true;
+};
+
+struct ChrootPlan {
+  std::string root;  // host directory to chroot into
+  std::vector<std::string> lost;  // protections this mode cannot give, said on stderr
+};
+
+struct Plan {
+  SandboxMode mode = SandboxMode::Namespace;
+  std::uint64_t clone_flags = 0;  // CLONE_NEW* created by clone3
+  bool user_ns_optional = false;  // retry without CLONE_NEWUSER when refused
+  bool cgroup_ns_optional = false;
+  int userns_fd = -1;
+  int pidns_fd = -1;
+  IdMaps ids;
+  std::optional<std::string> hostname;
+  std::vector<FsStep> fs;
+  std::vector<std::string> skipped;  // -try binds whose source is missing
+
+  // Namespace mode falls back to this (SandboxMode::Auto), or it is the mode (Chroot).
+  std::optional<ChrootPlan> chroot;
+  std::string chroot_unavailable;  // Auto mode: why chroot cannot serve as the fallback
+
+  bool init_is_pid1 = false;  // cloister's init runs COMMAND as its child
+  std::vector<std::string> argv;
+  std::string exec_path;  // argv[0] before --argv0 replaced it
+  std::vector<std::string> env;
+  std::string cwd;          // chdir target inside the sandbox
+  bool cwd_required = false;  // --chdir given: failure is an error, not a fallback to /
+  std::uint64_t keep_caps = 0;  // bit n: capability n stays (bounding, permitted, ambient)
+  bool die_with_parent = false;
+  bool new_session = false;
+  bool disable_userns = false;
+  bool assert_userns_disabled = false;
+
+  int json_status_fd = -1;
+  int info_fd = -1;
+  int sync_fd = -1;
+  int block_fd = -1;
+  int userns_block_fd = -1;
+};
+
+struct Caller {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string cwd;
+};
+
+Caller current_caller();
+
+// Policy -> Plan, or an error naming the option and why. Reads the host (realpath of bind
+// sources, contents of --file fds) but changes nothing.
+Result<Plan> resolve(const Policy& policy, const Caller& caller);
+
+}  // namespace cloister

@@ -1,0 +1,421 @@
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include "isolate/capabilities.hpp"
+#include "plan/plan.hpp"
+
+extern char** environ;
+
+namespace cloister {
+namespace {
+
+bool wanted(Want w) { return w != Want::No; }
+
+// The first error text is carried in `op` so message() reads "--uid: needs ...".
+Error needs(const std::string& option, const std::string& requirement) {
+  return Error{option, "needs " + requirement, "", 0, ""};
+}
+
+Result<std::uint64_t> clone_flags_for(const Policy& p, bool userns_implicit) {
+  std::uint64_t flags = CLONE_NEWNS;
+  if ((wanted(p.ns.user) || userns_implicit) && p.ns.userns_fd < 0) flags |= CLONE_NEWUSER;
+  if (wanted(p.ns.pid) && p.ns.pidns_fd < 0) flags |= CLONE_NEWPID;
+  if (wanted(p.ns.net)) flags |= CLONE_NEWNET;
+  if (wanted(p.ns.ipc)) flags |= CLONE_NEWIPC;
+  if (wanted(p.ns.uts)) flags |= CLONE_NEWUTS;
+  if (wanted(p.ns.cgroup)) flags |= CLONE_NEWCGROUP;
+  return flags;
+}
+
+std::string map_text(const std::vector<IdRange>& ranges) {
+  std::string text;
+  for (const auto& r : ranges)
+    text += std::to_string(r.inside) + " " + std::to_string(r.outside) + " " +
+            std::to_string(r.count) + "\n";
+  return text;
+}
+
+Result<IdMaps> id_maps_for(const Policy& p, const Caller& caller) {
+  IdMaps maps;
+  const bool custom = !p.id.uid_map.empty() || !p.id.gid_map.empty();
+  if (custom && caller.uid != 0)
+    return Error{"--uid-map/--gid-map", "needs root", "", EPERM,
+                 "an unprivileged caller can map only its own uid and gid (--uid/--gid)"};
+  const uid_t uid = p.id.uid.value_or(caller.uid);
+  const gid_t gid = p.id.gid.value_or(caller.gid);
+  maps.uid_map = p.id.uid_map.empty() ? map_text({{uid, caller.uid, 1}}) : map_text(p.id.uid_map);
+  maps.gid_map = p.id.gid_map.empty() ? map_text({{gid, caller.gid, 1}}) : map_text(p.id.gid_map);
+  maps.written_by_parent = custom;
+  // A process mapping its own gid without CAP_SETGID in the parent namespace must deny
+  // setgroups first; the parent (root, writing ranges) can leave it usable.
+  maps.deny_setgroups = !custom;
+  return maps;
+}
+
+Result<std::string> read_all(int fd, const std::string& option) {
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error{option, "read", "fd " + std::to_string(fd), errno, ""};
+    if (n == 0) return data;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+struct Source {
+  std::string path;
+  struct stat st {};
+};
+
+// realpath + stat in the caller's view of the host. nullopt: missing and optional.
+Result<std::optional<Source>> resolve_source(const FsOp& op, const std::string& option) {
+  char buf[PATH_MAX];
+  if (!::realpath(op.source.c_str(), buf)) {
+    if (op.optional && (errno == ENOENT || errno == ENOTDIR || errno == EACCES))
+      return std::optional<Source>{};
+    return Error{option + " " + op.source + " -> " + op.dest, "realpath", op.source, errno,
+                 errno == ENOENT ? "the source must exist on the host; the -try form skips it"
+                                 : ""};
+  }
+  Source src{buf, {}};
+  if (::stat(buf, &src.st) != 0)
+    return Error{option + " " + op.source + " -> " + op.dest, "stat", buf, errno, ""};
+  return std::optional<Source>{src};
+}
+
+Result<Source> resolve_fd_source(const FsOp& op, const std::string& option) {
+  const std::string link = "/proc/self/fd/" + std::to_string(op.fd);
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
+  if (n < 0)
+    return Error{option + " " + std::to_string(op.fd) + " -> " + op.dest, "readlink", link,
+                 errno, errno == ENOENT ? "the file descriptor is not open" : ""};
+  Source src{std::string(buf, static_cast<std::size_t>(n)), {}};
+  if (::fstat(op.fd, &src.st) != 0)
+    return Error{option + " " + std::to_string(op.fd), "fstat", link, errno, ""};
+  if (src.path.empty() || src.path[0] != '/')
+    return Error{option + " " + std::to_string(op.fd), "readlink", link, EINVAL,
+                 "the file descriptor must refer to a file or directory, not " + src.path};
+  return src;
+}
+
+const char* option_name(FsOp::Kind kind) {
+  using K = FsOp::Kind;
+  switch (kind) {
+    case K::Bind: return "--bind";
+    case K::RoBind: return "--ro-bind";
+    case K::DevBind: return "--dev-bind";
+    case K::BindFd: return "--bind-fd";
+    case K::RoBindFd: return "--ro-bind-fd";
+    case K::RemountRo: return "--remount-ro";
+    case K::Tmpfs: return "--tmpfs";
+    case K::Proc: return "--proc";
+    case K::Dev: return "--dev";
+    case K::Mqueue: return "--mqueue";
+    case K::Dir: return "--dir";
+    case K::Symlink: return "--symlink";
+    case K::File: return "--file";
+    case K::BindData: return "--bind-data";
+    case K::RoBindData: return "--ro-bind-data";
+    case K::Chmod: return "--chmod";
+    case K::LockFile: return "--lock-file";
+  }
+  return "?";
+}
+
+const char* bind_option(FsOp::Kind kind) {
+  switch (kind) {
+    case FsOp::Kind::RoBind: return "--ro-bind";
+    case FsOp::Kind::DevBind: return "--dev-bind";
+    case FsOp::Kind::BindFd: return "--bind-fd";
+    case FsOp::Kind::RoBindFd: return "--ro-bind-fd";
+    default: return "--bind";
+  }
+}
+
+step::Bind bind_step(const Source& src, const FsOp& op) {
+  step::Bind b;
+  b.source = src.path;
+  b.dest = op.dest;
+  b.read_only = op.kind == FsOp::Kind::RoBind || op.kind == FsOp::Kind::RoBindFd;
+  b.devices = op.kind == FsOp::Kind::DevBind;
+  b.source_is_dir = S_ISDIR(src.st.st_mode);
+  b.dev = src.st.st_dev;
+  b.ino = src.st.st_ino;
+  b.option = bind_option(op.kind);
+  if (op.optional) b.option += "-try";
+  return b;
+}
+
+Status add_fs_step(const FsOp& op, Plan& plan) {
+  using K = FsOp::Kind;
+  switch (op.kind) {
+    case K::Bind:
+    case K::RoBind:
+    case K::DevBind: {
+      auto src = resolve_source(op, bind_option(op.kind));
+      if (!src) return src.take_error();
+      if (!src->has_value()) {
+        plan.skipped.push_back(std::string(bind_option(op.kind)) + "-try " + op.source);
+        return ok_status();
+      }
+      plan.fs.emplace_back(bind_step(**src, op));
+      return ok_status();
+    }
+    case K::BindFd:
+    case K::RoBindFd: {
+      auto src = resolve_fd_source(op, bind_option(op.kind));
+      if (!src) return src.take_error();
+      plan.fs.emplace_back(bind_step(*src, op));
+      return ok_status();
+    }
+    case K::RemountRo: plan.fs.emplace_back(step::RemountRo{op.dest}); return ok_status();
+    case K::Tmpfs:
+      plan.fs.emplace_back(step::Tmpfs{op.dest, op.perms.value_or(0755), op.size});
+      return ok_status();
+    case K::Proc: plan.fs.emplace_back(step::Proc{op.dest}); return ok_status();
+    case K::Dev: plan.fs.emplace_back(step::Dev{op.dest}); return ok_status();
+    case K::Mqueue: plan.fs.emplace_back(step::Mqueue{op.dest}); return ok_status();
+    case K::Dir: plan.fs.emplace_back(step::Dir{op.dest, op.perms.value_or(0755)}); return ok_status();
+    case K::Symlink: plan.fs.emplace_back(step::Symlink{op.source, op.dest}); return ok_status();
+    case K::File:
+    case K::BindData:
+    case K::RoBindData: {
+      const char* option = op.kind == K::File       ? "--file"
+                           : op.kind == K::BindData ? "--bind-data"
+                                                    : "--ro-bind-data";
+      auto data = read_all(op.fd, option);
+      if (!data) return data.take_error();
+      if (op.kind == K::File)
+        plan.fs.emplace_back(step::File{op.dest, std::move(*data), op.perms.value_or(0666)});
+      else
+        plan.fs.emplace_back(step::BindData{op.dest, std::move(*data), op.perms.value_or(0600),
+                                            op.kind == K::RoBindData});
+      return ok_status();
+    }
+    case K::Chmod: plan.fs.emplace_back(step::Chmod{op.dest, op.perms.value_or(0)}); return ok_status();
+    case K::LockFile: plan.fs.emplace_back(step::LockFile{op.dest}); return ok_status();
+  }
+  return ok_status();
+}
+
+// The parts of /etc that ordinary programs read: identity, name service, dynamic linker,
+// time zone, TLS roots, terminal and shell setup. Secrets (shadow, ssh keys) stay out.
+constexpr std::array<const char*, 27> kEtcEntries = {
+    "passwd",       "group",        "nsswitch.conf", "hosts",        "host.conf",
+    "resolv.conf",  "gai.conf",     "services",      "protocols",    "localtime",
+    "timezone",     "ld.so.cache",  "ld.so.conf",    "ld.so.conf.d", "alternatives",
+    "ssl",          "ca-certificates", "mime.types", "os-release",   "debian_version",
+    "profile",      "bash.bashrc",  "inputrc",       "shells",       "terminfo",
+    "locale.alias", "environment"};
+
+constexpr std::array<const char*, 6> kRootLinks = {"bin", "sbin", "lib", "lib32", "lib64",
+                                                   "libx32"};
+
+void add_default_root(Plan& plan) {
+  auto ro_bind = [&plan](const std::string& path) {
+    FsOp op{FsOp::Kind::RoBind, path, path, -1, true, {}, {}};
+    auto src = resolve_source(op, "--ro-bind");
+    if (src.ok() && src->has_value()) plan.fs.emplace_back(bind_step(**src, op));
+  };
+  ro_bind("/usr");
+  for (const char* name : kRootLinks) {
+    const std::string path = std::string("/") + name;
+    char target[PATH_MAX];
+    ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
+    if (n > 0)
+      plan.fs.emplace_back(step::Symlink{std::string(target, static_cast<std::size_t>(n)), path});
+    else
+      ro_bind(path);
+  }
+  plan.fs.emplace_back(step::Dir{"/etc", 0755});
+  for (const char* name : kEtcEntries) ro_bind(std::string("/etc/") + name);
+  plan.fs.emplace_back(step::Tmpfs{"/tmp", 01777, {}});
+  plan.fs.emplace_back(step::Dir{"/var", 0755});
+  plan.fs.emplace_back(step::Tmpfs{"/var/tmp", 01777, {}});
+  plan.fs.emplace_back(step::Proc{"/proc"});
+  plan.fs.emplace_back(step::Dev{"/dev"});
+  plan.fs.emplace_back(step::SealRoot{});
+}
+
+std::vector<std::string> final_environment(const std::vector<EnvOp>& ops) {
+  std::map<std::string, std::string> env;
+  std::vector<std::string> order;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry(*e);
+    auto eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    auto name = entry.substr(0, eq);
+    if (env.emplace(name, entry.substr(eq + 1)).second) order.push_back(name);
+  }
+  for (const auto& op : ops) {
+    switch (op.kind) {
+      case EnvOp::Kind::Clear: env.clear(); order.clear(); break;
+      case EnvOp::Kind::Unset: env.erase(op.name); break;
+      case EnvOp::Kind::Set:
+        if (env.insert_or_assign(op.name, op.value).second) order.push_back(op.name);
+        break;
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& name : order) {
+    auto it = env.find(name);
+    if (it != env.end()) out.push_back(name + "=" + it->second), env.erase(it);
+  }
+  return out;
+}
+
+std::uint64_t keep_caps_for(const Policy& p, uid_t sandbox_uid) {
+  std::uint64_t keep = 0;
+  if (p.root_keeps_caps && sandbox_uid == 0) {
+    const int last = caps::last_cap();
+    keep = last >= 63 ? ~0ULL : ((1ULL << (last + 1)) - 1);
+  }
+  for (const auto& op : p.caps) {
+    if (op.cap < 0) keep = op.add ? keep : 0;
+    else if (op.add) keep |= 1ULL << op.cap;
+    else keep &= ~(1ULL << op.cap);
+  }
+  return keep;
+}
+
+bool is_root_bind(const FsOp& op) {
+  using K = FsOp::Kind;
+  const bool bind = op.kind == K::Bind || op.kind == K::RoBind || op.kind == K::DevBind ||
+                    op.kind == K::BindFd || op.kind == K::RoBindFd;
+  return bind && (op.dest == "/" || op.dest == "/." || op.dest == "//");
+}
+
+// Chroot mode: chroot into the SRC of the first bind (--bind, --ro-bind, --dev-bind, their
+// -try and -fd forms) whose DEST is "/". Nothing else can be done without a mount namespace.
+Result<ChrootPlan> chroot_plan_for(const Policy& p, const Plan& plan) {
+  ChrootPlan c;
+  std::vector<std::string> impossible;
+  bool found = false;
+  for (const auto& op : p.fs) {
+    if (!found && is_root_bind(op)) {
+      if (op.kind == FsOp::Kind::BindFd || op.kind == FsOp::Kind::RoBindFd) {
+        auto src = resolve_fd_source(op, bind_option(op.kind));
+        if (!src) return src.take_error();
+        c.root = src->path;
+      } else {
+        auto src = resolve_source(op, bind_option(op.kind));
+        if (!src) return src.take_error();
+        if (!src->has_value()) continue;
+        c.root = (*src)->path;
+      }
+      found = true;
+      if (op.kind == FsOp::Kind::RoBind || op.kind == FsOp::Kind::RoBindFd)
+        c.lost.emplace_back("read-only root (DAC only)");
+      continue;
+    }
+    impossible.push_back(std::string(option_name(op.kind)) + " " + op.dest);
+  }
+  if (!found)
+    return Error{"--sandbox=chroot", "needs a root directory", "", 0,
+                 "give the directory to chroot into as --bind SRC / or --ro-bind SRC /"};
+  if (!impossible.empty()) {
+    std::string list;
+    for (const auto& d : impossible) list += (list.empty() ? "" : ", ") + d;
+    return Error{"--sandbox=chroot", "cannot apply filesystem operations on", list, 0,
+                 "chroot mode has no mount namespace: only the root bind is possible"};
+  }
+  const std::uint64_t ns = plan.clone_flags;
+  if (ns & CLONE_NEWUSER) c.lost.emplace_back("user namespace");
+  c.lost.emplace_back("mount namespace");
+  if (ns & CLONE_NEWPID) c.lost.emplace_back("PID namespace");
+  if (ns & CLONE_NEWNET) c.lost.emplace_back("network namespace");
+  if (ns & CLONE_NEWIPC) c.lost.emplace_back("IPC namespace");
+  if (ns & CLONE_NEWUTS) c.lost.emplace_back("UTS namespace");
+  if (ns & CLONE_NEWCGROUP) c.lost.emplace_back("cgroup namespace");
+  c.lost.emplace_back("seccomp denial of mount, umount2, pivot_root, chroot (no seccomp support yet)");
+  return c;
+}
+
+Status validate(const Policy& p, std::uint64_t flags) {
+  const bool userns = (flags & CLONE_NEWUSER) || p.ns.userns_fd >= 0;
+  if (p.hostname && !(flags & CLONE_NEWUTS)) return needs("--hostname", "--unshare-uts");
+  if ((p.id.uid || p.id.gid) && !userns) return needs(p.id.uid ? "--uid" : "--gid", "--unshare-user");
+  if ((!p.id.uid_map.empty() || !p.id.gid_map.empty()) && !userns)
+    return needs("--uid-map", "--unshare-user");
+  if (p.ns.disable_userns && !userns) return needs("--disable-userns", "--unshare-user");
+  if (p.userns_block_fd >= 0 && (p.info_fd < 0 || !userns))
+    return needs("--userns-block-fd", "--info-fd and --unshare-user");
+  if (p.ns.disable_userns && p.ns.assert_userns_disabled)
+    return Error{"--assert-userns-disabled", "conflicts with --disable-userns", "", 0, ""};
+  if (p.argv.empty()) return Error{"run", "no COMMAND given", "", 0, "usage: cloister run [OPTIONS] [--] COMMAND [ARGS...]"};
+  return ok_status();
+}
+
+}  // namespace
+
+Caller current_caller() {
+  Caller c{::geteuid(), ::getegid(), "/"};
+  char buf[PATH_MAX];
+  if (::getcwd(buf, sizeof buf)) c.cwd = buf;
+  return c;
+}
+
+Result<Plan> resolve(const Policy& p, const Caller& caller) {
+  Plan plan;
+  plan.mode = p.mode;
+  // Without privileges a mount namespace needs a user namespace; bwrap adds one implicitly.
+  const bool userns_implicit = caller.uid != 0 && p.ns.userns_fd < 0;
+  auto flags = clone_flags_for(p, userns_implicit);
+  if (!flags) return flags.take_error();
+  plan.clone_flags = *flags;
+  CLOISTER_TRY(validate(p, plan.clone_flags));
+  plan.user_ns_optional = p.ns.user == Want::Try && !userns_implicit;
+  plan.cgroup_ns_optional = p.ns.cgroup == Want::Try;
+  plan.userns_fd = p.ns.userns_fd;
+  plan.pidns_fd = p.ns.pidns_fd;
+  if (plan.clone_flags & CLONE_NEWUSER) {
+    auto maps = id_maps_for(p, caller);
+    if (!maps) return maps.take_error();
+    plan.ids = std::move(*maps);
+  }
+  plan.hostname = p.hostname;
+
+  if (p.default_root) add_default_root(plan);
+  for (const auto& op : p.fs) CLOISTER_TRY(add_fs_step(op, plan));
+
+  if (p.mode != SandboxMode::Namespace) {
+    auto c = chroot_plan_for(p, plan);
+    if (!c && p.mode == SandboxMode::Chroot) return c.take_error();
+    if (c) plan.chroot = std::move(*c);
+    else plan.chroot_unavailable = c.error().message();
+  }
+
+  plan.init_is_pid1 = (plan.clone_flags & CLONE_NEWPID) && !p.as_pid_1;
+  plan.exec_path = p.argv.front();
+  plan.argv = p.argv;
+  if (p.argv0) plan.argv.front() = *p.argv0;
+  plan.env = final_environment(p.env);
+  plan.cwd = p.chdir.value_or(caller.cwd);
+  plan.cwd_required = p.chdir.has_value();
+  const uid_t sandbox_uid = (plan.clone_flags & CLONE_NEWUSER) ? p.id.uid.value_or(caller.uid) : caller.uid;
+  plan.keep_caps = keep_caps_for(p, sandbox_uid);
+  plan.die_with_parent = p.die_with_parent;
+  plan.new_session = p.new_session;
+  plan.disable_userns = p.ns.disable_userns;
+  plan.assert_userns_disabled = p.ns.assert_userns_disabled;
+  plan.json_status_fd = p.json_status_fd;
+  plan.info_fd = p.info_fd;
+  plan.sync_fd = p.sync_fd;
+  plan.block_fd = p.block_fd;
+  plan.userns_block_fd = p.userns_block_fd;
+  return plan;
+}
+
+}  // namespace cloister

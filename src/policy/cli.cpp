@@ -1,0 +1,328 @@
+#include "policy/cli.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <functional>
+#include <map>
+#include <optional>
+
+#include "isolate/capabilities.hpp"
+
+namespace cloister::cli {
+namespace {
+
+using Kind = FsOp::Kind;
+
+struct UsageFailure {
+  Error error;
+};
+
+[[noreturn]] void fail(const std::string& option, const std::string& what,
+                       const std::string& hint = "") {
+  throw UsageFailure{Error{option, what, "", 0, hint}};
+}
+
+template <class Int>
+Int parse_int(const std::string& option, const std::string& text, int base = 10) {
+  Int value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
+    fail(option, "expects a number, got '" + text + "'");
+  return value;
+}
+
+int parse_fd(const std::string& option, const std::string& text) {
+  int fd = parse_int<int>(option, text);
+  if (fd < 0) fail(option, "expects a file descriptor, got '" + text + "'");
+  return fd;
+}
+
+mode_t parse_mode(const std::string& option, const std::string& text) {
+  auto mode = parse_int<unsigned>(option, text, 8);
+  if (mode > 07777) fail(option, "expects an octal mode up to 07777, got '" + text + "'");
+  return static_cast<mode_t>(mode);
+}
+
+std::uint64_t parse_size(const std::string& option, const std::string& text) {
+  std::string digits = text;
+  std::uint64_t scale = 1;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+      case 'k': case 'K': scale = 1ULL << 10; break;
+      case 'm': case 'M': scale = 1ULL << 20; break;
+      case 'g': case 'G': scale = 1ULL << 30; break;
+      default: break;
+    }
+    if (scale != 1) digits.pop_back();
+  }
+  return parse_int<std::uint64_t>(option, digits) * scale;
+}
+
+IdRange parse_range(const std::string& option, const std::string& text) {
+  IdRange r;
+  auto first = text.find(':');
+  auto second = first == std::string::npos ? first : text.find(':', first + 1);
+  if (second == std::string::npos) fail(option, "expects INSIDE:OUTSIDE:COUNT, got '" + text + "'");
+  r.inside = parse_int<std::uint32_t>(option, text.substr(0, first));
+  r.outside = parse_int<std::uint32_t>(option, text.substr(first + 1, second - first - 1));
+  r.count = parse_int<std::uint32_t>(option, text.substr(second + 1));
+  if (r.count == 0) fail(option, "COUNT must be at least 1");
+  return r;
+}
+
+class Parser {
+ public:
+  Parser(std::vector<std::string> args, Dialect dialect)
+      : args_(std::move(args)), dialect_(dialect) {}
+
+  Parsed run() {
+    if (dialect_ == Dialect::Run) run_defaults();
+    while (pos_ < args_.size()) {
+      const std::string arg = args_[pos_];
+      if (arg == "--") { ++pos_; break; }
+      if (arg.size() < 2 || arg[0] != '-') break;
+      ++pos_;
+      dispatch(arg);
+      if (out_.help || out_.version) return std::move(out_);
+    }
+    if (pending_perms_) fail("--perms", "must be followed by --tmpfs, --dir, --file, --bind-data, --ro-bind-data or --chmod");
+    if (pending_size_) fail("--size", "must be followed by --tmpfs");
+    out_.policy.argv.assign(args_.begin() + static_cast<long>(pos_), args_.end());
+    if (dialect_ == Dialect::Run && !saw_fs_option_) out_.policy.default_root = true;
+    return std::move(out_);
+  }
+
+ private:
+  using Handler = std::function<void(Parser&, const std::string&)>;
+
+  void run_defaults() {
+    auto& ns = out_.policy.ns;
+    ns.user = Want::Try;
+    ns.pid = ns.net = ns.ipc = ns.uts = Want::Yes;
+    ns.cgroup = Want::Try;
+  }
+
+  std::string next(const std::string& option) {
+    if (pos_ >= args_.size()) fail(option, "takes an argument", "see --help");
+    return args_[pos_++];
+  }
+
+  void fs(Kind kind, std::string source, std::string dest, int fd = -1, bool optional = false) {
+    saw_fs_option_ = true;
+    FsOp op{kind, std::move(source), std::move(dest), fd, optional, {}, {}};
+    const bool takes_perms = kind == Kind::Tmpfs || kind == Kind::Dir || kind == Kind::File ||
+                             kind == Kind::BindData || kind == Kind::RoBindData;
+    if (pending_perms_ && !takes_perms)
+      fail("--perms", "must be followed by --tmpfs, --dir, --file, --bind-data or --ro-bind-data");
+    if (pending_size_ && kind != Kind::Tmpfs) fail("--size", "must be followed by --tmpfs");
+    op.perms = std::exchange(pending_perms_, std::nullopt);
+    op.size = std::exchange(pending_size_, std::nullopt);
+    out_.policy.fs.push_back(std::move(op));
+  }
+
+  void two_paths(Kind kind, const std::string& option, bool optional) {
+    auto src = next(option);
+    auto dest = next(option);
+    fs(kind, std::move(src), std::move(dest), -1, optional);
+  }
+
+  void fd_and_path(Kind kind, const std::string& option) {
+    int fd = parse_fd(option, next(option));
+    fs(kind, "", next(option), fd);
+  }
+
+  void read_args_fd(const std::string& option) {
+    int fd = parse_fd(option, next(option));
+    std::string data;
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw UsageFailure{Error{option, "read", "fd " + std::to_string(fd), errno, ""}};
+      if (n == 0) break;
+      data.append(buf, static_cast<std::size_t>(n));
+    }
+    std::vector<std::string> more;
+    std::size_t start = 0;
+    while (start < data.size()) {
+      auto end = data.find('\0', start);
+      if (end == std::string::npos) end = data.size();
+      more.push_back(data.substr(start, end - start));
+      start = end + 1;
+    }
+    args_.insert(args_.begin() + static_cast<long>(pos_), more.begin(), more.end());
+  }
+
+  void cap(bool add, const std::string& option) {
+    auto name = next(option);
+    if (name == "ALL" || name == "all") {
+      out_.policy.caps.push_back({add, -1});
+      if (add) {
+        for (int c = 0; c <= caps::last_cap(); ++c) out_.policy.caps.push_back({true, c});
+      }
+      return;
+    }
+    auto cap = caps::from_name(name);
+    if (!cap) fail(option, "unknown capability '" + name + "'", "names as in capabilities(7), e.g. CAP_NET_BIND_SERVICE");
+    out_.policy.caps.push_back({add, *cap});
+  }
+
+  void sandbox_mode(const std::string& option, const std::string& value) {
+    auto& mode = out_.policy.mode;
+    if (value == "namespace") mode = SandboxMode::Namespace;
+    else if (value == "chroot") mode = SandboxMode::Chroot;
+    else if (value == "auto") mode = SandboxMode::Auto;
+    else fail(option, "unknown mode '" + value + "'", "one of namespace, chroot, auto");
+  }
+
+  void dispatch(const std::string& arg);
+
+  std::vector<std::string> args_;
+  std::size_t pos_ = 0;
+  Dialect dialect_;
+  Parsed out_;
+  bool saw_fs_option_ = false;
+  std::optional<mode_t> pending_perms_;
+  std::optional<std::uint64_t> pending_size_;
+};
+
+void Parser::dispatch(const std::string& arg) {
+  auto& p = out_.policy;
+  auto& ns = p.ns;
+  if (arg.rfind("--sandbox=", 0) == 0) return sandbox_mode("--sandbox", arg.substr(10));
+
+  static const std::map<std::string, Handler> table = {
+      {"--help", [](Parser& s, const std::string&) { s.out_.help = true; }},
+      {"-h", [](Parser& s, const std::string&) { s.out_.help = true; }},
+      {"--version", [](Parser& s, const std::string&) { s.out_.version = true; }},
+      // namespaces
+      {"--unshare-user", [](Parser& s, const std::string&) { s.out_.policy.ns.user = Want::Yes; }},
+      {"--unshare-user-try", [](Parser& s, const std::string&) {
+         if (s.out_.policy.ns.user == Want::No) s.out_.policy.ns.user = Want::Try; }},
+      {"--unshare-ipc", [](Parser& s, const std::string&) { s.out_.policy.ns.ipc = Want::Yes; }},
+      {"--unshare-pid", [](Parser& s, const std::string&) { s.out_.policy.ns.pid = Want::Yes; }},
+      {"--unshare-net", [](Parser& s, const std::string&) { s.out_.policy.ns.net = Want::Yes; }},
+      {"--unshare-uts", [](Parser& s, const std::string&) { s.out_.policy.ns.uts = Want::Yes; }},
+      {"--unshare-cgroup", [](Parser& s, const std::string&) { s.out_.policy.ns.cgroup = Want::Yes; }},
+      {"--unshare-cgroup-try", [](Parser& s, const std::string&) {
+         if (s.out_.policy.ns.cgroup == Want::No) s.out_.policy.ns.cgroup = Want::Try; }},
+      {"--unshare-all", [](Parser& s, const std::string&) {
+         auto& n = s.out_.policy.ns;
+         if (n.user == Want::No) n.user = Want::Try;
+         if (n.cgroup == Want::No) n.cgroup = Want::Try;
+         n.ipc = n.pid = n.net = n.uts = Want::Yes; }},
+      {"--share-net", [](Parser& s, const std::string&) { s.out_.policy.ns.net = Want::No; }},
+      {"--userns", [](Parser& s, const std::string& o) { s.out_.policy.ns.userns_fd = parse_fd(o, s.next(o)); }},
+      {"--pidns", [](Parser& s, const std::string& o) { s.out_.policy.ns.pidns_fd = parse_fd(o, s.next(o)); }},
+      {"--disable-userns", [](Parser& s, const std::string&) { s.out_.policy.ns.disable_userns = true; }},
+      {"--assert-userns-disabled", [](Parser& s, const std::string&) { s.out_.policy.ns.assert_userns_disabled = true; }},
+      {"--uid", [](Parser& s, const std::string& o) { s.out_.policy.id.uid = parse_int<uid_t>(o, s.next(o)); }},
+      {"--gid", [](Parser& s, const std::string& o) { s.out_.policy.id.gid = parse_int<gid_t>(o, s.next(o)); }},
+      {"--uid-map", [](Parser& s, const std::string& o) { s.out_.policy.id.uid_map.push_back(parse_range(o, s.next(o))); }},
+      {"--gid-map", [](Parser& s, const std::string& o) { s.out_.policy.id.gid_map.push_back(parse_range(o, s.next(o))); }},
+      {"--hostname", [](Parser& s, const std::string& o) { s.out_.policy.hostname = s.next(o); }},
+      // filesystem
+      {"--bind", [](Parser& s, const std::string& o) { s.two_paths(Kind::Bind, o, false); }},
+      {"--bind-try", [](Parser& s, const std::string& o) { s.two_paths(Kind::Bind, o, true); }},
+      {"--ro-bind", [](Parser& s, const std::string& o) { s.two_paths(Kind::RoBind, o, false); }},
+      {"--ro-bind-try", [](Parser& s, const std::string& o) { s.two_paths(Kind::RoBind, o, true); }},
+      {"--dev-bind", [](Parser& s, const std::string& o) { s.two_paths(Kind::DevBind, o, false); }},
+      {"--dev-bind-try", [](Parser& s, const std::string& o) { s.two_paths(Kind::DevBind, o, true); }},
+      {"--bind-fd", [](Parser& s, const std::string& o) { s.fd_and_path(Kind::BindFd, o); }},
+      {"--ro-bind-fd", [](Parser& s, const std::string& o) { s.fd_and_path(Kind::RoBindFd, o); }},
+      {"--remount-ro", [](Parser& s, const std::string& o) { s.fs(Kind::RemountRo, "", s.next(o)); }},
+      {"--tmpfs", [](Parser& s, const std::string& o) { s.fs(Kind::Tmpfs, "", s.next(o)); }},
+      {"--proc", [](Parser& s, const std::string& o) { s.fs(Kind::Proc, "", s.next(o)); }},
+      {"--dev", [](Parser& s, const std::string& o) { s.fs(Kind::Dev, "", s.next(o)); }},
+      {"--mqueue", [](Parser& s, const std::string& o) { s.fs(Kind::Mqueue, "", s.next(o)); }},
+      {"--dir", [](Parser& s, const std::string& o) { s.fs(Kind::Dir, "", s.next(o)); }},
+      {"--symlink", [](Parser& s, const std::string& o) { s.two_paths(Kind::Symlink, o, false); }},
+      {"--file", [](Parser& s, const std::string& o) { s.fd_and_path(Kind::File, o); }},
+      {"--bind-data", [](Parser& s, const std::string& o) { s.fd_and_path(Kind::BindData, o); }},
+      {"--ro-bind-data", [](Parser& s, const std::string& o) { s.fd_and_path(Kind::RoBindData, o); }},
+      {"--chmod", [](Parser& s, const std::string& o) {
+         auto mode = parse_mode(o, s.next(o));
+         s.fs(Kind::Chmod, "", s.next(o));
+         s.out_.policy.fs.back().perms = mode; }},
+      {"--lock-file", [](Parser& s, const std::string& o) { s.fs(Kind::LockFile, "", s.next(o)); }},
+      {"--perms", [](Parser& s, const std::string& o) { s.pending_perms_ = parse_mode(o, s.next(o)); }},
+      {"--size", [](Parser& s, const std::string& o) { s.pending_size_ = parse_size(o, s.next(o)); }},
+      // process
+      {"--chdir", [](Parser& s, const std::string& o) { s.out_.policy.chdir = s.next(o); }},
+      {"--setenv", [](Parser& s, const std::string& o) {
+         auto name = s.next(o);
+         auto value = s.next(o);
+         s.out_.policy.env.push_back({EnvOp::Kind::Set, std::move(name), std::move(value)}); }},
+      {"--unsetenv", [](Parser& s, const std::string& o) { s.out_.policy.env.push_back({EnvOp::Kind::Unset, s.next(o), ""}); }},
+      {"--clearenv", [](Parser& s, const std::string&) { s.out_.policy.env.push_back({EnvOp::Kind::Clear, "", ""}); }},
+      {"--argv0", [](Parser& s, const std::string& o) { s.out_.policy.argv0 = s.next(o); }},
+      {"--die-with-parent", [](Parser& s, const std::string&) { s.out_.policy.die_with_parent = true; }},
+      {"--new-session", [](Parser& s, const std::string&) { s.out_.policy.new_session = true; }},
+      {"--as-pid-1", [](Parser& s, const std::string&) { s.out_.policy.as_pid_1 = true; }},
+      {"--cap-add", [](Parser& s, const std::string& o) { s.cap(true, o); }},
+      {"--cap-drop", [](Parser& s, const std::string& o) { s.cap(false, o); }},
+      {"--args", [](Parser& s, const std::string& o) { s.read_args_fd(o); }},
+      {"--json-status-fd", [](Parser& s, const std::string& o) { s.out_.policy.json_status_fd = parse_fd(o, s.next(o)); }},
+      {"--info-fd", [](Parser& s, const std::string& o) { s.out_.policy.info_fd = parse_fd(o, s.next(o)); }},
+      {"--sync-fd", [](Parser& s, const std::string& o) { s.out_.policy.sync_fd = parse_fd(o, s.next(o)); }},
+      {"--block-fd", [](Parser& s, const std::string& o) { s.out_.policy.block_fd = parse_fd(o, s.next(o)); }},
+      {"--userns-block-fd", [](Parser& s, const std::string& o) { s.out_.policy.userns_block_fd = parse_fd(o, s.next(o)); }},
+      {"--sandbox", [](Parser& s, const std::string& o) { s.sandbox_mode(o, s.next(o)); }},
+      // not available (yet): a clear refusal rather than a silently weaker sandbox
+      {"--seccomp", [](Parser&, const std::string& o) {
+         fail(o, "is not supported yet", "seccomp filters arrive with cloister's seccomp support"); }},
+      {"--add-seccomp-fd", [](Parser&, const std::string& o) {
+         fail(o, "is not supported yet", "seccomp filters arrive with cloister's seccomp support"); }},
+      {"--exec-label", [](Parser&, const std::string& o) { fail(o, "is not supported", "cloister does not set SELinux labels"); }},
+      {"--file-label", [](Parser&, const std::string& o) { fail(o, "is not supported", "cloister does not set SELinux labels"); }},
+  };
+  (void)p;
+  (void)ns;
+  auto it = table.find(arg);
+  if (it == table.end()) fail(arg, "is not a known option", "see --help");
+  it->second(*this, arg);
+}
+
+}  // namespace
+
+Result<Parsed> parse(const std::vector<std::string>& args, Dialect dialect) {
+  try {
+    return Parser(args, dialect).run();
+  } catch (UsageFailure& failure) {
+    return std::move(failure.error);
+  }
+}
+
+std::string usage(Dialect dialect) {
+  const char* head = dialect == Dialect::Bwrap
+                         ? "usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"
+                         : "usage: cloister run [OPTIONS...] [--] COMMAND [ARGS...]\n"
+                           "Without filesystem options: every namespace, host /usr, /bin, /lib*,\n"
+                           "/sbin and parts of /etc read-only, private /tmp, /var/tmp, /dev, /proc.\n";
+  return std::string(head) + R"(
+Namespaces:
+  --unshare-user[-try] --unshare-ipc --unshare-pid --unshare-net --unshare-uts
+  --unshare-cgroup[-try] --unshare-all --share-net
+  --userns FD  --pidns FD  --disable-userns  --assert-userns-disabled
+  --uid N  --gid N  --uid-map IN:OUT:COUNT  --gid-map IN:OUT:COUNT (root)  --hostname NAME
+Filesystem (applied in order; DEST is inside the sandbox):
+  --bind[-try] SRC DEST  --ro-bind[-try] SRC DEST  --dev-bind[-try] SRC DEST
+  --bind-fd FD DEST  --ro-bind-fd FD DEST  --remount-ro DEST
+  [--size BYTES] [--perms OCTAL] --tmpfs DEST  --proc DEST  --dev DEST  --mqueue DEST
+  [--perms OCTAL] --dir DEST  --symlink TARGET DEST  [--perms OCTAL] --file FD DEST
+  [--perms OCTAL] --bind-data FD DEST  [--perms OCTAL] --ro-bind-data FD DEST
+  --chmod OCTAL PATH  --lock-file DEST
+Process:
+  --chdir DIR  --setenv VAR VALUE  --unsetenv VAR  --clearenv  --argv0 VALUE
+  --die-with-parent  --new-session  --as-pid-1  --cap-add CAP  --cap-drop CAP|ALL
+  --args FD  --json-status-fd FD  --info-fd FD  --sync-fd FD  --block-fd FD
+  --userns-block-fd FD
+Mode:
+  --sandbox=namespace|chroot|auto  (chroot: chroot into SRC of the first bind to "/")
+  --help  --version
+)";
+}
+
+}  // namespace cloister::cli

@@ -1,0 +1,346 @@
+#include "process/launcher.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "isolate/capabilities.hpp"
+#include "isolate/filesystem.hpp"
+#include "isolate/namespaces.hpp"
+#include "isolate/network.hpp"
+#include "kernel/fd.hpp"
+#include "kernel/syscalls.hpp"
+#include "process/init.hpp"
+#include "process/report.hpp"
+#include "process/signals.hpp"
+#include "process/status.hpp"
+
+extern char** environ;
+
+namespace cloister {
+namespace {
+
+constexpr std::uint64_t kAllNamespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
+                                         CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+                                         CLONE_NEWCGROUP;
+
+// Descriptors the child needs; the parent keeps its own ends.
+struct ChildContext {
+  int report_fd = -1;     // write end of the close-on-exec report pipe
+  int maps_ready_fd = -1; // read end: one byte once the parent wrote the id maps
+  int parent_pidfd = -1;  // for a race-free --die-with-parent
+  std::uint64_t flags = 0;  // namespaces actually created
+  bool chroot_mode = false;
+};
+
+[[noreturn]] void fail(const ChildContext& ctx, Error e, int code = kExitSetupFailed) {
+  report::fail(ctx.report_fd, e, code);
+}
+
+void check(const ChildContext& ctx, Status st) {
+  if (!st.ok()) fail(ctx, st.take_error());
+}
+
+// PR_SET_PDEATHSIG is lost if the parent died before it was set; the parent's pidfd tells.
+void die_with_parent(const ChildContext& ctx) {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+    fail(ctx, Error{"--die-with-parent", "prctl(PR_SET_PDEATHSIG)", "", errno, ""});
+  pollfd p{ctx.parent_pidfd, POLLIN, 0};
+  if (::poll(&p, 1, 0) != 0) ::_exit(kExitSetupFailed);
+}
+
+void wait_for_byte(const ChildContext& ctx, int fd, const char* option) {
+  char byte;
+  ssize_t n;
+  do n = ::read(fd, &byte, 1);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) fail(ctx, Error{option, "read", "fd " + std::to_string(fd), errno, ""});
+}
+
+void set_cloexec(int fd) {
+  if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+// The last steps before COMMAND runs: session, capabilities, no_new_privs, exec.
+[[noreturn]] void exec_command(const Plan& plan, const ChildContext& ctx, mode_t umask_value) {
+  signals::reset_for_exec();
+  ::umask(umask_value);
+  if (plan.new_session && ::setsid() < 0)
+    fail(ctx, Error{"--new-session", "setsid", "", errno, ""});
+  if (plan.assert_userns_disabled) check(ctx, ns::assert_user_namespaces_refused());
+  if (plan.block_fd >= 0) wait_for_byte(ctx, plan.block_fd, "--block-fd");
+  for (int fd : {plan.info_fd, plan.json_status_fd, plan.block_fd, plan.userns_block_fd})
+    set_cloexec(fd);
+  check(ctx, caps::apply_keep_only(plan.keep_caps));
+  check(ctx, caps::set_no_new_privs());
+  if (plan.die_with_parent && !plan.init_is_pid1) die_with_parent(ctx);
+
+  std::vector<char*> argv;
+  for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : plan.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  environ = envp.data();  // execvp searches the sandbox's PATH, not cloister's
+  ::execvp(plan.exec_path.c_str(), argv.data());
+  const int err = errno;
+  const int code = (err == ENOENT || err == ENOTDIR) ? kExitNotFound : kExitCannotExec;
+  fail(ctx, Error{"exec", "execvp", plan.exec_path, err,
+                  err == ENOENT ? "COMMAND must exist inside the sandbox" : ""},
+       code);
+}
+
+void enter_user_namespace(const Plan& plan, const ChildContext& ctx) {
+  if (!(ctx.flags & CLONE_NEWUSER)) return;
+  if (plan.ids.written_by_parent)
+    wait_for_byte(ctx, ctx.maps_ready_fd, "user namespace");
+  else
+    check(ctx, ns::write_own_id_maps(plan.ids));
+}
+
+// --userns FD: the clone had no namespace flags; join, then create the rest. A new PID
+// namespace only applies to children, so fork once more and mirror the child's status.
+void join_then_unshare(const Plan& plan, ChildContext& ctx) {
+  check(ctx, ns::join(plan.userns_fd, CLONE_NEWUSER, "--userns"));
+  const std::uint64_t rest = plan.clone_flags & ~CLONE_NEWUSER;
+  if (::unshare(static_cast<int>(rest)) != 0)
+    fail(ctx, Error{"namespaces", "unshare", "", errno, ""});
+  ctx.flags = rest;
+  if (!(rest & CLONE_NEWPID)) return;
+  pid_t pid = ::fork();
+  if (pid < 0) fail(ctx, Error{"namespaces", "fork", "", errno, ""});
+  if (pid == 0) return;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  ::_exit(init::exit_code_of(status));
+}
+
+[[noreturn]] void namespace_child(const Plan& plan, ChildContext ctx) {
+  if (plan.die_with_parent) die_with_parent(ctx);
+  if (plan.userns_fd >= 0) join_then_unshare(plan, ctx);
+  enter_user_namespace(plan, ctx);
+  if (plan.userns_block_fd >= 0) wait_for_byte(ctx, plan.userns_block_fd, "--userns-block-fd");
+  if (plan.hostname) check(ctx, ns::set_hostname(*plan.hostname));
+  if (ctx.flags & CLONE_NEWNET) check(ctx, net::bring_up_loopback());
+
+  const mode_t saved_umask = ::umask(0);
+  auto root = fs::RootBuilder::begin();
+  if (!root) fail(ctx, root.take_error());
+  for (const auto& s : plan.fs) check(ctx, root->apply(s));
+  if (plan.disable_userns) check(ctx, ns::refuse_nested_user_namespaces("/oldroot/proc"));
+  check(ctx, root->finish(plan.cwd, plan.cwd_required));
+
+  if (!plan.init_is_pid1) {
+    for (auto& fd : root->held_fds()) ::fcntl(fd.get(), F_SETFD, 0);  // COMMAND holds locks
+    exec_command(plan, ctx, saved_umask);
+  }
+  pid_t command = ::fork();
+  if (command < 0) fail(ctx, Error{"init", "fork", "", errno, ""});
+  if (command == 0) {
+    root->held_fds().clear();
+    exec_command(plan, ctx, saved_umask);
+  }
+  ::close(ctx.report_fd);
+  // init keeps no privileges it does not need: reaping and kill() need none.
+  (void)caps::apply_keep_only(0);
+  (void)caps::set_no_new_privs();
+  init::run(command);
+}
+
+[[noreturn]] void chroot_child(const Plan& plan, const ChildContext& ctx) {
+  if (plan.die_with_parent) die_with_parent(ctx);
+  check(ctx, fs::enter_chroot(plan.chroot->root, plan.cwd_required ? plan.cwd : ""));
+  Plan confined = plan;
+  confined.keep_caps &= ~(1ULL << 18);  // CAP_SYS_CHROOT: no way back out
+  const mode_t current = ::umask(0);
+  exec_command(confined, ctx, current);
+}
+
+struct Pipe {
+  UniqueFd read, write;
+};
+
+Result<Pipe> make_pipe(const char* what) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Error{what, "pipe2", "", errno, ""};
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+bool namespaces_refused(int err) {
+  return err == EPERM || err == ENOSPC || err == EUSERS || err == EINVAL || err == EACCES;
+}
+
+struct Child {
+  pid_t pid = -1;
+  UniqueFd pidfd;
+};
+
+Result<Child> clone_child(std::uint64_t flags) {
+  int pidfd = -1;
+  uapi::CloneArgs args{};
+  args.flags = flags | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  pid_t pid = sys::clone3(args);
+  if (pid < 0) return Error{"namespaces", "clone3", "", errno, ""};
+  Child child;
+  child.pid = pid;
+  if (pid > 0) child.pidfd.reset(pidfd);
+  return child;
+}
+
+// clone3 with the plan's namespaces, dropping the optional ones the kernel refuses.
+Result<Child> clone_with_fallbacks(const Plan& plan, std::uint64_t& flags) {
+  for (;;) {
+    auto child = clone_child(flags);
+    if (child) return child;
+    const int err = child.error().err;
+    if (!namespaces_refused(err)) return child;
+    if (plan.user_ns_optional && (flags & CLONE_NEWUSER)) { flags &= ~CLONE_NEWUSER; continue; }
+    if (plan.cgroup_ns_optional && (flags & CLONE_NEWCGROUP)) { flags &= ~CLONE_NEWCGROUP; continue; }
+    auto e = child.take_error();
+    e.hint = "the kernel refused to create the namespaces; user namespaces may be disabled "
+             "(sysctl user.max_user_namespaces) or this is a container: try --sandbox=auto";
+    return e;
+  }
+}
+
+class Supervisor {
+ public:
+  Supervisor(Child child, UniqueFd report) : child_(std::move(child)), report_(std::move(report)) {}
+
+  // Forwards signals until the child exits; collects a failure record if one comes.
+  Outcome wait() {
+    const sigset_t set = signals::watched();
+    UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
+    for (;;) {
+      pollfd fds[3] = {{child_.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0},
+                       {report_.get(), POLLIN, 0}};
+      if (::poll(fds, report_ ? 3 : 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (fds[2].revents) read_report();
+      if (fds[1].revents) forward(sfd.get());
+      if (fds[0].revents) break;
+    }
+    siginfo_t info{};
+    while (::waitid(P_PID, static_cast<id_t>(child_.pid), &info, WEXITED) != 0 && errno == EINTR) {}
+    if (report_) read_report();
+    outcome_.exit_code = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+    return std::move(outcome_);
+  }
+
+ private:
+  void read_report() {
+    report::Record record;
+    ssize_t n = ::read(report_.get(), &record, sizeof record);
+    if (n == static_cast<ssize_t>(sizeof record)) outcome_.error = report::decode(record);
+    if (n <= 0 || n == static_cast<ssize_t>(sizeof record)) report_.reset();
+  }
+
+  void forward(int sfd) {
+    signalfd_siginfo info{};
+    if (::read(sfd, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return;
+    if (info.ssi_signo != SIGCHLD)
+      sys::pidfd_send_signal(child_.pidfd.get(), static_cast<int>(info.ssi_signo));
+  }
+
+  Child child_;
+  UniqueFd report_;
+  Outcome outcome_;
+};
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+}  // namespace
+
+Outcome launch(const Plan& plan) {
+  Outcome failed{kExitSetupFailed, std::nullopt, {}};
+  auto report = make_pipe("report pipe");
+  if (!report) return failed.error = report.take_error(), failed;
+  Pipe maps_ready;
+  if (plan.ids.written_by_parent) {
+    auto p = make_pipe("id map pipe");
+    if (!p) return failed.error = p.take_error(), failed;
+    maps_ready = std::move(*p);
+  }
+  UniqueFd parent_pidfd;
+  if (plan.die_with_parent) {
+    parent_pidfd.reset(sys::pidfd_open(::getpid()));
+    if (!parent_pidfd)
+      return failed.error = Error{"--die-with-parent", "pidfd_open", "", errno, ""}, failed;
+  }
+  if (plan.pidns_fd >= 0) {
+    auto st = ns::join(plan.pidns_fd, CLONE_NEWPID, "--pidns");
+    if (!st) return failed.error = st.take_error(), failed;
+  }
+
+  const sigset_t watched = signals::watched();
+  sigset_t saved;
+  ::sigprocmask(SIG_BLOCK, &watched, &saved);
+
+  ChildContext ctx{report->write.get(), maps_ready.read.get(), parent_pidfd.get(), 0, false};
+  std::uint64_t flags = plan.userns_fd >= 0 ? 0 : plan.clone_flags;
+  bool chroot_mode = plan.mode == SandboxMode::Chroot;
+  Result<Child> child = Error{};
+  if (!chroot_mode) {
+    child = clone_with_fallbacks(plan, flags);
+    if (!child && plan.mode == SandboxMode::Auto) {
+      if (!plan.chroot) {
+        auto e = child.take_error();
+        e.hint = "and chroot mode cannot stand in: " + plan.chroot_unavailable;
+        return failed.error = e, failed;
+      }
+      failed.notices.push_back("namespaces refused (" + child.error().message() +
+                               "); chroot mode without: " + join_list(plan.chroot->lost));
+      chroot_mode = true;
+    }
+  }
+  if (chroot_mode) {
+    if (plan.mode == SandboxMode::Chroot)
+      failed.notices.push_back("chroot mode without: " + join_list(plan.chroot->lost));
+    child = clone_child(0);
+  }
+  if (!child) return failed.error = child.take_error(), failed;
+  if (child->pid == 0) {
+    ctx.flags = flags;
+    report->read.reset();
+    if (chroot_mode) chroot_child(plan, ctx);
+    namespace_child(plan, ctx);
+  }
+
+  report->write.reset();
+  maps_ready.read.reset();
+  if (plan.ids.written_by_parent && (flags & CLONE_NEWUSER)) {
+    auto st = ns::write_id_maps_for(child->pid, plan.ids);
+    if (!st) {
+      ::kill(child->pid, SIGKILL);
+      ::waitpid(child->pid, nullptr, 0);
+      return failed.error = st.take_error(), failed;
+    }
+    if (::write(maps_ready.write.get(), "1", 1) != 1) {}
+  }
+  status::write_start(plan, child->pid);
+  Supervisor supervisor(std::move(*child), std::move(report->read));
+  Outcome outcome = supervisor.wait();
+  ::sigprocmask(SIG_SETMASK, &saved, nullptr);
+  status::write_exit(plan, outcome.exit_code);
+  outcome.notices.insert(outcome.notices.begin(), failed.notices.begin(), failed.notices.end());
+  return outcome;
+}
+
+}  // namespace cloister

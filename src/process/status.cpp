@@ -1,0 +1,50 @@
+#include "process/status.hpp"
+
+#include <unistd.h>
+
+#include <array>
+
+#include "isolate/namespaces.hpp"
+
+namespace cloister::status {
+namespace {
+
+constexpr std::array<std::pair<const char*, const char*>, 6> kNamespaces = {{
+    {"cgroup", "cgroup-namespace"}, {"ipc", "ipc-namespace"}, {"mnt", "mnt-namespace"},
+    {"net", "net-namespace"}, {"pid", "pid-namespace"}, {"uts", "uts-namespace"}}};
+
+void write_text(int fd, const std::string& text) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) return;  // the reader went away: status is advisory, COMMAND still runs
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+std::string start_record(pid_t child, bool pretty) {
+  const char* sep = pretty ? ",\n    " : ", ";
+  std::string out = pretty ? "{\n    " : "{ ";
+  out += "\"child-pid\": " + std::to_string(child);
+  for (const auto& [file, key] : kNamespaces) {
+    const unsigned long id = ns::namespace_id(child, file);
+    if (id != 0) out += sep + std::string("\"") + key + "\": " + std::to_string(id);
+  }
+  out += pretty ? "\n}\n" : " }\n";
+  return out;
+}
+
+void write_start(const Plan& plan, pid_t child) {
+  if (plan.info_fd < 0 && plan.json_status_fd < 0) return;
+  if (plan.info_fd >= 0) write_text(plan.info_fd, start_record(child, true));
+  if (plan.json_status_fd >= 0) write_text(plan.json_status_fd, start_record(child, false));
+}
+
+void write_exit(const Plan& plan, int exit_code) {
+  if (plan.json_status_fd >= 0)
+    write_text(plan.json_status_fd, "{ \"exit-code\": " + std::to_string(exit_code) + " }\n");
+}
+
+}  // namespace cloister::status

@@ -1,0 +1,2 @@
+// Placeholder replaced by the probe implementation.
+int main() { return 0; }
