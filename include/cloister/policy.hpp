@@ -124,6 +124,7 @@ struct Policy {
   int userns_block_fd = -1; // setup waits on it once the user namespace exists (needs info-fd)
 
   SandboxMode mode = SandboxMode::Namespace;
+  bool trace_setup = false;  // --trace-setup: time every setup step, on stderr
 };
 
 }  // namespace cloister

@@ -133,6 +133,7 @@ struct Plan {
   int sync_fd = -1;
   int block_fd = -1;
   int userns_block_fd = -1;
+  bool trace_setup = false;
 };
 
 struct Caller {

@@ -415,6 +415,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller) {
   plan.sync_fd = p.sync_fd;
   plan.block_fd = p.block_fd;
   plan.userns_block_fd = p.userns_block_fd;
+  plan.trace_setup = p.trace_setup;
   return plan;
 }
 

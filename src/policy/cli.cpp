@@ -189,8 +189,6 @@ class Parser {
 };
 
 void Parser::dispatch(const std::string& arg) {
-  auto& p = out_.policy;
-  auto& ns = p.ns;
   if (arg.rfind("--sandbox=", 0) == 0) return sandbox_mode("--sandbox", arg.substr(10));
 
   static const std::map<std::string, Handler> table = {
@@ -270,6 +268,7 @@ void Parser::dispatch(const std::string& arg) {
       {"--block-fd", [](Parser& s, const std::string& o) { s.out_.policy.block_fd = parse_fd(o, s.next(o)); }},
       {"--userns-block-fd", [](Parser& s, const std::string& o) { s.out_.policy.userns_block_fd = parse_fd(o, s.next(o)); }},
       {"--sandbox", [](Parser& s, const std::string& o) { s.sandbox_mode(o, s.next(o)); }},
+      {"--trace-setup", [](Parser& s, const std::string&) { s.out_.policy.trace_setup = true; }},
       // not available (yet): a clear refusal rather than a silently weaker sandbox
       {"--seccomp", [](Parser&, const std::string& o) {
          fail(o, "is not supported yet", "seccomp filters arrive with cloister's seccomp support"); }},
@@ -278,8 +277,6 @@ void Parser::dispatch(const std::string& arg) {
       {"--exec-label", [](Parser&, const std::string& o) { fail(o, "is not supported", "cloister does not set SELinux labels"); }},
       {"--file-label", [](Parser&, const std::string& o) { fail(o, "is not supported", "cloister does not set SELinux labels"); }},
   };
-  (void)p;
-  (void)ns;
   auto it = table.find(arg);
   if (it == table.end()) fail(arg, "is not a known option", "see --help");
   it->second(*this, arg);
@@ -321,6 +318,7 @@ Process:
   --userns-block-fd FD
 Mode:
   --sandbox=namespace|chroot|auto  (chroot: chroot into SRC of the first bind to "/")
+  --trace-setup  print how long each setup step takes (stderr)
   --help  --version
 )";
 }

@@ -23,6 +23,7 @@
 #include "process/report.hpp"
 #include "process/signals.hpp"
 #include "process/status.hpp"
+#include "process/trace.hpp"
 
 extern char** environ;
 
@@ -72,6 +73,7 @@ void set_cloexec(int fd) {
 
 // The last steps before COMMAND runs: session, capabilities, no_new_privs, exec.
 [[noreturn]] void exec_command(const Plan& plan, const ChildContext& ctx, mode_t umask_value) {
+  SetupTrace trace(plan.trace_setup, "command");
   signals::reset_for_exec();
   ::umask(umask_value);
   if (plan.new_session && ::setsid() < 0)
@@ -83,6 +85,7 @@ void set_cloexec(int fd) {
   check(ctx, caps::apply_keep_only(plan.keep_caps));
   check(ctx, caps::set_no_new_privs());
   if (plan.die_with_parent && !plan.init_is_pid1) die_with_parent(ctx);
+  trace.mark("session, capabilities, no_new_privs");
 
   std::vector<char*> argv;
   for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
@@ -125,19 +128,27 @@ void join_then_unshare(const Plan& plan, ChildContext& ctx) {
 }
 
 [[noreturn]] void namespace_child(const Plan& plan, ChildContext ctx) {
+  SetupTrace trace(plan.trace_setup, "child");
   if (plan.die_with_parent) die_with_parent(ctx);
   if (plan.userns_fd >= 0) join_then_unshare(plan, ctx);
   enter_user_namespace(plan, ctx);
+  trace.mark("user namespace id maps");
   if (plan.userns_block_fd >= 0) wait_for_byte(ctx, plan.userns_block_fd, "--userns-block-fd");
   if (plan.hostname) check(ctx, ns::set_hostname(*plan.hostname));
   if (ctx.flags & CLONE_NEWNET) check(ctx, net::bring_up_loopback());
+  trace.mark("hostname, loopback");
 
   const mode_t saved_umask = ::umask(0);
   auto root = fs::RootBuilder::begin();
   if (!root) fail(ctx, root.take_error());
-  for (const auto& s : plan.fs) check(ctx, root->apply(s));
+  trace.mark("private mounts, scratch root, pivot_root, new root tmpfs");
+  for (const auto& s : plan.fs) {
+    check(ctx, root->apply(s));
+    trace.mark(describe(s));
+  }
   if (plan.disable_userns) check(ctx, ns::refuse_nested_user_namespaces("/oldroot/proc"));
   check(ctx, root->finish(plan.cwd, plan.cwd_required));
+  trace.mark("detach host root, pivot_root into new root");
 
   if (!plan.init_is_pid1) {
     for (auto& fd : root->held_fds()) ::fcntl(fd.get(), F_SETFD, 0);  // COMMAND holds locks
@@ -289,6 +300,7 @@ Outcome launch(const Plan& plan) {
     if (!st) return failed.error = st.take_error(), failed;
   }
 
+  SetupTrace trace(plan.trace_setup, "parent");
   const sigset_t watched = signals::watched();
   sigset_t saved;
   ::sigprocmask(SIG_BLOCK, &watched, &saved);
@@ -305,8 +317,10 @@ Outcome launch(const Plan& plan) {
         e.hint = "and chroot mode cannot stand in: " + plan.chroot_unavailable;
         return failed.error = e, failed;
       }
-      failed.notices.push_back("namespaces refused (" + child.error().message() +
-                               "); chroot mode without: " + join_list(plan.chroot->lost));
+      failed.notices.push_back("namespaces refused (clone3: " +
+                               std::string(std::strerror(child.error().err)) +
+                               "); falling back to chroot mode, without: " +
+                               join_list(plan.chroot->lost));
       chroot_mode = true;
     }
   }
@@ -323,6 +337,7 @@ Outcome launch(const Plan& plan) {
     namespace_child(plan, ctx);
   }
 
+  trace.mark("resolve to clone3 done");
   report->write.reset();
   maps_ready.read.reset();
   if (plan.ids.written_by_parent && (flags & CLONE_NEWUSER)) {

@@ -1,0 +1,17 @@
+# Runs inside `cloister run`'s default sandbox (passed with sh -c): reports what it can reach.
+try() { if sh -c "$2" >/dev/null 2>&1; then echo "  can    $1"; else echo "  cannot $1"; fi; }
+echo "inside: $(id)  pid=$$"
+echo "root directory: $(ls / | tr '\n' ' ')"
+echo "processes in /proc: $(ls /proc | grep -E '^[0-9]+$' | tr '\n' ' ')"
+echo "network interfaces: $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ' ')"
+echo "capabilities: $(grep CapEff /proc/self/status | tr -s '\t' ' '), $(grep NoNewPrivs /proc/self/status | tr -s '\t' ' ')"
+try "run programs from /usr"          "ls /usr/bin"
+try "read /etc/passwd"                "cat /etc/passwd"
+try "write to /tmp (a private tmpfs)" "echo x > /tmp/x"
+try "write to /usr"                   "touch /usr/cloister-demo"
+try "write to /"                      "touch /cloister-demo"
+try "read /etc/shadow"                "cat /etc/shadow"
+try "see the host's /home or /root"   "ls /home || ls /root"
+try "see the host's /tmp"             "ls $SECRET"
+try "connect to the host's 127.0.0.1:22" "bash -c 'exec 3<>/dev/tcp/127.0.0.1/22'"
+try "signal a host process (PID 1 here is cloister's init)" "kill -0 $HOST_PID"
