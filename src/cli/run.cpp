@@ -16,7 +16,7 @@ namespace {
 
 void print_error(const Error& e) { std::fprintf(stderr, "cloister: %s\n", e.message().c_str()); }
 
-int launch_dialect(const std::vector<std::string>& args, Dialect dialect) {
+int launch(const std::vector<std::string>& args, Dialect dialect) {
   auto parsed = parse(args, dialect);
   if (!parsed) {
     print_error(parsed.error());
@@ -40,7 +40,15 @@ int launch_dialect(const std::vector<std::string>& args, Dialect dialect) {
   Outcome outcome = launch(*plan);
   for (const auto& notice : outcome.notices) std::fprintf(stderr, "cloister: %s\n", notice.c_str());
   if (outcome.error) print_error(*outcome.error);
+  // bubblewrap exits 1 for every failure of its own; scripts written for it rely on that.
+  if (outcome.error && dialect == Dialect::Bwrap) return 1;
   return outcome.exit_code;
+}
+
+int launch_dialect(const std::vector<std::string>& args, Dialect dialect) {
+  const int code = launch(args, dialect);
+  if (dialect != Dialect::Bwrap) return code;
+  return code == kExitUsage || code == kExitSetupFailed ? 1 : code;
 }
 
 }  // namespace

@@ -52,7 +52,16 @@ int last_cap() {
   return cap;
 }
 
-Status apply_keep_only(std::uint64_t keep) {
+std::uint64_t permitted_now() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  std::array<__user_cap_data_struct, 2> data{};
+  if (::syscall(SYS_capget, &header, data.data()) != 0) return 0;
+  return static_cast<std::uint64_t>(data[0].permitted) |
+         (static_cast<std::uint64_t>(data[1].permitted) << 32);
+}
+
+Status apply_keep_only(std::uint64_t keep, bool only_if_permitted) {
+  if (only_if_permitted) keep &= permitted_now();
   const int last = last_cap();
   for (int cap = 0; cap <= last; ++cap) {
     if (keep & (1ULL << cap)) continue;
@@ -68,7 +77,11 @@ Status apply_keep_only(std::uint64_t keep) {
     const auto bits = static_cast<std::uint32_t>(keep >> (32 * i));
     data[static_cast<std::size_t>(i)] = {bits, bits, bits};
   }
-  if (::syscall(SYS_capset, &header, data.data()) != 0) return cap_error("capset", errno);
+  if (::syscall(SYS_capset, &header, data.data()) != 0) {
+    auto e = cap_error("capset", errno);
+    if (e.err == EPERM) e.hint = "a capability to keep (--cap-add) is not held by cloister";
+    return e;
+  }
   for (int cap = 0; cap <= last; ++cap) {
     if (!(keep & (1ULL << cap))) continue;
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)

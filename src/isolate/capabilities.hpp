@@ -12,11 +12,15 @@ namespace cloister::caps {
 // "CAP_NET_ADMIN", "net_admin" or "NET_ADMIN" -> 12.
 std::optional<int> from_name(std::string_view name);
 std::string_view name_of(int cap);
-int last_cap();  // highest capability this kernel knows (probed with PR_CAPBSET_READ)
+int last_cap();
+// The permitted set of the calling process.
+std::uint64_t permitted_now();  // highest capability this kernel knows (probed with PR_CAPBSET_READ)
 
 // Child side, after mounts: leave exactly `keep` in every set (bounding included), ambient
 // raised for them so they survive exec as a non-root uid.
-Status apply_keep_only(std::uint64_t keep);
+// With `only_if_permitted`, capabilities this process does not hold are left out instead of
+// failing (bwrap's "root keeps its capabilities" keeps what root has).
+Status apply_keep_only(std::uint64_t keep, bool only_if_permitted = false);
 Status set_no_new_privs();
 
 }  // namespace cloister::caps

@@ -306,6 +306,13 @@ class StepApplier {
   unsigned& data_files_;
 };
 
+bool mounts_on_root(const FsStep& s) {
+  const std::string* dest = nullptr;
+  if (auto* b = std::get_if<step::Bind>(&s)) dest = &b->dest;
+  else if (auto* t = std::get_if<step::Tmpfs>(&s)) dest = &t->dest;
+  return dest && relative(*dest) == ".";
+}
+
 }  // namespace
 
 Result<RootBuilder> RootBuilder::begin() {
@@ -331,6 +338,12 @@ Result<RootBuilder> RootBuilder::begin() {
 Status RootBuilder::apply(const FsStep& s) {
   auto st = std::visit(StepApplier{root_.get(), held_, data_files_}, s);
   if (!st.ok()) return with_step(st.take_error(), s);
+  if (mounts_on_root(s)) {
+    // Something now covers the new root: later steps and the final pivot_root must see it,
+    // not the tmpfs underneath that root_ still refers to.
+    root_.reset(::open(kNewRoot, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root_) return with_step(fs_error("open", kNewRoot, errno), s);
+  }
   return ok_status();
 }
 

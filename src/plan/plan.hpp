@@ -123,6 +123,7 @@ struct Plan {
   std::string cwd;          // chdir target inside the sandbox
   bool cwd_required = false;  // --chdir given: failure is an error, not a fallback to /
   std::uint64_t keep_caps = 0;  // bit n: capability n stays (bounding, permitted, ambient)
+  bool keep_caps_if_held = false;  // bwrap's root rule: keep those of keep_caps still held
   bool die_with_parent = false;
   bool new_session = false;
   bool disable_userns = false;

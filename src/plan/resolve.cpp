@@ -278,10 +278,9 @@ std::vector<std::string> final_environment(const std::vector<EnvOp>& ops) {
 
 std::uint64_t keep_caps_for(const Policy& p, uid_t sandbox_uid) {
   std::uint64_t keep = 0;
-  if (p.root_keeps_caps && sandbox_uid == 0) {
-    const int last = caps::last_cap();
-    keep = last >= 63 ? ~0ULL : ((1ULL << (last + 1)) - 1);
-  }
+  // bwrap: root in the sandbox keeps what the caller holds (not the full set a new user
+  // namespace would grant).
+  if (p.root_keeps_caps && sandbox_uid == 0) keep = caps::permitted_now();
   for (const auto& op : p.caps) {
     if (op.cap < 0) keep = op.add ? keep : 0;
     else if (op.add) keep |= 1ULL << op.cap;
@@ -406,6 +405,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller) {
   plan.cwd_required = p.chdir.has_value();
   const uid_t sandbox_uid = (plan.clone_flags & CLONE_NEWUSER) ? p.id.uid.value_or(caller.uid) : caller.uid;
   plan.keep_caps = keep_caps_for(p, sandbox_uid);
+  plan.keep_caps_if_held = p.root_keeps_caps && sandbox_uid == 0;
   plan.die_with_parent = p.die_with_parent;
   plan.new_session = p.new_session;
   plan.disable_userns = p.ns.disable_userns;

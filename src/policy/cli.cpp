@@ -79,6 +79,7 @@ class Parser {
 
   Parsed run() {
     if (dialect_ == Dialect::Run) run_defaults();
+    else out_.policy.root_keeps_caps = true;  // bwrap: uid 0 in the sandbox keeps its caps
     while (pos_ < args_.size()) {
       const std::string arg = args_[pos_];
       if (arg == "--") { ++pos_; break; }

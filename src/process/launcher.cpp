@@ -82,7 +82,7 @@ void set_cloexec(int fd) {
   if (plan.block_fd >= 0) wait_for_byte(ctx, plan.block_fd, "--block-fd");
   for (int fd : {plan.info_fd, plan.json_status_fd, plan.block_fd, plan.userns_block_fd})
     set_cloexec(fd);
-  check(ctx, caps::apply_keep_only(plan.keep_caps));
+  check(ctx, caps::apply_keep_only(plan.keep_caps, plan.keep_caps_if_held));
   check(ctx, caps::set_no_new_privs());
   if (plan.die_with_parent && !plan.init_is_pid1) die_with_parent(ctx);
   trace.mark("session, capabilities, no_new_privs");
