@@ -316,9 +316,18 @@ bool mounts_on_root(const FsStep& s) {
 }  // namespace
 
 Result<RootBuilder> RootBuilder::begin() {
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    return Error{"private mounts", "mount(MS_REC|MS_PRIVATE)", "/", errno,
-                 errno == EPERM ? "needs a user namespace or CAP_SYS_ADMIN" : ""};
+  // Nothing is mounted before this succeeds, so no mount can propagate to the host.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    const int err = errno;
+    // In a chroot whose root is not a mount point there is no way to name the mount to make
+    // private (and the kernel refuses user namespaces to chrooted processes).
+    return Error{"private mounts", "mount(MS_REC|MS_PRIVATE)", "/", err,
+                 err == EPERM    ? "needs a user namespace or CAP_SYS_ADMIN"
+                 : err == EINVAL ? "cloister runs in a chroot whose root is not a mount point: "
+                                   "bind-mount that directory onto itself before chrooting "
+                                   "into it, or use --sandbox=chroot"
+                                 : ""};
+  }
   if (::mount("tmpfs", kBase, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0)
     return Error{"scratch root", "mount tmpfs", kBase, errno, ""};
   if (::chdir(kBase) != 0) return Error{"scratch root", "chdir", kBase, errno, ""};
