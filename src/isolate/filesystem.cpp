@@ -121,27 +121,20 @@ class StepApplier {
       : root_(rootfd), held_(held), data_files_(data_files) {}
 
   Status operator()(const step::Bind& s) {
-    const std::string source = std::string(kOldRoot) + s.source;
-    auto tree = mnt::clone_tree(AT_FDCWD, source, true);
-    if (!tree) return tree.take_error();
-    struct stat st {};
-    if (::fstat(tree->get(), &st) != 0) return fs_error("fstat", source, errno);
-    if (st.st_dev != s.dev || st.st_ino != s.ino)
-      return fs_error("open_tree", s.source, ESTALE,
-                      "the source was replaced after cloister resolved it; refusing to mount it");
     std::uint64_t attrs = MOUNT_ATTR_NOSUID;
     if (!s.devices) attrs |= MOUNT_ATTR_NODEV;
     if (s.read_only) attrs |= MOUNT_ATTR_RDONLY;
-    CLOISTER_TRY(mnt::set_attrs(tree->get(), attrs, true));
     auto target = make_mountpoint(root_, s.dest, s.source_is_dir);
     if (!target) return target.take_error();
-    return mnt::attach(tree->get(), target->get());
+    const mnt::Identity identity{s.dev, s.ino};
+    return mnt::bind(AT_FDCWD, std::string(kOldRoot) + s.source, target->get(), attrs, true,
+                     &identity);
   }
 
   Status operator()(const step::RemountRo& s) {
     auto target = open_in_root(root_, s.dest, O_PATH);
     if (!target) return target.take_error();
-    auto st = mnt::set_attrs(target->get(), MOUNT_ATTR_RDONLY, true);
+    auto st = mnt::add_attrs(target->get(), MOUNT_ATTR_RDONLY, true);
     if (!st.ok() && st.error().err == EINVAL) {
       auto e = st.take_error();
       e.hint = "DEST must be a mount point";
@@ -157,22 +150,19 @@ class StepApplier {
   }
 
   Status operator()(const step::Proc& s) {
-    auto target = make_dirs(root_, s.dest, 0755);
-    if (!target) return target.take_error();
-    auto proc = mnt::new_fs("proc", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    CLOISTER_TRY(mount_new(s.dest, "proc", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+    auto proc = open_in_root(root_, s.dest, O_PATH | O_DIRECTORY);
     if (!proc) return proc.take_error();
     // Parts of /proc that reach beyond the sandbox's namespaces stay read-only.
     for (const char* sub : {"sys", "sysrq-trigger", "irq", "bus"}) {
-      auto part = mnt::clone_tree(proc->get(), sub, true);
-      if (!part && part.error().err == ENOENT) continue;
-      if (!part) return part.take_error();
-      CLOISTER_TRY(mnt::set_attrs(part->get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                                                   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true));
       UniqueFd onto(::openat(proc->get(), sub, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-      if (!onto) return fs_error("open", std::string("proc/") + sub, errno);
-      CLOISTER_TRY(mnt::attach(part->get(), onto.get()));
+      if (!onto && errno == ENOENT) continue;
+      if (!onto) return fs_error("open", s.dest + "/" + sub, errno);
+      CLOISTER_TRY(mnt::bind(proc->get(), sub, onto.get(),
+                             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                             true));
     }
-    return mnt::attach(proc->get(), target->get());
+    return ok_status();
   }
 
   Status operator()(const step::Dev& s) {
@@ -185,12 +175,10 @@ class StepApplier {
       if (::mkdirat(dev->get(), name, 0) != 0 || ::fchmodat(dev->get(), name, static_cast<mode_t>(mode), 0) != 0)
         return fs_error("mkdir", s.dest + "/" + name, errno);
     }
-    auto pts = mnt::new_fs("devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "620"}},
-                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-    if (!pts) return pts.take_error();
     UniqueFd pts_dir(::openat(dev->get(), "pts", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!pts_dir) return fs_error("open", s.dest + "/pts", errno);
-    CLOISTER_TRY(mnt::attach(pts->get(), pts_dir.get()));
+    CLOISTER_TRY(mnt::mount_fs("devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "620"}},
+                               pts_dir.get(), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
     const std::array<std::pair<const char*, const char*>, 6> links = {{
         {"ptmx", "pts/ptmx"}, {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
         {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"}}};
@@ -244,13 +232,10 @@ class StepApplier {
     if (!file) return fs_error("create", scratch, errno);
     CLOISTER_TRY(write_all(file.get(), s.data, s.dest));
     if (::fchmod(file.get(), s.mode) != 0) return fs_error("chmod", scratch, errno);
-    auto tree = mnt::clone_tree(AT_FDCWD, scratch, false);
-    if (!tree) return tree.take_error();
     std::uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (s.read_only ? MOUNT_ATTR_RDONLY : 0);
-    CLOISTER_TRY(mnt::set_attrs(tree->get(), attrs, false));
     auto target = make_mountpoint(root_, s.dest, false);
     if (!target) return target.take_error();
-    return mnt::attach(tree->get(), target->get());
+    return mnt::bind(AT_FDCWD, scratch, target->get(), attrs, false);
   }
 
   Status operator()(const step::Chmod& s) {
@@ -272,7 +257,7 @@ class StepApplier {
     return ok_status();
   }
 
-  Status operator()(const step::SealRoot&) { return mnt::set_attrs(root_, MOUNT_ATTR_RDONLY, false); }
+  Status operator()(const step::SealRoot&) { return mnt::add_attrs(root_, MOUNT_ATTR_RDONLY, false); }
 
  private:
   static std::string octal(mode_t mode) {
@@ -285,20 +270,16 @@ class StepApplier {
                    std::uint64_t attrs) {
     auto target = make_dirs(root_, dest, 0755);
     if (!target) return target.take_error();
-    auto fs = mnt::new_fs(fstype, options, attrs);
-    if (!fs) return fs.take_error();
-    return mnt::attach(fs->get(), target->get());
+    return mnt::mount_fs(fstype, options, target->get(), attrs);
   }
 
   Status bind_device(int devfd, const std::string& host_path, const char* name) {
     UniqueFd node(::openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444));
     if (!node) return fs_error("create", std::string("dev/") + name, errno);
-    auto tree = mnt::clone_tree(AT_FDCWD, std::string(kOldRoot) + host_path, false);
-    if (!tree) return tree.take_error();
-    CLOISTER_TRY(mnt::set_attrs(tree->get(), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false));
     UniqueFd onto(::openat(devfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!onto) return fs_error("open", std::string("dev/") + name, errno);
-    return mnt::attach(tree->get(), onto.get());
+    return mnt::bind(AT_FDCWD, std::string(kOldRoot) + host_path, onto.get(),
+                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
   }
 
   int root_;
@@ -336,6 +317,7 @@ Result<RootBuilder> RootBuilder::begin() {
   if (sys::pivot_root(".", "oldroot") != 0)
     return Error{"scratch root", "pivot_root", kBase, errno, ""};
   if (::chdir("/") != 0) return Error{"scratch root", "chdir", "/", errno, ""};
+  mnt::set_proc_fd_dir(std::string(kOldRoot) + "/proc/self/fd");
   if (::mount("tmpfs", kNewRoot, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0)
     return Error{"new root", "mount tmpfs", kNewRoot, errno, ""};
   RootBuilder builder;

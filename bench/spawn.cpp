@@ -1,0 +1,753 @@
+// Startup benchmark: whole-process spawn time of cloister, bubblewrap, unshare(1) and a plain
+// exec, interleaved in one run, plus the launcher's resident memory while its payload sleeps.
+// See bench/README.md.
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#ifndef CLOISTER_BIN
+#define CLOISTER_BIN "cloister"
+#endif
+
+extern char** environ;
+
+namespace {
+
+using Argv = std::vector<std::string>;
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "bench_spawn: %s\n", what.c_str());
+  std::exit(1);
+}
+
+[[noreturn]] void die_errno(const std::string& what) { die(what + ": " + std::strerror(errno)); }
+
+long long now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+void sleep_us(long us) {
+  timespec ts{us / 1000000, (us % 1000000) * 1000};
+  while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789-_./=:,+@%") == std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+std::string join_argv(const Argv& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += ' ';
+    out += shell_quote(a);
+  }
+  return out;
+}
+
+bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+
+// PATH lookup for a helper such as unshare(1); empty if not found.
+std::string find_in_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+  std::size_t pos = 0;
+  while (pos <= dirs.size()) {
+    auto colon = dirs.find(':', pos);
+    if (colon == std::string::npos) colon = dirs.size();
+    std::string dir = dirs.substr(pos, colon - pos);
+    pos = colon + 1;
+    if (dir.empty()) continue;
+    const std::string candidate = dir + "/" + name;
+    if (executable(candidate)) return candidate;
+  }
+  for (const char* dir : {"/usr/bin", "/bin", "/usr/sbin", "/sbin"}) {
+    const std::string candidate = std::string(dir) + "/" + name;
+    if (executable(candidate)) return candidate;
+  }
+  return "";
+}
+
+// ---------------------------------------------------------------------------------------
+// Options
+
+struct Options {
+  int rounds = 200;
+  int warmup = 10;
+  std::uint64_t seed = 0;
+  bool seed_given = false;
+  std::string bwrap = "/usr/bin/bwrap";
+  std::string cloister = CLOISTER_BIN;
+  int memory_samples = 5;
+};
+
+void usage(const char* argv0) {
+  std::printf(
+      "usage: %s [--rounds N] [--warmup N] [--seed S] [--bwrap PATH] [--cloister PATH]\n"
+      "          [--memory-samples N]\n"
+      "  --rounds N          measured rounds; each runs every command once (default 200)\n"
+      "  --warmup N          uncounted rounds first (default 10)\n"
+      "  --seed S            seed of the per-round shuffle (default: from the clock; printed)\n"
+      "  --bwrap PATH        bubblewrap to compare with (default /usr/bin/bwrap)\n"
+      "  --cloister PATH     cloister binary (default the one this was built with)\n"
+      "  --memory-samples N  launches per launcher for the memory figures, 0 = skip (default 5)\n",
+      argv0);
+}
+
+template <class Int>
+Int parse_number(const std::string& option, const std::string& text, Int min) {
+  Int value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty() || value < min)
+    die(option + " expects a number >= " + std::to_string(min) + ", got '" + text + "'");
+  return value;
+}
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) die(arg + " takes an argument");
+      return argv[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      usage(argv[0]);
+      std::exit(0);
+    } else if (arg == "--rounds") {
+      o.rounds = parse_number<int>(arg, value(), 1);
+    } else if (arg == "--warmup") {
+      o.warmup = parse_number<int>(arg, value(), 0);
+    } else if (arg == "--seed") {
+      o.seed = parse_number<std::uint64_t>(arg, value(), 0);
+      o.seed_given = true;
+    } else if (arg == "--bwrap") {
+      o.bwrap = value();
+    } else if (arg == "--cloister") {
+      o.cloister = value();
+    } else if (arg == "--memory-samples") {
+      o.memory_samples = parse_number<int>(arg, value(), 0);
+    } else {
+      usage(argv[0]);
+      die("unknown option '" + arg + "'");
+    }
+  }
+  if (!o.seed_given) {
+    std::random_device rd;
+    o.seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^ static_cast<std::uint64_t>(now_ns());
+    o.seed %= 1000000000ULL;  // short enough to retype
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------
+// The sandbox options shared by cloister and bwrap
+
+// /lib, /lib64, /bin, /sbin mirrored from the host: a symlink stays a symlink (merged /usr),
+// a real directory is bound read-only, a missing one is left out.
+Argv sandbox_options() {
+  Argv o = {"--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"};
+  for (const char* name : {"lib", "lib64", "bin", "sbin"}) {
+    const std::string path = std::string("/") + name;
+    char target[4096];
+    const ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
+    if (n > 0) {
+      o.insert(o.end(), {"--symlink", std::string(target, static_cast<std::size_t>(n)), path});
+      continue;
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      o.insert(o.end(), {"--ro-bind", path, path});
+  }
+  o.insert(o.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"});
+  return o;
+}
+
+Argv concat(Argv a, const Argv& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// ---------------------------------------------------------------------------------------
+// Spawning
+
+// stdin and stdout are /dev/null; stderr goes to a per-command memfd (O_APPEND, truncated
+// before each run outside the timed window) so a failure can show what the command said.
+class Spawner {
+ public:
+  Spawner() {
+    devnull_ = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull_ < 0) die_errno("open /dev/null");
+    sigset_t empty;
+    sigemptyset(&empty);
+    posix_spawnattr_init(&attr_);
+    posix_spawnattr_setsigmask(&attr_, &empty);
+    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK);
+  }
+  ~Spawner() {
+    posix_spawnattr_destroy(&attr_);
+    ::close(devnull_);
+  }
+  Spawner(const Spawner&) = delete;
+  Spawner& operator=(const Spawner&) = delete;
+
+  static int make_stderr_sink(const std::string& name) {
+    int fd = ::memfd_create(("stderr-" + name).c_str(), MFD_CLOEXEC);
+    if (fd < 0) die_errno("memfd_create");
+    if (::fcntl(fd, F_SETFL, O_APPEND) != 0) die_errno("fcntl(O_APPEND)");
+    return fd;
+  }
+
+  // Starts argv with fds 0,1 on /dev/null and fd 2 on err_fd; returns the pid.
+  pid_t spawn(const std::vector<char*>& argv, int err_fd) const {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, devnull_, 0);
+    posix_spawn_file_actions_adddup2(&fa, devnull_, 1);
+    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, argv[0], &fa, &attr_, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+      errno = rc;
+      die_errno(std::string("posix_spawn ") + argv[0]);
+    }
+    return pid;
+  }
+
+ private:
+  int devnull_ = -1;
+  posix_spawnattr_t attr_{};
+};
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) die_errno("waitpid");
+  }
+  return status;
+}
+
+// Zombies of orphaned descendants that were reparented to us (we are a subreaper).
+void reap_orphans() {
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {}
+}
+
+std::string read_fd_text(int fd) {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  off_t off = 0;
+  while ((n = ::pread(fd, buf, sizeof buf, off)) > 0) {
+    out.append(buf, static_cast<std::size_t>(n));
+    off += n;
+  }
+  return out;
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("killed by signal ") + strsignal(WTERMSIG(status));
+  return "stopped";
+}
+
+struct Command {
+  std::string name;
+  Argv argv;
+  std::vector<char*> cargv;
+  int err_fd = -1;
+  std::vector<double> us;  // one sample per measured round, in round order
+
+  void finalize() {
+    cargv.clear();
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    err_fd = Spawner::make_stderr_sink(name);
+  }
+};
+
+[[noreturn]] void report_failure(const Command& c, int status, const std::string& when) {
+  std::fprintf(stderr, "bench_spawn: '%s' %s (%s)\n  command: %s\n", c.name.c_str(),
+               describe_status(status).c_str(), when.c_str(), join_argv(c.argv).c_str());
+  const std::string err = read_fd_text(c.err_fd);
+  if (err.empty())
+    std::fprintf(stderr, "  (no output on stderr)\n");
+  else
+    std::fprintf(stderr, "  its stderr:\n%s%s", err.c_str(), err.back() == '\n' ? "" : "\n");
+  std::exit(1);
+}
+
+// One timed run: posix_spawn .. waitpid, CLOCK_MONOTONIC.
+double time_once(const Spawner& spawner, Command& c, const std::string& when) {
+  if (::ftruncate(c.err_fd, 0) != 0) die_errno("ftruncate");
+  const long long t0 = now_ns();
+  const pid_t pid = spawner.spawn(c.cargv, c.err_fd);
+  const int status = wait_for(pid);
+  const long long t1 = now_ns();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) report_failure(c, status, when);
+  return static_cast<double>(t1 - t0) / 1000.0;
+}
+
+// ---------------------------------------------------------------------------------------
+// Statistics
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const double pos = p * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const auto hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+double median(const std::vector<double>& v) { return percentile(v, 0.5); }
+
+struct Ratio {
+  std::string key;    // RESULT key, e.g. cloister_over_bwrap
+  std::string label;  // cloister/bwrap
+  const Command* num = nullptr;
+  const Command* den = nullptr;
+  double value = NAN, lo = NAN, hi = NAN;  // ratio of medians and its 95% bootstrap interval
+};
+
+// Rounds are paired (every command ran once per round), so the bootstrap resamples rounds.
+void bootstrap(std::vector<Ratio>& ratios, std::size_t rounds, std::uint64_t seed) {
+  constexpr int kResamples = 2000;
+  std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);
+  std::uniform_int_distribution<std::size_t> pick(0, rounds - 1);
+  std::map<const Command*, std::vector<double>> boot;
+  for (auto& r : ratios) {
+    boot[r.num];
+    boot[r.den];
+  }
+  std::vector<std::vector<double>> draws(ratios.size());
+  std::vector<std::size_t> idx(rounds);
+  std::vector<double> sample(rounds);
+  for (int b = 0; b < kResamples; ++b) {
+    for (auto& i : idx) i = pick(rng);
+    std::map<const Command*, double> med;
+    for (auto& [cmd, unused] : boot) {
+      (void)unused;
+      for (std::size_t k = 0; k < rounds; ++k) sample[k] = cmd->us[idx[k]];
+      med[cmd] = median(sample);
+    }
+    for (std::size_t r = 0; r < ratios.size(); ++r)
+      draws[r].push_back(med[ratios[r].num] / med[ratios[r].den]);
+  }
+  for (std::size_t r = 0; r < ratios.size(); ++r) {
+    ratios[r].lo = percentile(draws[r], 0.025);
+    ratios[r].hi = percentile(draws[r], 0.975);
+  }
+}
+
+std::string fmt(int decimals, double v) {
+  if (std::isnan(v)) return "NA";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+// ---------------------------------------------------------------------------------------
+// Memory of the launcher while the payload sleeps
+
+struct ProcStat {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  unsigned long long start = 0;  // starttime, to tell a reused pid apart
+  std::string comm;
+};
+
+std::optional<ProcStat> read_stat(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[1024];
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  buf[n] = '\0';
+  // pid (comm) state ppid ... field 22 is starttime; comm may hold spaces and parentheses.
+  char* open = std::strchr(buf, '(');
+  char* close = std::strrchr(buf, ')');
+  if (!open || !close || close < open) return std::nullopt;
+  ProcStat s;
+  s.pid = pid;
+  s.comm.assign(open + 1, close);
+  std::vector<std::string> fields;  // fields[0] is state (field 3)
+  for (char* p = close + 2; *p;) {
+    char* end = std::strchr(p, ' ');
+    fields.emplace_back(p, end ? end : p + std::strlen(p));
+    if (!end) break;
+    p = end + 1;
+  }
+  if (fields.size() < 20) return std::nullopt;
+  s.ppid = static_cast<pid_t>(std::strtol(fields[1].c_str(), nullptr, 10));
+  s.start = std::strtoull(fields[19].c_str(), nullptr, 10);
+  return s;
+}
+
+// Children of `pid`: /proc/PID/task/*/children where the kernel has it (CONFIG_PROC_CHILDREN),
+// otherwise a scan of /proc for processes whose parent is `pid`.
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> out;
+  const std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
+  if (DIR* tasks = ::opendir(task_dir.c_str())) {
+    bool have_children_file = false;
+    while (dirent* t = ::readdir(tasks)) {
+      if (t->d_name[0] == '.') continue;
+      const std::string file = task_dir + "/" + t->d_name + "/children";
+      int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      have_children_file = true;
+      char buf[4096];
+      const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+      ::close(fd);
+      if (n <= 0) continue;
+      buf[n] = '\0';
+      for (char* p = buf; *p;) {
+        char* end = nullptr;
+        const long child = std::strtol(p, &end, 10);
+        if (end == p) break;
+        out.push_back(static_cast<pid_t>(child));
+        p = end;
+        while (*p == ' ' || *p == '\n') ++p;
+      }
+    }
+    ::closedir(tasks);
+    if (have_children_file) return out;
+  }
+  DIR* proc = ::opendir("/proc");
+  if (!proc) die_errno("opendir /proc");
+  while (dirent* e = ::readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const pid_t p = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
+    auto st = read_stat(p);
+    if (st && st->ppid == pid) out.push_back(p);
+  }
+  ::closedir(proc);
+  return out;
+}
+
+std::vector<ProcStat> descendants_of(pid_t root) {
+  std::vector<ProcStat> out;
+  std::vector<pid_t> queue = {root};
+  while (!queue.empty()) {
+    const pid_t p = queue.back();
+    queue.pop_back();
+    for (pid_t c : children_of(p)) {
+      if (auto st = read_stat(c)) {
+        out.push_back(*st);
+        queue.push_back(c);
+      }
+    }
+  }
+  return out;
+}
+
+struct Memory {
+  double rss_anon_kb = NAN, rss_file_kb = NAN, vm_rss_kb = NAN;
+};
+
+Memory read_memory(pid_t pid) {
+  Memory m;
+  const std::string path = "/proc/" + std::to_string(pid) + "/status";
+  FILE* f = std::fopen(path.c_str(), "re");
+  if (!f) return m;
+  char line[256];
+  while (std::fgets(line, sizeof line, f)) {
+    double kb = 0;
+    if (std::sscanf(line, "RssAnon: %lf", &kb) == 1) m.rss_anon_kb = kb;
+    else if (std::sscanf(line, "RssFile: %lf", &kb) == 1) m.rss_file_kb = kb;
+    else if (std::sscanf(line, "VmRSS: %lf", &kb) == 1) m.vm_rss_kb = kb;
+  }
+  std::fclose(f);
+  return m;
+}
+
+bool still_there(const ProcStat& p) {
+  auto now = read_stat(p.pid);
+  return now && now->start == p.start;
+}
+
+struct MemorySample {
+  Memory launcher, init;
+  std::string init_comm;
+  int processes = 0;  // descendants of the launcher, payload included
+  double payload_after_ms = 0;
+};
+
+// Starts `argv` (ending in /bin/sleep 5), waits until a descendant named "sleep" exists, reads
+// the launcher's and its child's memory, then kills the launcher and reaps everything.
+MemorySample sample_memory(const Spawner& spawner, Command& c) {
+  if (::ftruncate(c.err_fd, 0) != 0) die_errno("ftruncate");
+  const long long t0 = now_ns();
+  const pid_t launcher = spawner.spawn(c.cargv, c.err_fd);
+  std::vector<ProcStat> tree;
+  bool running = false;
+  while (now_ns() - t0 < 3000000000LL) {  // bounded: 3 s
+    int status = 0;
+    if (::waitpid(launcher, &status, WNOHANG) == launcher)
+      report_failure(c, status, "exited before its payload was seen running");
+    tree = descendants_of(launcher);
+    running = std::any_of(tree.begin(), tree.end(),
+                          [](const ProcStat& p) { return p.comm == "sleep"; });
+    if (running) break;
+    sleep_us(500);
+  }
+  MemorySample s;
+  s.payload_after_ms = static_cast<double>(now_ns() - t0) / 1e6;
+  if (running) {
+    s.launcher = read_memory(launcher);
+    s.processes = static_cast<int>(tree.size());
+    for (const auto& p : tree) {
+      if (p.ppid != launcher) continue;
+      s.init = read_memory(p.pid);
+      s.init_comm = p.comm;
+      break;
+    }
+  }
+  // Only what we started: the launcher, by pid; --die-with-parent takes its child, and the
+  // PID namespace's end takes the payload. Then reap, and wait for the tree to be gone.
+  ::kill(launcher, SIGKILL);
+  wait_for(launcher);
+  const long long t1 = now_ns();
+  for (;;) {
+    reap_orphans();
+    const bool left = std::any_of(tree.begin(), tree.end(), still_there);
+    if (!left) break;
+    if (now_ns() - t1 > 2000000000LL) {
+      // A descendant outlived --die-with-parent: end it by pid (start time checked).
+      for (const auto& p : tree)
+        if (still_there(p)) {
+          std::fprintf(stderr, "bench_spawn: %s: pid %d (%s) outlived the launcher; killing it\n",
+                       c.name.c_str(), p.pid, p.comm.c_str());
+          ::kill(p.pid, SIGKILL);
+        }
+      sleep_us(10000);
+      reap_orphans();
+      break;
+    }
+    sleep_us(1000);
+  }
+  if (!running) {
+    std::fprintf(stderr, "bench_spawn: %s: payload 'sleep' not seen within 3 s\n  command: %s\n",
+                 c.name.c_str(), join_argv(c.argv).c_str());
+    const std::string err = read_fd_text(c.err_fd);
+    if (!err.empty()) std::fprintf(stderr, "  its stderr:\n%s\n", err.c_str());
+    std::exit(1);
+  }
+  return s;
+}
+
+struct MemoryRow {
+  std::string name;
+  Memory launcher, init;  // medians over the samples
+  std::string init_comm;
+  int processes = 0;
+};
+
+MemoryRow measure_memory(const Spawner& spawner, Command& c, int samples) {
+  std::vector<MemorySample> all;
+  for (int i = 0; i < samples; ++i) all.push_back(sample_memory(spawner, c));
+  auto med = [&](auto field) {
+    std::vector<double> v;
+    for (const auto& s : all) v.push_back(field(s));
+    return median(v);
+  };
+  MemoryRow row;
+  row.name = c.name;
+  row.launcher.rss_anon_kb = med([](const MemorySample& s) { return s.launcher.rss_anon_kb; });
+  row.launcher.rss_file_kb = med([](const MemorySample& s) { return s.launcher.rss_file_kb; });
+  row.launcher.vm_rss_kb = med([](const MemorySample& s) { return s.launcher.vm_rss_kb; });
+  row.init.rss_anon_kb = med([](const MemorySample& s) { return s.init.rss_anon_kb; });
+  row.init.rss_file_kb = med([](const MemorySample& s) { return s.init.rss_file_kb; });
+  row.init.vm_rss_kb = med([](const MemorySample& s) { return s.init.vm_rss_kb; });
+  row.init_comm = all.back().init_comm;
+  row.processes = all.back().processes;
+  return row;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options opt = parse_options(argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+
+  // Orphans of a killed launcher come back to us to be reaped.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) die_errno("prctl(PR_SET_CHILD_SUBREAPER)");
+
+  if (!executable(opt.cloister)) die("cloister binary not found or not executable: " + opt.cloister);
+  const bool have_bwrap = executable(opt.bwrap);
+  if (!have_bwrap)
+    std::printf("NOTE: bwrap not found at %s (try --bwrap PATH): its row and ratios are skipped\n",
+                opt.bwrap.c_str());
+  const std::string unshare = find_in_path("unshare");
+  if (unshare.empty())
+    std::printf("NOTE: unshare(1) not found in PATH: its row and ratios are skipped\n");
+
+  const Argv sandbox = sandbox_options();
+  std::vector<Command> cmds;
+  cmds.push_back({"cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/true"}), {}, -1, {}});
+  if (have_bwrap) cmds.push_back({"bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/true"}), {}, -1, {}});
+  if (!unshare.empty()) cmds.push_back({"unshare", {unshare, "-Urmpfin", "/bin/true"}, {}, -1, {}});
+  cmds.push_back({"plain", {"/bin/true"}, {}, -1, {}});
+  cmds.push_back({"cloister-default", {opt.cloister, "run", "/bin/true"}, {}, -1, {}});
+  for (auto& c : cmds) c.finalize();
+  auto find = [&cmds](const std::string& name) -> Command* {
+    for (auto& c : cmds)
+      if (c.name == name) return &c;
+    return nullptr;
+  };
+
+  utsname uts{};
+  ::uname(&uts);
+  std::string repro = shell_quote(argv[0]) + " --rounds " + std::to_string(opt.rounds) +
+                      " --warmup " + std::to_string(opt.warmup) + " --seed " +
+                      std::to_string(opt.seed) + " --bwrap " + shell_quote(opt.bwrap) +
+                      " --cloister " + shell_quote(opt.cloister) + " --memory-samples " +
+                      std::to_string(opt.memory_samples);
+  if (::geteuid() != 0)
+    repro = "setpriv --reuid " + std::to_string(::geteuid()) + " --regid " +
+            std::to_string(::getegid()) + " --clear-groups " + repro;
+  std::printf("bench_spawn: uid %d, kernel %s, %ld CPUs, %d rounds + %d warm-up, seed %llu\n",
+              static_cast<int>(::geteuid()), uts.release, ::sysconf(_SC_NPROCESSORS_ONLN),
+              opt.rounds, opt.warmup, static_cast<unsigned long long>(opt.seed));
+  std::printf("reproduce: %s\n", repro.c_str());
+  for (const auto& c : cmds) std::printf("  %-16s %s\n", c.name.c_str(), join_argv(c.argv).c_str());
+
+  // --- timing: each round runs every command once, in a shuffled order -----------------
+  Spawner spawner;
+  std::mt19937_64 rng(opt.seed);
+  std::vector<std::size_t> order(cmds.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (auto& c : cmds) c.us.reserve(static_cast<std::size_t>(opt.rounds));
+  for (int round = -opt.warmup; round < opt.rounds; ++round) {
+    std::shuffle(order.begin(), order.end(), rng);
+    const std::string when = round < 0 ? "warm-up round " + std::to_string(round + opt.warmup + 1)
+                                       : "round " + std::to_string(round + 1);
+    for (std::size_t i : order) {
+      const double us = time_once(spawner, cmds[i], when);
+      if (round >= 0) cmds[i].us.push_back(us);
+    }
+    reap_orphans();
+  }
+
+  std::printf("\n%-16s %9s %9s %9s %9s   (wall time of spawn..waitpid, us)\n", "command",
+              "median", "p10", "p90", "min");
+  for (const auto& c : cmds)
+    std::printf("%-16s %9.1f %9.1f %9.1f %9.1f\n", c.name.c_str(), median(c.us),
+                percentile(c.us, 0.10), percentile(c.us, 0.90),
+                *std::min_element(c.us.begin(), c.us.end()));
+
+  std::vector<Ratio> ratios;
+  auto add_ratio = [&](const char* key, const char* label, const char* num, const char* den) {
+    Ratio r{key, label, find(num), find(den), NAN, NAN, NAN};
+    if (r.num && r.den) r.value = median(r.num->us) / median(r.den->us);
+    ratios.push_back(r);
+  };
+  add_ratio("cloister_over_bwrap", "cloister/bwrap", "cloister", "bwrap");
+  add_ratio("cloister_over_unshare", "cloister/unshare", "cloister", "unshare");
+  add_ratio("bwrap_over_plain", "bwrap/plain", "bwrap", "plain");
+  add_ratio("unshare_over_plain", "unshare/plain", "unshare", "plain");
+  add_ratio("bwrap_over_unshare", "bwrap/unshare", "bwrap", "unshare");
+  add_ratio("cloister_default_over_cloister", "cloister-default/cloister", "cloister-default",
+            "cloister");
+  std::vector<Ratio> present;
+  for (const auto& r : ratios)
+    if (r.num && r.den) present.push_back(r);
+  bootstrap(present, static_cast<std::size_t>(opt.rounds), opt.seed);
+  for (auto& r : ratios)
+    for (const auto& p : present)
+      if (p.key == r.key) r = p;
+  std::printf("\nratio of medians          value   95%% interval (bootstrap over rounds)\n");
+  for (const auto& r : ratios)
+    std::printf("%-25s %6s   [%s, %s]\n", r.label.c_str(), fmt(3, r.value).c_str(),
+                fmt(3, r.lo).c_str(), fmt(3, r.hi).c_str());
+
+  // --- memory: launcher and sandbox init while the payload sleeps -----------------------
+  std::vector<MemoryRow> memory;
+  if (opt.memory_samples > 0) {
+    std::vector<Command> sleepers;
+    sleepers.push_back({"cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/sleep", "5"}), {}, -1, {}});
+    if (have_bwrap)
+      sleepers.push_back({"bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/sleep", "5"}), {}, -1, {}});
+    sleepers.push_back({"cloister-default", {opt.cloister, "run", "/bin/sleep", "5"}, {}, -1, {}});
+    for (auto& c : sleepers) c.finalize();
+    for (auto& c : sleepers) memory.push_back(measure_memory(spawner, c, opt.memory_samples));
+    std::printf("\nresident memory while the payload sleeps (kB, median of %d launches)\n",
+                opt.memory_samples);
+    std::printf("%-16s %9s %9s %9s   %-9s %9s %9s %9s  %s\n", "launcher", "RssAnon", "RssFile",
+                "VmRSS", "init", "RssAnon", "RssFile", "VmRSS", "procs");
+    for (const auto& m : memory)
+      std::printf("%-16s %9.0f %9.0f %9.0f   %-9s %9.0f %9.0f %9.0f  %d\n", m.name.c_str(),
+                  m.launcher.rss_anon_kb, m.launcher.rss_file_kb, m.launcher.vm_rss_kb,
+                  m.init_comm.substr(0, 9).c_str(), m.init.rss_anon_kb, m.init.rss_file_kb,
+                  m.init.vm_rss_kb, m.processes);
+  }
+  auto mem = [&memory](const std::string& name) -> const MemoryRow* {
+    for (const auto& m : memory)
+      if (m.name == name) return &m;
+    return nullptr;
+  };
+  const MemoryRow* mc = mem("cloister");
+  const MemoryRow* mb = mem("bwrap");
+  const double anon_ratio =
+      mc && mb ? mc->launcher.rss_anon_kb / mb->launcher.rss_anon_kb : NAN;
+  if (mc && mb)
+    std::printf("launcher RssAnon cloister/bwrap = %s\n", fmt(3, anon_ratio).c_str());
+
+  // --- machine-readable ------------------------------------------------------------------
+  std::string result = "RESULT";
+  for (const auto& r : ratios) result += " " + r.key + "=" + fmt(4, r.value);
+  for (const char* name : {"cloister", "bwrap", "unshare", "plain", "cloister-default"}) {
+    std::string key = name;
+    std::replace(key.begin(), key.end(), '-', '_');
+    const Command* c = find(name);
+    result += " " + key + "_median_us=" + fmt(1, c ? median(c->us) : NAN);
+  }
+  auto kb = [](const MemoryRow* m, bool launcher) {
+    return fmt(0, m ? (launcher ? m->launcher.rss_anon_kb : m->init.rss_anon_kb) : NAN);
+  };
+  result += " launcher_rssanon_kb_cloister=" + kb(mc, true) +
+            " launcher_rssanon_kb_bwrap=" + kb(mb, true) +
+            " launcher_rssanon_cloister_over_bwrap=" + fmt(4, anon_ratio) +
+            " init_rssanon_kb_cloister=" + kb(mc, false) + " init_rssanon_kb_bwrap=" + kb(mb, false) +
+            " rounds=" + std::to_string(opt.rounds) + " seed=" + std::to_string(opt.seed) +
+            " uid=" + std::to_string(::geteuid());
+  std::printf("\n%s\n", result.c_str());
+  return 0;
+}
