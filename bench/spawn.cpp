@@ -78,6 +78,19 @@ std::string join_argv(const Argv& argv) {
   return out;
 }
 
+std::string loadavg() {
+  char buf[128] = {};
+  int fd = ::open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "?";
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  std::string s(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  // the three averages only
+  std::size_t end = 0;
+  for (int i = 0; i < 3 && end != std::string::npos; ++i) end = s.find(' ', end + (i ? 1 : 0));
+  return end == std::string::npos ? s : s.substr(0, end);
+}
+
 bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
 
 // PATH lookup for a helper such as unshare(1); empty if not found.
@@ -112,18 +125,20 @@ struct Options {
   std::string bwrap = "/usr/bin/bwrap";
   std::string cloister = CLOISTER_BIN;
   int memory_samples = 5;
+  std::string csv;  // per-run samples, if given
 };
 
 void usage(const char* argv0) {
   std::printf(
       "usage: %s [--rounds N] [--warmup N] [--seed S] [--bwrap PATH] [--cloister PATH]\n"
-      "          [--memory-samples N]\n"
+      "          [--memory-samples N] [--csv PATH]\n"
       "  --rounds N          measured rounds; each runs every command once (default 200)\n"
       "  --warmup N          uncounted rounds first (default 10)\n"
       "  --seed S            seed of the per-round shuffle (default: from the clock; printed)\n"
       "  --bwrap PATH        bubblewrap to compare with (default /usr/bin/bwrap)\n"
       "  --cloister PATH     cloister binary (default the one this was built with)\n"
-      "  --memory-samples N  launches per launcher for the memory figures, 0 = skip (default 5)\n",
+      "  --memory-samples N  launches per launcher for the memory figures, 0 = skip (default 5)\n"
+      "  --csv PATH          also write every measured run (round,slot,command,us) to PATH\n",
       argv0);
 }
 
@@ -158,6 +173,8 @@ Options parse_options(int argc, char** argv) {
       o.bwrap = value();
     } else if (arg == "--cloister") {
       o.cloister = value();
+    } else if (arg == "--csv") {
+      o.csv = value();
     } else if (arg == "--memory-samples") {
       o.memory_samples = parse_number<int>(arg, value(), 0);
     } else {
@@ -290,14 +307,24 @@ struct Command {
   std::vector<char*> cargv;
   int err_fd = -1;
   std::vector<double> us;  // one sample per measured round, in round order
+  bool dies_with_parent = true;  // memory runs: killing the launcher ends the sandbox
 
-  void finalize() {
+  // Pointers into argv: rebuilt before each spawn, since moving a Command moves short strings.
+  void refresh_cargv() {
     cargv.clear();
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
-    err_fd = Spawner::make_stderr_sink(name);
   }
 };
+
+Command make_command(std::string name, Argv argv, bool dies_with_parent = true) {
+  Command c;
+  c.name = std::move(name);
+  c.argv = std::move(argv);
+  c.dies_with_parent = dies_with_parent;
+  c.err_fd = Spawner::make_stderr_sink(c.name);
+  return c;
+}
 
 [[noreturn]] void report_failure(const Command& c, int status, const std::string& when) {
   std::fprintf(stderr, "bench_spawn: '%s' %s (%s)\n  command: %s\n", c.name.c_str(),
@@ -312,6 +339,7 @@ struct Command {
 
 // One timed run: posix_spawn .. waitpid, CLOCK_MONOTONIC.
 double time_once(const Spawner& spawner, Command& c, const std::string& when) {
+  c.refresh_cargv();
   if (::ftruncate(c.err_fd, 0) != 0) die_errno("ftruncate");
   const long long t0 = now_ns();
   const pid_t pid = spawner.spawn(c.cargv, c.err_fd);
@@ -513,6 +541,7 @@ struct MemorySample {
 // Starts `argv` (ending in /bin/sleep 5), waits until a descendant named "sleep" exists, reads
 // the launcher's and its child's memory, then kills the launcher and reaps everything.
 MemorySample sample_memory(const Spawner& spawner, Command& c) {
+  c.refresh_cargv();
   if (::ftruncate(c.err_fd, 0) != 0) die_errno("ftruncate");
   const long long t0 = now_ns();
   const pid_t launcher = spawner.spawn(c.cargv, c.err_fd);
@@ -540,21 +569,25 @@ MemorySample sample_memory(const Spawner& spawner, Command& c) {
       break;
     }
   }
-  // Only what we started: the launcher, by pid; --die-with-parent takes its child, and the
-  // PID namespace's end takes the payload. Then reap, and wait for the tree to be gone.
+  // Only what we started, by pid: the launcher; with --die-with-parent that takes its child,
+  // and the end of the PID namespace takes the payload. Without it (cloister's default
+  // sandbox), the tree seen above is ended by pid, top down, each pid checked against its
+  // start time. Then reap, and wait (bounded) for the tree to be gone.
   ::kill(launcher, SIGKILL);
   wait_for(launcher);
+  if (!c.dies_with_parent)
+    for (const auto& p : tree)
+      if (still_there(p)) ::kill(p.pid, SIGKILL);
   const long long t1 = now_ns();
   for (;;) {
     reap_orphans();
     const bool left = std::any_of(tree.begin(), tree.end(), still_there);
     if (!left) break;
     if (now_ns() - t1 > 2000000000LL) {
-      // A descendant outlived --die-with-parent: end it by pid (start time checked).
       for (const auto& p : tree)
         if (still_there(p)) {
-          std::fprintf(stderr, "bench_spawn: %s: pid %d (%s) outlived the launcher; killing it\n",
-                       c.name.c_str(), p.pid, p.comm.c_str());
+          std::fprintf(stderr, "bench_spawn: %s: pid %d (%s) outlived the launcher by 2 s; "
+                       "killing it\n", c.name.c_str(), p.pid, p.comm.c_str());
           ::kill(p.pid, SIGKILL);
         }
       sleep_us(10000);
@@ -621,12 +654,11 @@ int main(int argc, char** argv) {
 
   const Argv sandbox = sandbox_options();
   std::vector<Command> cmds;
-  cmds.push_back({"cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/true"}), {}, -1, {}});
-  if (have_bwrap) cmds.push_back({"bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/true"}), {}, -1, {}});
-  if (!unshare.empty()) cmds.push_back({"unshare", {unshare, "-Urmpfin", "/bin/true"}, {}, -1, {}});
-  cmds.push_back({"plain", {"/bin/true"}, {}, -1, {}});
-  cmds.push_back({"cloister-default", {opt.cloister, "run", "/bin/true"}, {}, -1, {}});
-  for (auto& c : cmds) c.finalize();
+  cmds.push_back(make_command("cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/true"})));
+  if (have_bwrap) cmds.push_back(make_command("bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/true"})));
+  if (!unshare.empty()) cmds.push_back(make_command("unshare", {unshare, "-Urmpfin", "/bin/true"}));
+  cmds.push_back(make_command("plain", {"/bin/true"}));
+  cmds.push_back(make_command("cloister-default", {opt.cloister, "run", "/bin/true"}));
   auto find = [&cmds](const std::string& name) -> Command* {
     for (auto& c : cmds)
       if (c.name == name) return &c;
@@ -655,16 +687,28 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> order(cmds.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   for (auto& c : cmds) c.us.reserve(static_cast<std::size_t>(opt.rounds));
+  FILE* csv = nullptr;
+  if (!opt.csv.empty()) {
+    csv = std::fopen(opt.csv.c_str(), "we");
+    if (!csv) die_errno("open " + opt.csv);
+    std::fprintf(csv, "round,slot,command,us\n");
+  }
+  const std::string load_before = loadavg();
   for (int round = -opt.warmup; round < opt.rounds; ++round) {
     std::shuffle(order.begin(), order.end(), rng);
     const std::string when = round < 0 ? "warm-up round " + std::to_string(round + opt.warmup + 1)
                                        : "round " + std::to_string(round + 1);
-    for (std::size_t i : order) {
-      const double us = time_once(spawner, cmds[i], when);
-      if (round >= 0) cmds[i].us.push_back(us);
+    for (std::size_t slot = 0; slot < order.size(); ++slot) {
+      Command& c = cmds[order[slot]];
+      const double us = time_once(spawner, c, when);
+      if (round < 0) continue;
+      c.us.push_back(us);
+      if (csv) std::fprintf(csv, "%d,%zu,%s,%.1f\n", round + 1, slot, c.name.c_str(), us);
     }
     reap_orphans();
   }
+  if (csv) std::fclose(csv);
+  std::printf("load average before: %s, after: %s\n", load_before.c_str(), loadavg().c_str());
 
   std::printf("\n%-16s %9s %9s %9s %9s   (wall time of spawn..waitpid, us)\n", "command",
               "median", "p10", "p90", "min");
@@ -702,11 +746,10 @@ int main(int argc, char** argv) {
   std::vector<MemoryRow> memory;
   if (opt.memory_samples > 0) {
     std::vector<Command> sleepers;
-    sleepers.push_back({"cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/sleep", "5"}), {}, -1, {}});
+    sleepers.push_back(make_command("cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/sleep", "5"})));
     if (have_bwrap)
-      sleepers.push_back({"bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/sleep", "5"}), {}, -1, {}});
-    sleepers.push_back({"cloister-default", {opt.cloister, "run", "/bin/sleep", "5"}, {}, -1, {}});
-    for (auto& c : sleepers) c.finalize();
+      sleepers.push_back(make_command("bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/sleep", "5"})));
+    sleepers.push_back(make_command("cloister-default", {opt.cloister, "run", "/bin/sleep", "5"}, false));
     for (auto& c : sleepers) memory.push_back(measure_memory(spawner, c, opt.memory_samples));
     std::printf("\nresident memory while the payload sleeps (kB, median of %d launches)\n",
                 opt.memory_samples);

@@ -47,9 +47,13 @@ std::string_view name_of(int cap) {
 }
 
 int last_cap() {
-  int cap = 0;
-  while (cap < 63 && ::prctl(PR_CAPBSET_READ, cap + 1, 0, 0, 0) >= 0) ++cap;
-  return cap;
+  // Probed once per process; resolve() calls it in the parent so the child inherits it.
+  static const int last = [] {
+    int cap = 0;
+    while (cap < 63 && ::prctl(PR_CAPBSET_READ, cap + 1, 0, 0, 0) >= 0) ++cap;
+    return cap;
+  }();
+  return last;
 }
 
 std::uint64_t permitted_now() {
@@ -65,8 +69,10 @@ Status apply_keep_only(std::uint64_t keep, bool only_if_permitted) {
   const int last = last_cap();
   for (int cap = 0; cap <= last; ++cap) {
     if (keep & (1ULL << cap)) continue;
-    if (::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) continue;  // already gone
-    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) return cap_error("PR_CAPBSET_DROP", errno);
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0) continue;
+    // Without CAP_SETPCAP a drop fails even for a capability that is already gone.
+    if (errno != EPERM || ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0)
+      return cap_error("PR_CAPBSET_DROP", errno);
   }
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
     return cap_error("PR_CAP_AMBIENT_CLEAR_ALL", errno);

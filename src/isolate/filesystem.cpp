@@ -273,13 +273,11 @@ class StepApplier {
     return mnt::mount_fs(fstype, options, target->get(), attrs);
   }
 
+  // Device nodes cannot be executed and carry no set-id bits, so no mount attributes.
   Status bind_device(int devfd, const std::string& host_path, const char* name) {
     UniqueFd node(::openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444));
     if (!node) return fs_error("create", std::string("dev/") + name, errno);
-    UniqueFd onto(::openat(devfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (!onto) return fs_error("open", std::string("dev/") + name, errno);
-    return mnt::bind(AT_FDCWD, std::string(kOldRoot) + host_path, onto.get(),
-                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
+    return mnt::bind(AT_FDCWD, std::string(kOldRoot) + host_path, node.get(), 0, false);
   }
 
   int root_;

@@ -277,6 +277,7 @@ std::vector<std::string> final_environment(const std::vector<EnvOp>& ops) {
 }
 
 std::uint64_t keep_caps_for(const Policy& p, uid_t sandbox_uid) {
+  (void)caps::last_cap();  // probe once here, not in every process after the fork
   std::uint64_t keep = 0;
   // bwrap: root in the sandbox keeps what the caller holds (not the full set a new user
   // namespace would grant).
