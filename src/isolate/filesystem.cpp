@@ -25,6 +25,9 @@ Error fs_error(const std::string& op, const std::string& object, int err, std::s
 
 Error with_step(Error e, const FsStep& s) {
   e.step = describe(s);
+  // Host paths are reached under /oldroot while building; users know them without it.
+  const std::string prefix = "/oldroot/";
+  if (e.object.compare(0, prefix.size(), prefix) == 0) e.object.erase(0, prefix.size() - 1);
   return e;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,17 @@ Status write_own_id_maps(const IdMaps& maps) { return write_maps("/proc/self", m
 
 Status write_id_maps_for(pid_t child, const IdMaps& maps) {
   return write_maps("/proc/" + std::to_string(child), maps);
+}
+
+Status switch_ids(const IdMaps& maps) {
+  if (::setgroups(0, nullptr) != 0) return Error{"user namespace", "setgroups", "", errno, ""};
+  if (::setresgid(maps.switch_gid, maps.switch_gid, maps.switch_gid) != 0)
+    return Error{"user namespace", "setresgid", std::to_string(maps.switch_gid), errno,
+                 "the gid must be inside --gid-map"};
+  if (::setresuid(maps.switch_uid, maps.switch_uid, maps.switch_uid) != 0)
+    return Error{"user namespace", "setresuid", std::to_string(maps.switch_uid), errno,
+                 "the uid must be inside --uid-map"};
+  return ok_status();
 }
 
 Status join(int fd, int nstype, const char* option) {

@@ -17,6 +17,10 @@ Status write_own_id_maps(const IdMaps& maps);
 // Parent side: maps with ranges need CAP_SETUID/CAP_SETGID in the parent namespace.
 Status write_id_maps_for(pid_t child, const IdMaps& maps);
 
+// Child side, after the parent wrote range maps: become the plan's inside uid/gid with no
+// supplementary groups (the caller's host groups are not mapped).
+Status switch_ids(const IdMaps& maps);
+
 Status join(int fd, int nstype, const char* option);
 Status set_hostname(const std::string& name);
 

@@ -93,6 +93,10 @@ struct IdMaps {
   // trip) after denying setgroups, as the kernel requires for unprivileged gid maps.
   bool written_by_parent = false;
   bool deny_setgroups = true;
+  // With ranges the child's own host ids may not be mapped at all: it switches to these
+  // (inside) ids once the maps exist, so files it creates have a mapped owner.
+  uid_t switch_uid = 0;
+  gid_t switch_gid = 0;
 };
 
 struct ChrootPlan {

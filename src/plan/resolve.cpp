@@ -55,6 +55,8 @@ Result<IdMaps> id_maps_for(const Policy& p, const Caller& caller) {
   maps.uid_map = p.id.uid_map.empty() ? map_text({{uid, caller.uid, 1}}) : map_text(p.id.uid_map);
   maps.gid_map = p.id.gid_map.empty() ? map_text({{gid, caller.gid, 1}}) : map_text(p.id.gid_map);
   maps.written_by_parent = custom;
+  maps.switch_uid = p.id.uid.value_or(0);
+  maps.switch_gid = p.id.gid.value_or(0);
   // A process mapping its own gid without CAP_SETGID in the parent namespace must deny
   // setgroups first; the parent (root, writing ranges) can leave it usable.
   maps.deny_setgroups = !custom;

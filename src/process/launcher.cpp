@@ -104,10 +104,14 @@ void set_cloexec(int fd) {
 
 void enter_user_namespace(const Plan& plan, const ChildContext& ctx) {
   if (!(ctx.flags & CLONE_NEWUSER)) return;
-  if (plan.ids.written_by_parent)
-    wait_for_byte(ctx, ctx.maps_ready_fd, "user namespace");
-  else
-    check(ctx, ns::write_own_id_maps(plan.ids));
+  if (!plan.ids.written_by_parent) return check(ctx, ns::write_own_id_maps(plan.ids));
+  char byte;
+  ssize_t n;
+  do n = ::read(ctx.maps_ready_fd, &byte, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) ::_exit(kExitSetupFailed);  // the parent is gone (and reports nothing)
+  check(ctx, ns::switch_ids(plan.ids));
+  if (plan.die_with_parent) die_with_parent(ctx);  // changing ids cleared PR_SET_PDEATHSIG
 }
 
 // --userns FD: the clone had no namespace flags; join, then create the rest. A new PID
