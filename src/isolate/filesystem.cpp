@@ -339,7 +339,7 @@ Status RootBuilder::apply(const FsStep& s) {
   return ok_status();
 }
 
-Status RootBuilder::finish(const std::string& cwd, bool cwd_required) {
+Status RootBuilder::finish(const std::string& cwd, bool cwd_required, const std::string& fallback) {
   if (::umount2(kOldRoot, MNT_DETACH) != 0)
     return Error{"detach host root", "umount2", kOldRoot, errno, ""};
   if (::fchdir(root_.get()) != 0) return Error{"pivot_root", "fchdir", kNewRoot, errno, ""};
@@ -350,7 +350,8 @@ Status RootBuilder::finish(const std::string& cwd, bool cwd_required) {
   if (::chdir("/") != 0) return Error{"pivot_root", "chdir", "/", errno, ""};
   if (::chdir(cwd.c_str()) != 0) {
     if (cwd_required) return Error{"--chdir", "chdir", cwd, errno, ""};
-    if (::chdir("/") != 0) return Error{"chdir", "chdir", "/", errno, ""};
+    if ((fallback.empty() || ::chdir(fallback.c_str()) != 0) && ::chdir("/") != 0)
+      return Error{"chdir", "chdir", "/", errno, ""};
   }
   return ok_status();
 }

@@ -20,9 +20,9 @@ class RootBuilder {
 
   Status apply(const FsStep& step);
 
-  // Detaches the host's root and pivots into the new root; chdir to `cwd` (or "/" when it
-  // does not exist and `cwd_required` is false).
-  Status finish(const std::string& cwd, bool cwd_required);
+  // Detaches the host's root and pivots into the new root; chdir to `cwd`, or when that
+  // does not exist and `cwd_required` is false, to `fallback` and then "/".
+  Status finish(const std::string& cwd, bool cwd_required, const std::string& fallback);
 
   // Lock-file descriptors, held for as long as the sandbox lives.
   std::vector<UniqueFd>& held_fds() { return held_; }

@@ -125,6 +125,7 @@ struct Plan {
   std::string exec_path;  // argv[0] before --argv0 replaced it
   std::vector<std::string> env;
   std::string cwd;          // chdir target inside the sandbox
+  std::string cwd_fallback; // $HOME, tried when `cwd` does not exist there (then "/")
   bool cwd_required = false;  // --chdir given: failure is an error, not a fallback to /
   std::uint64_t keep_caps = 0;  // bit n: capability n stays (bounding, permitted, ambient)
   bool keep_caps_if_held = false;  // bwrap's root rule: keep those of keep_caps still held

@@ -352,6 +352,7 @@ Status validate(const Policy& p, std::uint64_t flags) {
   if ((!p.id.uid_map.empty() || !p.id.gid_map.empty()) && !userns)
     return needs("--uid-map", "--unshare-user");
   if (p.ns.disable_userns && !userns) return needs("--disable-userns", "--unshare-user");
+  if (p.as_pid_1 && !(flags & CLONE_NEWPID)) return needs("--as-pid-1", "--unshare-pid");
   if (p.userns_block_fd >= 0 && (p.info_fd < 0 || !userns))
     return needs("--userns-block-fd", "--info-fd and --unshare-user");
   if (p.ns.disable_userns && p.ns.assert_userns_disabled)
@@ -406,6 +407,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller) {
   plan.env = final_environment(p.env);
   plan.cwd = p.chdir.value_or(caller.cwd);
   plan.cwd_required = p.chdir.has_value();
+  for (const auto& e : plan.env)
+    if (e.rfind("HOME=", 0) == 0) plan.cwd_fallback = e.substr(5);
   const uid_t sandbox_uid = (plan.clone_flags & CLONE_NEWUSER) ? p.id.uid.value_or(caller.uid) : caller.uid;
   plan.keep_caps = keep_caps_for(p, sandbox_uid);
   plan.keep_caps_if_held = p.root_keeps_caps && sandbox_uid == 0;

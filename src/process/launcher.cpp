@@ -90,8 +90,13 @@ void set_cloexec(int fd) {
   std::vector<char*> argv;
   for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // PWD names the directory COMMAND really starts in (bwrap does the same).
+  char cwd[4096];
+  const std::string pwd = std::string("PWD=") + (::getcwd(cwd, sizeof cwd) ? cwd : "/");
   std::vector<char*> envp;
-  for (const auto& e : plan.env) envp.push_back(const_cast<char*>(e.c_str()));
+  for (const auto& e : plan.env)
+    if (e.rfind("PWD=", 0) != 0) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(const_cast<char*>(pwd.c_str()));
   envp.push_back(nullptr);
   environ = envp.data();  // execvp searches the sandbox's PATH, not cloister's
   ::execvp(plan.exec_path.c_str(), argv.data());
@@ -151,7 +156,7 @@ void join_then_unshare(const Plan& plan, ChildContext& ctx) {
     trace.mark(describe(s));
   }
   if (plan.disable_userns) check(ctx, ns::refuse_nested_user_namespaces("/oldroot/proc"));
-  check(ctx, root->finish(plan.cwd, plan.cwd_required));
+  check(ctx, root->finish(plan.cwd, plan.cwd_required, plan.cwd_fallback));
   trace.mark("detach host root, pivot_root into new root");
 
   if (!plan.init_is_pid1) {
