@@ -347,6 +347,9 @@ Result<ChrootPlan> chroot_plan_for(const Policy& p, const Plan& plan) {
 
 Status validate(const Policy& p, std::uint64_t flags) {
   const bool userns = (flags & CLONE_NEWUSER) || p.ns.userns_fd >= 0;
+  if (p.ns.userns_fd >= 0 && p.ns.user == Want::Yes)
+    return Error{"--userns", "conflicts with --unshare-user", "", 0,
+                 "--userns joins an existing user namespace instead of creating one"};
   if (p.hostname && !(flags & CLONE_NEWUTS)) return needs("--hostname", "--unshare-uts");
   if ((p.id.uid || p.id.gid) && !userns) return needs(p.id.uid ? "--uid" : "--gid", "--unshare-user");
   if ((!p.id.uid_map.empty() || !p.id.gid_map.empty()) && !userns)

@@ -5,7 +5,9 @@
 #include <cerrno>
 #include <charconv>
 #include <functional>
+#include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 
 #include "isolate/capabilities.hpp"
@@ -45,6 +47,7 @@ mode_t parse_mode(const std::string& option, const std::string& text) {
   return static_cast<mode_t>(mode);
 }
 
+// BYTES with an optional K, M or G suffix; 0 would mean "unlimited" to tmpfs, so it is refused.
 std::uint64_t parse_size(const std::string& option, const std::string& text) {
   std::string digits = text;
   std::uint64_t scale = 1;
@@ -57,7 +60,10 @@ std::uint64_t parse_size(const std::string& option, const std::string& text) {
     }
     if (scale != 1) digits.pop_back();
   }
-  return parse_int<std::uint64_t>(option, digits) * scale;
+  const auto value = parse_int<std::uint64_t>(option, digits);
+  if (value == 0) fail(option, "takes a non-zero number of bytes");
+  if (value > UINT64_MAX / scale) fail(option, "is too large: '" + text + "'");
+  return value * scale;
 }
 
 IdRange parse_range(const std::string& option, const std::string& text) {
@@ -88,8 +94,7 @@ class Parser {
       dispatch(arg);
       if (out_.help || out_.version) return std::move(out_);
     }
-    if (pending_perms_) fail("--perms", "must be followed by --tmpfs, --dir, --file, --bind-data, --ro-bind-data or --chmod");
-    if (pending_size_) fail("--size", "must be followed by --tmpfs");
+    check_pending_used();
     out_.policy.argv.assign(args_.begin() + static_cast<long>(pos_), args_.end());
     if (dialect_ == Dialect::Run && !saw_fs_option_) out_.policy.default_root = true;
     return std::move(out_);
@@ -105,6 +110,16 @@ class Parser {
     ns.cgroup = Want::Try;
   }
 
+  static constexpr const char* kPermsUse =
+      "must be followed directly by --tmpfs, --dir, --file, --bind-data or --ro-bind-data";
+  static constexpr const char* kSizeUse = "must be followed directly by --tmpfs";
+
+  // --perms and --size modify the option right after them and nothing else (as in bwrap).
+  void check_pending_used() {
+    if (pending_perms_) fail("--perms", kPermsUse);
+    if (pending_size_) fail("--size", kSizeUse);
+  }
+
   std::string next(const std::string& option) {
     if (pos_ >= args_.size()) fail(option, "takes an argument", "see --help");
     return args_[pos_++];
@@ -115,9 +130,8 @@ class Parser {
     FsOp op{kind, std::move(source), std::move(dest), fd, optional, {}, {}};
     const bool takes_perms = kind == Kind::Tmpfs || kind == Kind::Dir || kind == Kind::File ||
                              kind == Kind::BindData || kind == Kind::RoBindData;
-    if (pending_perms_ && !takes_perms)
-      fail("--perms", "must be followed by --tmpfs, --dir, --file, --bind-data or --ro-bind-data");
-    if (pending_size_ && kind != Kind::Tmpfs) fail("--size", "must be followed by --tmpfs");
+    if (pending_perms_ && !takes_perms) fail("--perms", kPermsUse);
+    if (pending_size_ && kind != Kind::Tmpfs) fail("--size", kSizeUse);
     op.perms = std::exchange(pending_perms_, std::nullopt);
     op.size = std::exchange(pending_size_, std::nullopt);
     out_.policy.fs.push_back(std::move(op));
@@ -246,8 +260,12 @@ void Parser::dispatch(const std::string& arg) {
          s.fs(Kind::Chmod, "", s.next(o));
          s.out_.policy.fs.back().perms = mode; }},
       {"--lock-file", [](Parser& s, const std::string& o) { s.fs(Kind::LockFile, "", s.next(o)); }},
-      {"--perms", [](Parser& s, const std::string& o) { s.pending_perms_ = parse_mode(o, s.next(o)); }},
-      {"--size", [](Parser& s, const std::string& o) { s.pending_size_ = parse_size(o, s.next(o)); }},
+      {"--perms", [](Parser& s, const std::string& o) {
+         if (s.pending_perms_) fail(o, "given twice for the same operation");
+         s.pending_perms_ = parse_mode(o, s.next(o)); }},
+      {"--size", [](Parser& s, const std::string& o) {
+         if (s.pending_size_) fail(o, "given twice for the same operation");
+         s.pending_size_ = parse_size(o, s.next(o)); }},
       // process
       {"--chdir", [](Parser& s, const std::string& o) { s.out_.policy.chdir = s.next(o); }},
       {"--setenv", [](Parser& s, const std::string& o) {
@@ -280,6 +298,9 @@ void Parser::dispatch(const std::string& arg) {
   };
   auto it = table.find(arg);
   if (it == table.end()) fail(arg, "is not a known option", "see --help");
+  static const std::set<std::string> modifiers_and_their_targets = {
+      "--perms", "--size", "--tmpfs", "--dir", "--file", "--bind-data", "--ro-bind-data"};
+  if (!modifiers_and_their_targets.count(arg)) check_pending_used();
   it->second(*this, arg);
 }
 

@@ -28,9 +28,11 @@ std::string start_record(pid_t child, bool pretty) {
   const char* sep = pretty ? ",\n    " : ", ";
   std::string out = pretty ? "{\n    " : "{ ";
   out += "\"child-pid\": " + std::to_string(child);
+  // Like bwrap: only the namespaces the child does not share with cloister.
   for (const auto& [file, key] : kNamespaces) {
     const unsigned long id = ns::namespace_id(child, file);
-    if (id != 0) out += sep + std::string("\"") + key + "\": " + std::to_string(id);
+    if (id != 0 && id != ns::namespace_id(::getpid(), file))
+      out += sep + std::string("\"") + key + "\": " + std::to_string(id);
   }
   out += pretty ? "\n}\n" : " }\n";
   return out;
