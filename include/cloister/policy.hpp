@@ -89,6 +89,55 @@ struct CapOp {
   int cap = -1;  // -1 with add=false: ALL
 };
 
+// ---- seccomp ----
+
+// What a seccomp rule does to a matching syscall.
+struct SeccompAction {
+  enum class Kind : std::uint8_t {
+    Allow,
+    KillProcess,  // SECCOMP_RET_KILL_PROCESS: the whole process dies with SIGSYS
+    KillThread,   // SECCOMP_RET_KILL_THREAD
+    Errno,        // the syscall fails with `errno_value` (EPERM, ENOSYS, ...)
+    Trap,         // SIGSYS is delivered (a handler may emulate or report)
+    Log,          // allowed, and logged by the kernel's audit
+  };
+  Kind kind = Kind::KillProcess;
+  int errno_value = 0;
+  friend bool operator==(const SeccompAction&, const SeccompAction&) = default;
+};
+
+// One condition on a syscall argument; all conditions of a rule must hold.
+struct SeccompCondition {
+  enum class Op : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge, MaskedEq };
+  unsigned index = 0;          // argument 0..5
+  Op op = Op::Eq;
+  std::uint64_t value = 0;
+  std::uint64_t mask = ~0ULL;  // MaskedEq: (arg & mask) == value
+  friend bool operator==(const SeccompCondition&, const SeccompCondition&) = default;
+};
+
+struct SeccompRule {
+  std::string name;  // a syscall ("ioctl") or a group ("@file-system")
+  std::vector<SeccompCondition> conditions;
+  SeccompAction action;  // Allow for allow-list entries
+  std::string origin;    // where it was written ("profile.toml:12:3", "--seccomp-allow"), for errors
+};
+
+// The layers of a seccomp policy, bottom to top: a built-in base, then rules from profiles
+// and flags in the order given. For each syscall the topmost layer that names it decides.
+struct SeccompPolicy {
+  // "default": cloister's denylist (mount family, ptrace, bpf, namespaces, ...), applied to
+  // every sandbox unless set to "none"; "strict-daemon": an allowlist for network daemons.
+  std::string base = "default";
+  std::optional<SeccompAction> default_action;  // overrides the base's default action
+  std::vector<std::vector<SeccompRule>> layers;
+  bool allow_x32 = false;   // x32 syscalls (nr | 0x40000000): killed unless allowed
+  bool allow_i386 = false;  // the i386 compat entry (int 0x80): killed unless allowed
+  std::vector<int> bpf_fds;  // --seccomp FD / --add-seccomp-fd FD: ready BPF programs
+  bool bpf_replaces_builtin = false;  // --seccomp: bwrap semantics, no cloister filter
+  std::vector<std::string> warnings;  // from the front ends (e.g. a name unknown here)
+};
+
 enum class SandboxMode : std::uint8_t {
   Namespace,  // namespaces + pivot_root into a constructed root (default)
   Chroot,     // chroot into the first bind whose DEST is "/" (containers refusing namespaces)
@@ -124,6 +173,7 @@ struct Policy {
   int userns_block_fd = -1; // setup waits on it once the user namespace exists (needs info-fd)
 
   SandboxMode mode = SandboxMode::Namespace;
+  SeccompPolicy seccomp;
   bool trace_setup = false;  // --trace-setup: time every setup step, on stderr
 };
 

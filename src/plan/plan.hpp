@@ -12,6 +12,7 @@
 
 #include "cloister/error.hpp"
 #include "cloister/policy.hpp"
+#include "seccomp/filter.hpp"
 
 namespace cloister {
 
@@ -102,6 +103,9 @@ struct IdMaps {
 struct ChrootPlan {
   std::string root;  // host directory to chroot into
   std::vector<std::string> lost;  // protections this mode cannot give, said on stderr
+  // The sandbox's filters plus mount, umount2, pivot_root and chroot denied: without a
+  // mount namespace those are what would undo the chroot.
+  std::vector<seccomp::Program> seccomp;
 };
 
 struct Plan {
@@ -140,6 +144,11 @@ struct Plan {
   int block_fd = -1;
   int userns_block_fd = -1;
   bool trace_setup = false;
+
+  // Installed in this order, last of all before exec (cloister's compiled filter, then the
+  // ready programs of --seccomp / --add-seccomp-fd).
+  std::vector<seccomp::Program> seccomp;
+  std::optional<seccomp::Compiled> seccomp_summary;  // for explain
 };
 
 struct Caller {

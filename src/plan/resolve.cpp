@@ -341,7 +341,6 @@ Result<ChrootPlan> chroot_plan_for(const Policy& p, const Plan& plan) {
   if (ns & CLONE_NEWIPC) c.lost.emplace_back("IPC namespace");
   if (ns & CLONE_NEWUTS) c.lost.emplace_back("UTS namespace");
   if (ns & CLONE_NEWCGROUP) c.lost.emplace_back("cgroup namespace");
-  c.lost.emplace_back("seccomp denial of mount, umount2, pivot_root, chroot (no seccomp support yet)");
   return c;
 }
 
@@ -365,6 +364,36 @@ Status validate(const Policy& p, std::uint64_t flags) {
 }
 
 }  // namespace
+
+// cloister's own filter (unless the policy's base is "none" with no rules), then the ready
+// BPF programs given by fd.
+Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp::Program>& out,
+                   std::optional<seccomp::Compiled>* summary) {
+  const bool own_filter = !sp.bpf_replaces_builtin &&
+                          (sp.base != "none" || !sp.layers.empty() || sp.default_action);
+  if (own_filter) {
+    auto compiled = seccomp::compile(sp);
+    if (!compiled) return compiled.take_error();
+    out.push_back(compiled->program);
+    if (summary) *summary = std::move(*compiled);
+  }
+  for (int fd : sp.bpf_fds) {
+    auto program = seccomp::read_program(fd, "--seccomp");
+    if (!program) return program.take_error();
+    out.push_back(std::move(*program));
+  }
+  (void)p;
+  return ok_status();
+}
+
+SeccompPolicy with_chroot_denials(SeccompPolicy sp) {
+  std::vector<SeccompRule> layer;
+  for (const char* name : {"mount", "umount2", "pivot_root", "chroot"})
+    layer.push_back(SeccompRule{name, {}, SeccompAction{SeccompAction::Kind::Errno, EPERM}, "chroot mode"});
+  sp.layers.push_back(std::move(layer));
+  sp.bpf_replaces_builtin = false;
+  return sp;
+}
 
 Caller current_caller() {
   Caller c{::geteuid(), ::getegid(), "/"};
@@ -396,11 +425,19 @@ Result<Plan> resolve(const Policy& p, const Caller& caller) {
   if (p.default_root) add_default_root(plan);
   for (const auto& op : p.fs) CLOISTER_TRY(add_fs_step(op, plan));
 
+  if (p.mode != SandboxMode::Chroot)
+    CLOISTER_TRY(add_seccomp(p, p.seccomp, plan.seccomp, &plan.seccomp_summary));
   if (p.mode != SandboxMode::Namespace) {
     auto c = chroot_plan_for(p, plan);
     if (!c && p.mode == SandboxMode::Chroot) return c.take_error();
-    if (c) plan.chroot = std::move(*c);
-    else plan.chroot_unavailable = c.error().message();
+    if (c) {
+      std::optional<seccomp::Compiled>* summary =
+          p.mode == SandboxMode::Chroot ? &plan.seccomp_summary : nullptr;
+      CLOISTER_TRY(add_seccomp(p, with_chroot_denials(p.seccomp), c->seccomp, summary));
+      plan.chroot = std::move(*c);
+    } else {
+      plan.chroot_unavailable = c.error().message();
+    }
   }
 
   plan.init_is_pid1 = (plan.clone_flags & CLONE_NEWPID) && !p.as_pid_1;

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "isolate/capabilities.hpp"
+#include "policy/profile.hpp"
 
 namespace cloister::cli {
 namespace {
@@ -85,7 +86,7 @@ class Parser {
 
   Parsed run() {
     if (dialect_ == Dialect::Run) run_defaults();
-    else out_.policy.root_keeps_caps = true;  // bwrap: uid 0 in the sandbox keeps its caps
+    else bwrap_defaults();
     while (pos_ < args_.size()) {
       const std::string arg = args_[pos_];
       if (arg == "--") { ++pos_; break; }
@@ -102,6 +103,12 @@ class Parser {
 
  private:
   using Handler = std::function<void(Parser&, const std::string&)>;
+
+  // bubblewrap: uid 0 in the sandbox keeps its capabilities; no seccomp filter of its own.
+  void bwrap_defaults() {
+    out_.policy.root_keeps_caps = true;
+    out_.policy.seccomp.base = "none";
+  }
 
   void run_defaults() {
     auto& ns = out_.policy.ns;
@@ -289,10 +296,23 @@ void Parser::dispatch(const std::string& arg) {
       {"--sandbox", [](Parser& s, const std::string& o) { s.sandbox_mode(o, s.next(o)); }},
       {"--trace-setup", [](Parser& s, const std::string&) { s.out_.policy.trace_setup = true; }},
       // not available (yet): a clear refusal rather than a silently weaker sandbox
-      {"--seccomp", [](Parser&, const std::string& o) {
-         fail(o, "is not supported yet", "seccomp filters arrive with cloister's seccomp support"); }},
-      {"--add-seccomp-fd", [](Parser&, const std::string& o) {
-         fail(o, "is not supported yet", "seccomp filters arrive with cloister's seccomp support"); }},
+      {"--seccomp", [](Parser& s, const std::string& o) {
+         auto& sc = s.out_.policy.seccomp;
+         if (sc.bpf_replaces_builtin || !sc.bpf_fds.empty()) fail(o, "given twice, or with --add-seccomp-fd");
+         sc.bpf_fds.push_back(parse_fd(o, s.next(o)));
+         sc.bpf_replaces_builtin = s.dialect_ == Dialect::Bwrap; }},
+      {"--add-seccomp-fd", [](Parser& s, const std::string& o) {
+         auto& sc = s.out_.policy.seccomp;
+         if (sc.bpf_replaces_builtin) fail(o, "cannot be combined with --seccomp");
+         sc.bpf_fds.push_back(parse_fd(o, s.next(o))); }},
+      {"--profile", [](Parser& s, const std::string& o) {
+         auto st = profile::load_file(s.next(o), s.out_.policy);
+         if (!st) throw UsageFailure{st.take_error()}; }},
+      {"--seccomp-policy", [](Parser& s, const std::string& o) {
+         auto base = s.next(o);
+         if (base != "default" && base != "strict-daemon" && base != "none")
+           fail(o, "unknown policy '" + base + "'", "one of default, strict-daemon, none");
+         s.out_.policy.seccomp.base = base; }},
       {"--exec-label", [](Parser&, const std::string& o) { fail(o, "is not supported", "cloister does not set SELinux labels"); }},
       {"--file-label", [](Parser&, const std::string& o) { fail(o, "is not supported", "cloister does not set SELinux labels"); }},
   };
@@ -338,6 +358,10 @@ Process:
   --die-with-parent  --new-session  --as-pid-1  --cap-add CAP  --cap-drop CAP|ALL
   --args FD  --json-status-fd FD  --info-fd FD  --sync-fd FD  --block-fd FD
   --userns-block-fd FD
+Seccomp:
+  --profile FILE  (TOML: [seccomp] base, default, allow, deny; include)
+  --seccomp-policy default|strict-daemon|none
+  --seccomp FD  --add-seccomp-fd FD  (ready BPF programs, as in bwrap)
 Mode:
   --sandbox=namespace|chroot|auto  (chroot: chroot into SRC of the first bind to "/")
   --trace-setup  print how long each setup step takes (stderr)

@@ -24,6 +24,7 @@
 #include "process/signals.hpp"
 #include "process/status.hpp"
 #include "process/trace.hpp"
+#include "seccomp/filter.hpp"
 
 extern char** environ;
 
@@ -84,8 +85,11 @@ void set_cloexec(int fd) {
     set_cloexec(fd);
   check(ctx, caps::apply_keep_only(plan.keep_caps, plan.keep_caps_if_held));
   check(ctx, caps::set_no_new_privs());
+  // Last: from here on every syscall, exec included, goes through the filters.
+  for (const auto& program : ctx.chroot_mode ? plan.chroot->seccomp : plan.seccomp)
+    check(ctx, seccomp::install(program));
   if (plan.die_with_parent && !plan.init_is_pid1) die_with_parent(ctx);
-  trace.mark("session, capabilities, no_new_privs");
+  trace.mark("session, capabilities, no_new_privs, seccomp");
 
   std::vector<char*> argv;
   for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
@@ -181,8 +185,10 @@ void join_then_unshare(const Plan& plan, ChildContext& ctx) {
   check(ctx, fs::enter_chroot(plan.chroot->root, plan.cwd_required ? plan.cwd : ""));
   Plan confined = plan;
   confined.keep_caps &= ~(1ULL << 18);  // CAP_SYS_CHROOT: no way back out
+  ChildContext chrooted = ctx;
+  chrooted.chroot_mode = true;
   const mode_t current = ::umask(0);
-  exec_command(confined, ctx, current);
+  exec_command(confined, chrooted, current);
 }
 
 struct Pipe {

@@ -1,0 +1,283 @@
+#define TOML_HEADER_ONLY 1
+#define TOML_EXCEPTIONS 0
+#include "policy/profile.hpp"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "seccomp/filter.hpp"
+#include "seccomp/tables.hpp"
+
+namespace cloister::profile {
+namespace {
+
+constexpr int kMaxIncludeDepth = 16;
+
+class Loader {
+ public:
+  explicit Loader(Policy& policy) : policy_(policy) {}
+
+  void file(const std::string& path, int depth) {
+    std::error_code ec;
+    const auto canonical = std::filesystem::weakly_canonical(path, ec).string();
+    if (depth > kMaxIncludeDepth) return problem(path, {}, "includes nested more than 16 deep");
+    if (!loading_.insert(canonical).second) return problem(path, {}, "includes itself (a cycle)");
+    std::ifstream in(path);
+    if (!in) {
+      loading_.erase(canonical);
+      return problem(path, {}, std::string("cannot open: ") + std::strerror(errno));
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text(buffer.str(), path, depth);
+    loading_.erase(canonical);
+  }
+
+  void text(const std::string& content, const std::string& name, int depth) {
+    auto parsed = toml::parse(std::string_view(content), std::string_view(name));
+    if (!parsed) {
+      const auto& e = parsed.error();
+      return problem(name, e.source(), std::string(e.description()));
+    }
+    const toml::table& root = parsed.table();
+    name_ = name;
+    for (const auto& [key, node] : root) {
+      if (key == "include") includes(node, name, depth);
+      else if (key == "seccomp") seccomp(node);
+      else problem(name, node.source(), "unknown key '" + std::string(key.str()) + "'");
+    }
+  }
+
+  Status result() const {
+    if (problems_.empty()) return ok_status();
+    std::string all;
+    for (const auto& p : problems_) all += (all.empty() ? "" : "\n  ") + p;
+    return Error{"profile", all, "", 0, ""};
+  }
+
+ private:
+  void problem(const std::string& file, const toml::source_region& where, const std::string& what) {
+    std::string loc = file;
+    if (where.begin.line) loc += ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
+    problems_.push_back(loc + ": " + what);
+  }
+  void problem(const toml::node& at, const std::string& what) { problem(name_, at.source(), what); }
+
+  std::string origin(const toml::node& at) const {
+    return name_ + ":" + std::to_string(at.source().begin.line) + ":" + std::to_string(at.source().begin.column);
+  }
+
+  void includes(const toml::node& node, const std::string& from, int depth) {
+    const auto* list = node.as_array();
+    if (!list) return problem(node, "include must be an array of paths");
+    const std::string saved = name_;
+    for (const auto& item : *list) {
+      const auto* path = item.as_string();
+      if (!path) { problem(item, "include entries must be strings"); continue; }
+      std::filesystem::path target(path->get());
+      if (target.is_relative()) target = std::filesystem::path(from).parent_path() / target;
+      file(target.string(), depth + 1);
+      name_ = saved;
+    }
+  }
+
+  void seccomp(const toml::node& node) {
+    const auto* table = node.as_table();
+    if (!table) return problem(node, "[seccomp] must be a table");
+    std::vector<SeccompRule> layer;
+    for (const auto& [key, value] : *table) {
+      const std::string k(key.str());
+      if (k == "base") base(value);
+      else if (k == "default") default_action(value);
+      else if (k == "allow") rules(value, true, layer);
+      else if (k == "deny") rules(value, false, layer);
+      else if (k == "allow-x32") flag(value, policy_.seccomp.allow_x32);
+      else if (k == "allow-i386") flag(value, policy_.seccomp.allow_i386);
+      else problem(value, "unknown key '" + k + "' in [seccomp]");
+    }
+    policy_.seccomp.layers.push_back(std::move(layer));
+  }
+
+  void base(const toml::node& value) {
+    const auto* s = value.as_string();
+    if (!s || (s->get() != "default" && s->get() != "strict-daemon" && s->get() != "none"))
+      return problem(value, "base must be \"default\", \"strict-daemon\" or \"none\"");
+    policy_.seccomp.base = s->get();
+  }
+
+  void default_action(const toml::node& value) {
+    const auto* s = value.as_string();
+    if (!s) return problem(value, "default must be an action string");
+    auto action = seccomp::parse_action(s->get());
+    if (!action) return problem(value, action.error().message());
+    policy_.seccomp.default_action = *action;
+  }
+
+  void flag(const toml::node& value, bool& out) {
+    const auto* b = value.as_boolean();
+    if (!b) return problem(value, "must be true or false");
+    out = b->get();
+  }
+
+  void rules(const toml::node& value, bool allow, std::vector<SeccompRule>& layer) {
+    const auto* list = value.as_array();
+    if (!list) return problem(value, std::string(allow ? "allow" : "deny") + " must be an array");
+    for (const auto& item : *list) {
+      SeccompRule r;
+      r.origin = origin(item);
+      r.action = allow ? SeccompAction{SeccompAction::Kind::Allow, 0}
+                       : SeccompAction{SeccompAction::Kind::Errno, EPERM};
+      if (const auto* name = item.as_string()) {
+        r.name = name->get();
+      } else if (const auto* t = item.as_table()) {
+        if (!rule_table(*t, allow, r)) continue;
+      } else {
+        problem(item, "entries must be a syscall name, a @group or { name = ..., args = [...] }");
+        continue;
+      }
+      if (!r.name.empty() && r.name[0] == '@' && !seccomp::find_group(r.name)) {
+        problem(item, "unknown syscall group '" + r.name + "' (see cloister explain --groups)");
+        continue;
+      }
+      layer.push_back(std::move(r));
+    }
+  }
+
+  bool rule_table(const toml::table& t, bool allow, SeccompRule& r) {
+    bool ok = true;
+    for (const auto& [key, value] : t) {
+      const std::string k(key.str());
+      if (k == "name") {
+        if (const auto* s = value.as_string()) r.name = s->get();
+        else { problem(value, "name must be a string"); ok = false; }
+      } else if (k == "args") {
+        ok &= conditions(value, r.conditions);
+      } else if (k == "action") {
+        const auto* s = value.as_string();
+        auto action = s ? seccomp::parse_action(s->get()) : Result<SeccompAction>(Error{"", "must be a string", "", 0, ""});
+        if (!action) { problem(value, "action " + action.error().message()); ok = false; }
+        else if (allow && action->kind != SeccompAction::Kind::Allow && action->kind != SeccompAction::Kind::Log) {
+          problem(value, "an allow entry cannot have action " + s->get() + " (put it under deny)");
+          ok = false;
+        } else r.action = *action;
+      } else {
+        problem(value, "unknown key '" + k + "' in a rule");
+        ok = false;
+      }
+    }
+    if (r.name.empty()) { problem(t, "a rule needs a name"); ok = false; }
+    return ok;
+  }
+
+  bool conditions(const toml::node& value, std::vector<SeccompCondition>& out) {
+    const auto* list = value.as_array();
+    if (!list) { problem(value, "args must be an array of { index, op, value }"); return false; }
+    bool ok = true;
+    for (const auto& item : *list) {
+      const auto* t = item.as_table();
+      if (!t) { problem(item, "each condition must be { index = N, op = \"==\", value = V }"); ok = false; continue; }
+      SeccompCondition c;
+      ok &= condition(*t, c);
+      out.push_back(c);
+    }
+    return ok;
+  }
+
+  bool condition(const toml::table& t, SeccompCondition& c) {
+    bool ok = true, have_index = false, have_value = false, have_mask = false;
+    for (const auto& [key, value] : t) {
+      const std::string k(key.str());
+      if (k == "index") {
+        const auto* i = value.as_integer();
+        if (!i || i->get() < 0 || i->get() > 5) { problem(value, "index must be 0 to 5"); ok = false; }
+        else { c.index = static_cast<unsigned>(i->get()); have_index = true; }
+      } else if (k == "op") {
+        const auto* s = value.as_string();
+        auto op = s ? parse_op(s->get()) : std::nullopt;
+        if (!op) { problem(value, "op must be one of ==, !=, <, <=, >, >=, masked=="); ok = false; }
+        else c.op = *op;
+      } else if (k == "value" || k == "mask") {
+        auto v = number(value);
+        if (!v) { ok = false; continue; }
+        (k == "value" ? c.value : c.mask) = *v;
+        (k == "value" ? have_value : have_mask) = true;
+      } else {
+        problem(value, "unknown key '" + k + "' in a condition");
+        ok = false;
+      }
+    }
+    if (!have_index || !have_value) { problem(t, "a condition needs index and value"); ok = false; }
+    if (have_mask != (c.op == SeccompCondition::Op::MaskedEq)) {
+      problem(t, "mask goes with op = \"masked==\" and only with it");
+      ok = false;
+    }
+    return ok;
+  }
+
+  static std::optional<SeccompCondition::Op> parse_op(const std::string& s) {
+    using Op = SeccompCondition::Op;
+    if (s == "==") return Op::Eq;
+    if (s == "!=") return Op::Ne;
+    if (s == "<") return Op::Lt;
+    if (s == "<=") return Op::Le;
+    if (s == ">") return Op::Gt;
+    if (s == ">=") return Op::Ge;
+    if (s == "masked==") return Op::MaskedEq;
+    return std::nullopt;
+  }
+
+  // An integer, or constants joined with '|' ("CLONE_NEWUSER|CLONE_NEWNET", "0x40").
+  std::optional<std::uint64_t> number(const toml::node& value) {
+    if (const auto* i = value.as_integer()) return static_cast<std::uint64_t>(i->get());
+    const auto* s = value.as_string();
+    if (!s) { problem(value, "value must be a number or a constant name"); return std::nullopt; }
+    std::uint64_t total = 0;
+    std::string_view rest = s->get();
+    while (!rest.empty()) {
+      const auto bar = rest.find('|');
+      std::string_view part = rest.substr(0, bar);
+      rest = bar == std::string_view::npos ? std::string_view{} : rest.substr(bar + 1);
+      while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+      while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+      if (auto c = seccomp::constant(part)) { total |= *c; continue; }
+      std::uint64_t n = 0;
+      const bool hex = part.size() > 2 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X');
+      const char* begin = part.data() + (hex ? 2 : 0);
+      auto [end, ec] = std::from_chars(begin, part.data() + part.size(), n, hex ? 16 : 10);
+      if (ec != std::errc{} || end != part.data() + part.size() || part.empty()) {
+        problem(value, "unknown constant '" + std::string(part) + "'");
+        return std::nullopt;
+      }
+      total |= n;
+    }
+    return total;
+  }
+
+  Policy& policy_;
+  std::string name_;
+  std::set<std::string> loading_;
+  std::vector<std::string> problems_;
+};
+
+}  // namespace
+
+Status load_file(const std::string& path, Policy& policy) {
+  Loader loader(policy);
+  loader.file(path, 0);
+  return loader.result();
+}
+
+Status load_text(const std::string& text, const std::string& name, Policy& policy) {
+  Loader loader(policy);
+  loader.text(text, name, 0);
+  return loader.result();
+}
+
+}  // namespace cloister::profile

@@ -1,0 +1,327 @@
+#include "seccomp/filter.hpp"
+
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "kernel/fd.hpp"
+#include "seccomp/tables.hpp"
+
+namespace cloister::seccomp {
+namespace {
+
+using Kind = SeccompAction::Kind;
+
+struct ErrnoName {
+  const char* name;
+  int value;
+};
+constexpr ErrnoName kErrnos[] = {
+    {"EPERM", EPERM},   {"ENOENT", ENOENT}, {"EACCES", EACCES}, {"ENOSYS", ENOSYS},
+    {"EINVAL", EINVAL}, {"EIO", EIO},       {"ENOTSUP", ENOTSUP}, {"EAFNOSUPPORT", EAFNOSUPPORT},
+    {"EROFS", EROFS},   {"ENOMEM", ENOMEM}, {"EBADF", EBADF},   {"ENOTTY", ENOTTY},
+    {"EAGAIN", EAGAIN}, {"EFAULT", EFAULT}, {"ENOSPC", ENOSPC}, {"EOPNOTSUPP", EOPNOTSUPP}};
+
+std::uint32_t libseccomp_action(const SeccompAction& a) {
+  switch (a.kind) {
+    case Kind::Allow: return SCMP_ACT_ALLOW;
+    case Kind::KillProcess: return SCMP_ACT_KILL_PROCESS;
+    case Kind::KillThread: return SCMP_ACT_KILL_THREAD;
+    case Kind::Errno: return SCMP_ACT_ERRNO(static_cast<std::uint16_t>(a.errno_value));
+    case Kind::Trap: return SCMP_ACT_TRAP;
+    case Kind::Log: return SCMP_ACT_LOG;
+  }
+  return SCMP_ACT_KILL_PROCESS;
+}
+
+scmp_compare libseccomp_op(SeccompCondition::Op op) {
+  switch (op) {
+    case SeccompCondition::Op::Eq: return SCMP_CMP_EQ;
+    case SeccompCondition::Op::Ne: return SCMP_CMP_NE;
+    case SeccompCondition::Op::Lt: return SCMP_CMP_LT;
+    case SeccompCondition::Op::Le: return SCMP_CMP_LE;
+    case SeccompCondition::Op::Gt: return SCMP_CMP_GT;
+    case SeccompCondition::Op::Ge: return SCMP_CMP_GE;
+    case SeccompCondition::Op::MaskedEq: return SCMP_CMP_MASKED_EQ;
+  }
+  return SCMP_CMP_EQ;
+}
+
+// A denial compares `==` on the low 32 bits when the value fits in them: most arguments are
+// C ints the kernel truncates, so upper garbage bits must not slip past (flatpak's
+// CVE-2019-10063). An allowance stays exact: garbage there only gets a call refused.
+SeccompCondition hardened(SeccompCondition c, const SeccompAction& action) {
+  const bool denial = action.kind != Kind::Allow && action.kind != Kind::Log;
+  if (denial && c.op == SeccompCondition::Op::Eq && c.value <= 0xffffffffULL)
+    return SeccompCondition{c.index, SeccompCondition::Op::MaskedEq, c.value, 0xffffffffULL};
+  return c;
+}
+
+constexpr std::uint32_t kOtherArches[] = {SCMP_ARCH_X86,     SCMP_ARCH_X86_64, SCMP_ARCH_X32,
+                                          SCMP_ARCH_ARM,     SCMP_ARCH_AARCH64, SCMP_ARCH_PPC64LE,
+                                          SCMP_ARCH_S390X,   SCMP_ARCH_RISCV64, SCMP_ARCH_MIPS};
+
+bool known_elsewhere(const std::string& name) {
+  for (auto arch : kOtherArches)
+    if (seccomp_syscall_resolve_name_arch(arch, name.c_str()) != __NR_SCMP_ERROR) return true;
+  return false;
+}
+
+struct Expanded {
+  std::map<int, Entry> by_nr;  // for one layer
+};
+
+// Expands groups and resolves names for one layer. A group member unknown here is skipped
+// silently (groups list names of every architecture); a name written by the user that is
+// unknown here but known elsewhere is a warning, unknown everywhere an error.
+Status expand_layer(const std::vector<SeccompRule>& layer, Expanded& out,
+                    std::vector<std::string>& warnings) {
+  const std::uint32_t native = seccomp_arch_native();
+  std::vector<std::pair<const SeccompRule*, std::string>> todo;
+  for (const auto& r : layer) todo.emplace_back(&r, r.name);
+  std::set<std::pair<const SeccompRule*, std::string>> seen;
+  while (!todo.empty()) {
+    auto [r, name] = todo.back();
+    todo.pop_back();
+    if (!seen.insert({r, name}).second) continue;
+    const bool from_group = name != r->name;
+    if (!name.empty() && name[0] == '@') {
+      const Group* g = find_group(name);
+      if (!g) return Error{r->origin, "unknown syscall group", name, 0, "see cloister explain --groups"};
+      for (auto member : g->members) todo.emplace_back(r, std::string(member));
+      continue;
+    }
+    const int nr = seccomp_syscall_resolve_name_arch(native, name.c_str());
+    if (nr == __NR_SCMP_ERROR || nr < 0) {
+      if (from_group) continue;
+      if (known_elsewhere(name)) {
+        warnings.push_back(r->origin + ": syscall '" + name + "' does not exist on this architecture; ignored");
+        continue;
+      }
+      return Error{r->origin, "unknown syscall", name, 0, "names as in syscalls(2), or a @group"};
+    }
+    for (const auto& c : r->conditions)
+      if (c.index > 5) return Error{r->origin, "bad argument index", std::to_string(c.index), 0, "0 to 5"};
+    auto& entry = out.by_nr[nr];
+    entry.nr = nr;
+    entry.name = name;
+    SeccompRule resolved = *r;
+    resolved.name = name;
+    entry.rules.push_back(std::move(resolved));
+  }
+  return ok_status();
+}
+
+// Conflicts inside one layer: two unconditional rules with different actions.
+Status check_layer_conflicts(const Entry& e) {
+  const SeccompRule* unconditional = nullptr;
+  for (const auto& r : e.rules) {
+    if (!r.conditions.empty()) continue;
+    if (unconditional && !(unconditional->action == r.action))
+      return Error{r.origin, "conflicting rules for", e.name, 0,
+                   "also " + action_name(unconditional->action) + " at " + unconditional->origin};
+    unconditional = &r;
+  }
+  return ok_status();
+}
+
+struct FilterDeleter {
+  void operator()(scmp_filter_ctx ctx) const { seccomp_release(ctx); }
+};
+using Filter = std::unique_ptr<void, FilterDeleter>;
+
+Error libseccomp_error(const char* op, int rc, const std::string& object = "") {
+  return Error{"seccomp", op, object, -rc, ""};
+}
+
+Status add_entry(scmp_filter_ctx ctx, const Entry& e, const SeccompAction& default_action) {
+  // Conditional rules first, then the syscall's catch-all if it differs from the default.
+  std::vector<const SeccompRule*> ordered;
+  for (const auto& r : e.rules) if (!r.conditions.empty()) ordered.push_back(&r);
+  for (const auto& r : e.rules) if (r.conditions.empty()) ordered.push_back(&r);
+  std::set<std::string> added;
+  for (const SeccompRule* r : ordered) {
+    if (r->conditions.empty() && r->action == default_action) continue;
+    std::vector<scmp_arg_cmp> cmps;
+    for (const auto& raw : r->conditions) {
+      const auto c = hardened(raw, r->action);
+      cmps.push_back(c.op == SeccompCondition::Op::MaskedEq
+                         ? scmp_arg_cmp{c.index, SCMP_CMP_MASKED_EQ, c.mask, c.value}
+                         : scmp_arg_cmp{c.index, libseccomp_op(c.op), c.value, 0});
+    }
+    int rc = seccomp_rule_add_array(ctx, libseccomp_action(r->action), e.nr,
+                                    static_cast<unsigned>(cmps.size()), cmps.data());
+    if (rc == -EEXIST) continue;  // the same rule twice (from two groups)
+    if (rc != 0) return libseccomp_error("seccomp_rule_add", rc, e.name + " (" + r->origin + ")");
+  }
+  return ok_status();
+}
+
+Result<Program> export_program(scmp_filter_ctx ctx) {
+  UniqueFd mem(static_cast<int>(::syscall(SYS_memfd_create, "cloister-seccomp", MFD_CLOEXEC)));
+  if (!mem) return Error{"seccomp", "memfd_create", "", errno, ""};
+  int rc = seccomp_export_bpf(ctx, mem.get());
+  if (rc != 0) return libseccomp_error("seccomp_export_bpf", rc);
+  const off_t size = ::lseek(mem.get(), 0, SEEK_END);
+  if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0)
+    return Error{"seccomp", "seccomp_export_bpf", "size " + std::to_string(size), EINVAL, ""};
+  Program p;
+  p.code.resize(static_cast<std::size_t>(size) / sizeof(sock_filter));
+  if (::pread(mem.get(), p.code.data(), static_cast<std::size_t>(size), 0) != size)
+    return Error{"seccomp", "read", "exported filter", errno, ""};
+  return p;
+}
+
+void count_native(Compiled& out) {
+  const std::uint32_t native = seccomp_arch_native();
+  std::map<int, const Entry*> by_nr;
+  for (const auto& e : out.entries) by_nr[e.nr] = &e;
+  const bool default_allows = out.default_action.kind == Kind::Allow;
+  for (int nr = 0; nr < 1024; ++nr) {
+    char* name = seccomp_syscall_resolve_num_arch(native, nr);
+    if (!name) continue;
+    std::free(name);
+    ++out.known;
+    auto it = by_nr.find(nr);
+    if (it == by_nr.end()) {
+      out.allowed += default_allows;
+      continue;
+    }
+    bool unconditional_allow = false, unconditional_other = false, some_allow = false;
+    for (const auto& r : it->second->rules) {
+      const bool allow = r.action.kind == Kind::Allow || r.action.kind == Kind::Log;
+      some_allow |= allow;
+      if (r.conditions.empty()) (allow ? unconditional_allow : unconditional_other) = true;
+    }
+    const bool has_conditions = std::any_of(it->second->rules.begin(), it->second->rules.end(),
+                                            [](const SeccompRule& r) { return !r.conditions.empty(); });
+    const bool base_allows = unconditional_allow || (!unconditional_other && default_allows);
+    if (base_allows && !has_conditions) ++out.allowed;
+    else if (base_allows || some_allow) ++out.allowed_conditionally;
+  }
+}
+
+}  // namespace
+
+Result<SeccompAction> parse_action(const std::string& text) {
+  if (text == "allow") return SeccompAction{Kind::Allow, 0};
+  if (text == "kill-process" || text == "kill") return SeccompAction{Kind::KillProcess, 0};
+  if (text == "kill-thread") return SeccompAction{Kind::KillThread, 0};
+  if (text == "trap") return SeccompAction{Kind::Trap, 0};
+  if (text == "log") return SeccompAction{Kind::Log, 0};
+  if (text.rfind("errno:", 0) == 0) {
+    const std::string value = text.substr(6);
+    for (const auto& e : kErrnos)
+      if (value == e.name) return SeccompAction{Kind::Errno, e.value};
+    int n = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec == std::errc{} && end == value.data() + value.size() && n > 0 && n < 4096)
+      return SeccompAction{Kind::Errno, n};
+  }
+  return Error{"seccomp", "unknown action", text, 0,
+               "one of allow, kill-process, kill-thread, trap, log, errno:NAME (errno:EPERM, errno:ENOSYS, ...)"};
+}
+
+std::string action_name(const SeccompAction& a) {
+  switch (a.kind) {
+    case Kind::Allow: return "allow";
+    case Kind::KillProcess: return "kill-process";
+    case Kind::KillThread: return "kill-thread";
+    case Kind::Trap: return "trap";
+    case Kind::Log: return "log";
+    case Kind::Errno:
+      for (const auto& e : kErrnos)
+        if (e.value == a.errno_value) return std::string("errno:") + e.name;
+      return "errno:" + std::to_string(a.errno_value);
+  }
+  return "?";
+}
+
+Result<Compiled> compile(const SeccompPolicy& policy) {
+  Compiled out;
+  auto base = builtin_rules(policy.base, out.default_action);
+  if (!base) return base.take_error();
+  if (policy.default_action) out.default_action = *policy.default_action;
+  out.warnings = policy.warnings;
+
+  // Bottom to top: for each syscall the topmost layer that names it decides.
+  std::map<int, Entry> decided;
+  std::vector<const std::vector<SeccompRule>*> layers{&*base};
+  for (const auto& l : policy.layers) layers.push_back(&l);
+  for (const auto* layer : layers) {
+    Expanded ex;
+    CLOISTER_TRY(expand_layer(*layer, ex, out.warnings));
+    for (auto& [nr, entry] : ex.by_nr) {
+      CLOISTER_TRY(check_layer_conflicts(entry));
+      decided[nr] = std::move(entry);
+    }
+  }
+
+  Filter ctx(seccomp_init(libseccomp_action(out.default_action)));
+  if (!ctx) return Error{"seccomp", "seccomp_init", "", ENOMEM, ""};
+  // Binary search over syscall numbers; no_new_privs is cloister's business, not libseccomp's.
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc != 0)
+    return libseccomp_error("seccomp_attr_set(CTL_OPTIMIZE)", rc);
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0); rc != 0)
+    return libseccomp_error("seccomp_attr_set(CTL_NNP)", rc);
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc != 0)
+    return libseccomp_error("seccomp_attr_set(ACT_BADARCH)", rc);
+  if (policy.allow_x32 && seccomp_arch_native() == SCMP_ARCH_X86_64)
+    if (int rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X32); rc != 0 && rc != -EEXIST)
+      return libseccomp_error("seccomp_arch_add(x32)", rc);
+  if (policy.allow_i386 && seccomp_arch_native() == SCMP_ARCH_X86_64)
+    if (int rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86); rc != 0 && rc != -EEXIST)
+      return libseccomp_error("seccomp_arch_add(i386)", rc);
+
+  for (auto& [nr, entry] : decided) {
+    CLOISTER_TRY(add_entry(ctx.get(), entry, out.default_action));
+    out.entries.push_back(std::move(entry));
+  }
+  std::sort(out.entries.begin(), out.entries.end(),
+            [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  auto program = export_program(ctx.get());
+  if (!program) return program.take_error();
+  out.program = std::move(*program);
+  count_native(out);
+  return out;
+}
+
+Result<Program> read_program(int fd, const std::string& option) {
+  std::string data;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error{option, "read", "fd " + std::to_string(fd), errno, ""};
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  if (data.empty() || data.size() % sizeof(sock_filter) != 0 || data.size() / sizeof(sock_filter) > BPF_MAXINSNS)
+    return Error{option, "invalid BPF program", std::to_string(data.size()) + " bytes", EINVAL,
+                 "expected an array of struct sock_filter (8 bytes each, at most 4096)"};
+  Program p;
+  p.code.resize(data.size() / sizeof(sock_filter));
+  std::memcpy(p.code.data(), data.data(), data.size());
+  return p;
+}
+
+Status install(const Program& program) {
+  sock_fprog prog{static_cast<unsigned short>(program.code.size()),
+                  const_cast<sock_filter*>(program.code.data())};
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+    return Error{"seccomp", "seccomp(SECCOMP_SET_MODE_FILTER)", "", errno,
+                 errno == EACCES ? "no_new_privs must be set first" : ""};
+  return ok_status();
+}
+
+}  // namespace cloister::seccomp

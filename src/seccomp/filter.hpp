@@ -1,0 +1,52 @@
+// Seccomp: compile a SeccompPolicy to a BPF program in the parent (libseccomp, binary-tree
+// optimised, native architecture only), install it in the child as the very last step.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cloister/error.hpp"
+#include "cloister/policy.hpp"
+
+namespace cloister::seccomp {
+
+struct Program {
+  std::vector<sock_filter> code;
+};
+
+// The effective decision for one syscall of the native architecture.
+struct Entry {
+  std::string name;
+  int nr = -1;
+  std::vector<SeccompRule> rules;  // conditional and unconditional, from the deciding layer
+};
+
+struct Compiled {
+  Program program;
+  SeccompAction default_action;
+  std::vector<Entry> entries;  // syscalls with rules, sorted by name
+  std::size_t allowed = 0;               // native syscalls always allowed
+  std::size_t allowed_conditionally = 0;  // allowed for some arguments only
+  std::size_t known = 0;                  // native syscalls libseccomp knows
+  std::vector<std::string> warnings;  // names unknown here but known on other architectures
+};
+
+// The built-in bases: "default", "strict-daemon", "none".
+Result<std::vector<SeccompRule>> builtin_rules(const std::string& base, SeccompAction& default_action);
+
+Result<Compiled> compile(const SeccompPolicy& policy);
+
+// "kill-process", "errno:EPERM", ... <-> SeccompAction
+Result<SeccompAction> parse_action(const std::string& text);
+std::string action_name(const SeccompAction& action);
+
+// Reads a ready BPF program (bwrap's --seccomp FD format: raw struct sock_filter array).
+Result<Program> read_program(int fd, const std::string& option);
+
+// Child side: seccomp(SECCOMP_SET_MODE_FILTER). no_new_privs must already be set.
+Status install(const Program& program);
+
+}  // namespace cloister::seccomp

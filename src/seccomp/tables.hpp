@@ -1,0 +1,29 @@
+// Names people write in seccomp policies: syscall groups ("@file-system") and symbolic
+// constants for argument conditions ("AF_INET", "TIOCSTI"). Plain data, no kernel access.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace cloister::seccomp {
+
+struct Group {
+  std::string_view name;         // "@basic-io"
+  std::string_view description;  // one line, for `cloister explain --groups`
+  // Syscall names, or other groups ("@signal") which are expanded recursively. A name may be
+  // unknown on some architectures; resolving it is the compiler's business, not the table's.
+  std::span<const std::string_view> members;
+};
+
+// Every group, sorted by name.
+std::span<const Group> groups();
+const Group* find_group(std::string_view name);
+
+// The value of a symbolic constant usable in argument conditions: AF_*, SOCK_* (types and
+// flags), TIOC* (ioctl requests), CLONE_*, PER_*, PR_*, O_*, PROT_*, MAP_*. nullopt when
+// unknown.
+std::optional<std::uint64_t> constant(std::string_view name);
+
+}  // namespace cloister::seccomp
