@@ -171,6 +171,8 @@ struct Policy {
   int sync_fd = -1;         // kept open in the sandbox; closes when it ends
   int block_fd = -1;        // setup waits for a byte (or EOF) on it before running COMMAND
   int userns_block_fd = -1; // setup waits on it once the user namespace exists (needs info-fd)
+  // Descriptors the front end already consumed (--args FD): closed before COMMAND runs.
+  std::vector<int> consumed_fds;
 
   SandboxMode mode = SandboxMode::Namespace;
   SeccompPolicy seccomp;

@@ -134,6 +134,7 @@ struct Plan {
   std::uint64_t keep_caps = 0;  // bit n: capability n stays (bounding, permitted, ambient)
   bool keep_caps_if_held = false;  // bwrap's root rule: keep those of keep_caps still held
   bool die_with_parent = false;
+  pid_t expected_parent = 0;  // --die-with-parent: cloister itself dies with this process
   bool new_session = false;
   bool disable_userns = false;
   bool assert_userns_disabled = false;
@@ -143,6 +144,9 @@ struct Plan {
   int sync_fd = -1;
   int block_fd = -1;
   int userns_block_fd = -1;
+  // Descriptors given to options (--bind-fd, --file, --args, --seccomp, --userns, ...): the
+  // sandbox must not inherit them (an O_PATH fd of a bound directory leads to its parent).
+  std::vector<int> close_before_exec;
   bool trace_setup = false;
 
   // Installed in this order, last of all before exec (cloister's compiled filter, then the
@@ -155,6 +159,7 @@ struct Caller {
   uid_t uid = 0;
   gid_t gid = 0;
   std::string cwd;
+  pid_t parent = 0;  // cloister's parent when it started, for --die-with-parent
 };
 
 Caller current_caller();

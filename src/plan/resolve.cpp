@@ -396,7 +396,7 @@ SeccompPolicy with_chroot_denials(SeccompPolicy sp) {
 }
 
 Caller current_caller() {
-  Caller c{::geteuid(), ::getegid(), "/"};
+  Caller c{::geteuid(), ::getegid(), "/", ::getppid()};
   char buf[PATH_MAX];
   if (::getcwd(buf, sizeof buf)) c.cwd = buf;
   return c;
@@ -453,6 +453,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller) {
   plan.keep_caps = keep_caps_for(p, sandbox_uid);
   plan.keep_caps_if_held = p.root_keeps_caps && sandbox_uid == 0;
   plan.die_with_parent = p.die_with_parent;
+  plan.expected_parent = caller.parent;
   plan.new_session = p.new_session;
   plan.disable_userns = p.ns.disable_userns;
   plan.assert_userns_disabled = p.ns.assert_userns_disabled;
@@ -462,6 +463,12 @@ Result<Plan> resolve(const Policy& p, const Caller& caller) {
   plan.block_fd = p.block_fd;
   plan.userns_block_fd = p.userns_block_fd;
   plan.trace_setup = p.trace_setup;
+  plan.close_before_exec = p.consumed_fds;
+  for (const auto& op : p.fs)
+    if (op.fd >= 0) plan.close_before_exec.push_back(op.fd);
+  for (int fd : p.seccomp.bpf_fds) plan.close_before_exec.push_back(fd);
+  for (int fd : {p.ns.userns_fd, p.ns.pidns_fd, p.info_fd, p.json_status_fd, p.block_fd, p.userns_block_fd})
+    if (fd >= 0) plan.close_before_exec.push_back(fd);
   return plan;
 }
 

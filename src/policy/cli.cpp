@@ -157,6 +157,7 @@ class Parser {
 
   void read_args_fd(const std::string& option) {
     int fd = parse_fd(option, next(option));
+    out_.policy.consumed_fds.push_back(fd);
     std::string data;
     char buf[4096];
     for (;;) {

@@ -81,8 +81,7 @@ void set_cloexec(int fd) {
     fail(ctx, Error{"--new-session", "setsid", "", errno, ""});
   if (plan.assert_userns_disabled) check(ctx, ns::assert_user_namespaces_refused());
   if (plan.block_fd >= 0) wait_for_byte(ctx, plan.block_fd, "--block-fd");
-  for (int fd : {plan.info_fd, plan.json_status_fd, plan.block_fd, plan.userns_block_fd})
-    set_cloexec(fd);
+  for (int fd : plan.close_before_exec) set_cloexec(fd);
   check(ctx, caps::apply_keep_only(plan.keep_caps, plan.keep_caps_if_held));
   check(ctx, caps::set_no_new_privs());
   // Last: from here on every syscall, exec included, goes through the filters.
@@ -306,6 +305,12 @@ Outcome launch(const Plan& plan) {
   }
   UniqueFd parent_pidfd;
   if (plan.die_with_parent) {
+    // cloister itself dies with its parent, and the sandbox with cloister. Checked after
+    // setting: a parent that died before is seen as a changed parent pid.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+      return failed.error = Error{"--die-with-parent", "prctl(PR_SET_PDEATHSIG)", "", errno, ""}, failed;
+    if (plan.expected_parent != 0 && ::getppid() != plan.expected_parent)
+      return failed.error = Error{"--die-with-parent", "the parent process already exited", "", 0, ""}, failed;
     parent_pidfd.reset(sys::pidfd_open(::getpid()));
     if (!parent_pidfd)
       return failed.error = Error{"--die-with-parent", "pidfd_open", "", errno, ""}, failed;
