@@ -11,6 +11,7 @@ const char* kUsage =
     "usage: cloister COMMAND [ARGS...]\n"
     "  run [OPTIONS] [--] PROGRAM [ARGS...]   run PROGRAM in a sandbox (see cloister run --help)\n"
     "  bwrap [OPTIONS] [--] PROGRAM [ARGS...] bubblewrap-compatible front end\n"
+    "  explain [--json] [--groups] [OPTIONS]  print the plan run would build (and seccomp groups)\n"
     "  --version                              print the version\n";
 
 std::string basename_of(const char* path) {
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (sub == "run") return cloister::cli::run_command(args);
   if (sub == "bwrap") return cloister::cli::bwrap_command(args);
+  if (sub == "explain") return cloister::cli::explain_command(args);
   if (sub == "--help" || sub == "-h" || sub == "help") {
     std::fputs(kUsage, stdout);
     return 0;

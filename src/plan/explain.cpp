@@ -1,0 +1,182 @@
+#include "plan/explain.hpp"
+
+#include <sched.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "isolate/capabilities.hpp"
+#include "seccomp/tables.hpp"
+
+namespace cloister::explain {
+namespace {
+
+std::string hex(std::uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+const char* op_text(SeccompCondition::Op op) {
+  switch (op) {
+    case SeccompCondition::Op::Eq: return "==";
+    case SeccompCondition::Op::Ne: return "!=";
+    case SeccompCondition::Op::Lt: return "<";
+    case SeccompCondition::Op::Le: return "<=";
+    case SeccompCondition::Op::Gt: return ">";
+    case SeccompCondition::Op::Ge: return ">=";
+    case SeccompCondition::Op::MaskedEq: return "==";
+  }
+  return "?";
+}
+
+std::vector<std::string> namespace_names(std::uint64_t flags) {
+  std::vector<std::string> out;
+  const std::pair<std::uint64_t, const char*> names[] = {
+      {CLONE_NEWUSER, "user"}, {CLONE_NEWNS, "mount"}, {CLONE_NEWPID, "pid"},
+      {CLONE_NEWNET, "net"},   {CLONE_NEWIPC, "ipc"},  {CLONE_NEWUTS, "uts"},
+      {CLONE_NEWCGROUP, "cgroup"}};
+  for (const auto& [flag, name] : names)
+    if (flags & flag) out.emplace_back(name);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep = " ") {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
+std::string caps_text(std::uint64_t keep) {
+  std::vector<std::string> names;
+  for (int cap = 0; cap < 64; ++cap)
+    if (keep & (1ULL << cap)) names.emplace_back("CAP_" + std::string(caps::name_of(cap)));
+  return names.empty() ? "none" : join(names);
+}
+
+std::string rule_text(const SeccompRule& r) {
+  std::string text = seccomp::action_name(r.action);
+  if (!r.conditions.empty()) {
+    std::vector<std::string> conds;
+    for (const auto& c : r.conditions) conds.push_back(condition_text(c));
+    text += " if " + join(conds, " && ");
+  }
+  return text + "  [" + r.origin + "]";
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += c;
+    else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else out += c;
+  }
+  return out + "\"";
+}
+
+std::string json_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + json_string(items[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+std::string condition_text(const SeccompCondition& c) {
+  std::string arg = "arg" + std::to_string(c.index);
+  if (c.op == SeccompCondition::Op::MaskedEq) arg += " & " + hex(c.mask);
+  return arg + " " + op_text(c.op) + " " + hex(c.value);
+}
+
+std::string plan_text(const Plan& plan) {
+  std::ostringstream out;
+  const char* mode = plan.mode == SandboxMode::Chroot ? "chroot"
+                     : plan.mode == SandboxMode::Auto ? "auto (namespace; chroot if refused)"
+                                                      : "namespace";
+  out << "mode: " << mode << "\n";
+  if (plan.mode != SandboxMode::Chroot) {
+    out << "namespaces: " << join(namespace_names(plan.clone_flags));
+    if (plan.user_ns_optional) out << " (user only where the kernel allows)";
+    out << "\n";
+    if (plan.clone_flags & CLONE_NEWUSER) {
+      out << "uid map: " << plan.ids.uid_map.substr(0, plan.ids.uid_map.find('\n'))
+          << "; gid map: " << plan.ids.gid_map.substr(0, plan.ids.gid_map.find('\n')) << "\n";
+    }
+    out << "filesystem (" << plan.fs.size() << " steps, in order):\n";
+    for (std::size_t i = 0; i < plan.fs.size(); ++i) out << "  " << i + 1 << ". " << describe(plan.fs[i]) << "\n";
+    for (const auto& s : plan.skipped) out << "  skipped (source missing): " << s << "\n";
+  }
+  if (plan.chroot) {
+    out << "chroot: " << plan.chroot->root << "\n";
+    out << "  without: " << join(plan.chroot->lost, ", ") << "\n";
+  } else if (!plan.chroot_unavailable.empty()) {
+    out << "chroot fallback: unavailable: " << plan.chroot_unavailable << "\n";
+  }
+  out << "process: " << (plan.init_is_pid1 ? "cloister init is PID 1, COMMAND its child" : "COMMAND runs directly")
+      << "; capabilities kept: " << caps_text(plan.keep_caps) << "; no_new_privs"
+      << (plan.die_with_parent ? "; dies with its parent" : "")
+      << (plan.new_session ? "; new session" : "") << "\n";
+  out << "command: " << join(plan.argv) << "\n";
+  if (plan.seccomp_summary) {
+    const auto& s = *plan.seccomp_summary;
+    out << "seccomp: " << s.allowed << " of " << s.known << " syscalls allowed, "
+        << s.allowed_conditionally << " more with conditions; default action "
+        << seccomp::action_name(s.default_action) << "; x32 and i386 entry points killed unless allowed\n";
+    for (const auto& e : s.entries)
+      for (const auto& r : e.rules) out << "  " << e.name << ": " << rule_text(r) << "\n";
+    for (const auto& w : s.warnings) out << "warning: " << w << "\n";
+  } else {
+    out << "seccomp: no filter of cloister's own\n";
+  }
+  const std::size_t extra = plan.seccomp.size() - (plan.seccomp_summary ? 1 : 0);
+  if (extra > 0) out << "seccomp: " << extra << " ready BPF program(s) from --seccomp/--add-seccomp-fd\n";
+  return out.str();
+}
+
+std::string plan_json(const Plan& plan) {
+  std::ostringstream out;
+  out << "{\"mode\": " << json_string(plan.mode == SandboxMode::Chroot ? "chroot" : plan.mode == SandboxMode::Auto ? "auto" : "namespace");
+  out << ", \"namespaces\": " << json_list(namespace_names(plan.clone_flags));
+  std::vector<std::string> steps;
+  for (const auto& s : plan.fs) steps.push_back(describe(s));
+  out << ", \"filesystem\": " << json_list(steps);
+  out << ", \"skipped\": " << json_list(plan.skipped);
+  if (plan.chroot) out << ", \"chroot\": {\"root\": " << json_string(plan.chroot->root) << ", \"lost\": " << json_list(plan.chroot->lost) << "}";
+  out << ", \"init_is_pid1\": " << (plan.init_is_pid1 ? "true" : "false");
+  out << ", \"capabilities\": " << json_string(caps_text(plan.keep_caps));
+  out << ", \"command\": " << json_list(plan.argv);
+  if (plan.seccomp_summary) {
+    const auto& s = *plan.seccomp_summary;
+    out << ", \"seccomp\": {\"allowed\": " << s.allowed << ", \"allowed_with_conditions\": " << s.allowed_conditionally
+        << ", \"known\": " << s.known << ", \"default\": " << json_string(seccomp::action_name(s.default_action))
+        << ", \"rules\": [";
+    bool first = true;
+    for (const auto& e : s.entries)
+      for (const auto& r : e.rules) {
+        std::vector<std::string> conds;
+        for (const auto& c : r.conditions) conds.push_back(condition_text(c));
+        out << (first ? "" : ", ") << "{\"syscall\": " << json_string(e.name) << ", \"action\": "
+            << json_string(seccomp::action_name(r.action)) << ", \"conditions\": " << json_list(conds)
+            << ", \"origin\": " << json_string(r.origin) << "}";
+        first = false;
+      }
+    out << "], \"warnings\": " << json_list(s.warnings) << "}";
+  }
+  out << "}\n";
+  return out.str();
+}
+
+std::string groups_text() {
+  std::ostringstream out;
+  out << "| group | description | members |\n|---|---|---|\n";
+  for (const auto& g : seccomp::groups()) {
+    std::vector<std::string> members(g.members.begin(), g.members.end());
+    out << "| `" << g.name << "` | " << g.description << " | " << join(members) << " |\n";
+  }
+  return out.str();
+}
+
+}  // namespace cloister::explain

@@ -1,0 +1,272 @@
+// Verdicts of compiled seccomp filters, checked with a userspace BPF interpreter: every
+// syscall of the native table, foreign architectures, argument conditions, no privileges.
+#include <linux/audit.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <gtest/gtest.h>
+
+#include "bpf_interpreter.hpp"
+#include "policy/profile.hpp"
+#include "seccomp/filter.hpp"
+
+namespace cloister {
+namespace {
+
+using testing::run_filter;
+using testing::Verdict;
+
+constexpr std::uint32_t kX32Bit = 0x40000000;
+
+seccomp_data call(int nr, std::initializer_list<std::uint64_t> args = {},
+                  std::uint32_t arch = AUDIT_ARCH_X86_64) {
+  seccomp_data d{};
+  d.nr = nr;
+  d.arch = arch;
+  std::size_t i = 0;
+  for (auto a : args) d.args[i++] = a;
+  return d;
+}
+
+seccomp::Compiled compile_or_die(const SeccompPolicy& p) {
+  auto c = seccomp::compile(p);
+  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message());
+  if (!c.ok()) std::abort();
+  return std::move(*c);
+}
+
+Verdict verdict(const seccomp::Compiled& c, const seccomp_data& d) {
+  Verdict v = run_filter(c.program.code, d);
+  EXPECT_TRUE(v.valid) << "malformed program for nr " << d.nr;
+  return v;
+}
+
+bool allows(const seccomp::Compiled& c, const seccomp_data& d) {
+  return verdict(c, d).action == SECCOMP_RET_ALLOW;
+}
+
+bool denies_with(const seccomp::Compiled& c, const seccomp_data& d, int err) {
+  Verdict v = verdict(c, d);
+  return v.action == SECCOMP_RET_ERRNO && v.data == err;
+}
+
+bool kills(const seccomp::Compiled& c, const seccomp_data& d) {
+  return verdict(c, d).action == SECCOMP_RET_KILL_PROCESS;
+}
+
+int nr_of(const char* name) { return seccomp_syscall_resolve_name(name); }
+
+TEST(SeccompDefault, AllowsOrdinarySyscalls) {
+  auto c = compile_or_die(SeccompPolicy{});
+  for (const char* name : {"read", "write", "openat", "getppid", "mmap", "execve", "socket", "clone", "exit_group"})
+    EXPECT_TRUE(allows(c, call(nr_of(name)))) << name;
+}
+
+TEST(SeccompDefault, DeniesTheDangerousOnes) {
+  auto c = compile_or_die(SeccompPolicy{});
+  for (const char* name : {"mount", "umount2", "pivot_root", "chroot", "ptrace", "process_vm_readv",
+                           "process_vm_writev", "bpf", "perf_event_open", "kexec_load", "init_module",
+                           "finit_module", "add_key", "request_key", "keyctl", "userfaultfd",
+                           "io_uring_setup", "open_by_handle_at", "quotactl", "acct", "swapon",
+                           "reboot", "setns", "move_mount", "open_tree", "fsopen"})
+    EXPECT_TRUE(denies_with(c, call(nr_of(name)), EPERM)) << name;
+}
+
+TEST(SeccompDefault, NamespaceFlagsDeniedOthersAllowed) {
+  auto c = compile_or_die(SeccompPolicy{});
+  EXPECT_TRUE(denies_with(c, call(SYS_unshare, {CLONE_NEWUSER}), EPERM));
+  EXPECT_TRUE(denies_with(c, call(SYS_unshare, {CLONE_NEWNS | CLONE_FILES}), EPERM));
+  EXPECT_TRUE(denies_with(c, call(SYS_clone, {CLONE_NEWNET | SIGCHLD}), EPERM));
+  EXPECT_TRUE(allows(c, call(SYS_unshare, {CLONE_FILES})));
+  EXPECT_TRUE(allows(c, call(SYS_clone, {CLONE_VM | CLONE_THREAD | CLONE_SIGHAND})));
+  EXPECT_TRUE(denies_with(c, call(SYS_clone3), ENOSYS));
+}
+
+TEST(SeccompDefault, TerminalInjectionDeniedEvenWithUpperBitsSet) {
+  auto c = compile_or_die(SeccompPolicy{});
+  EXPECT_TRUE(denies_with(c, call(SYS_ioctl, {0, TIOCSTI}), EPERM));
+  EXPECT_TRUE(denies_with(c, call(SYS_ioctl, {0, (1ULL << 32) | TIOCSTI}), EPERM));
+  EXPECT_TRUE(denies_with(c, call(SYS_ioctl, {0, TIOCLINUX}), EPERM));
+  EXPECT_TRUE(allows(c, call(SYS_ioctl, {0, FIONREAD})));
+  EXPECT_TRUE(allows(c, call(SYS_ioctl, {0, TIOCGWINSZ})));
+}
+
+TEST(SeccompDefault, PersonalityOnlyLinux) {
+  auto c = compile_or_die(SeccompPolicy{});
+  EXPECT_TRUE(allows(c, call(SYS_personality, {0})));
+  EXPECT_TRUE(denies_with(c, call(SYS_personality, {0x0008 /* PER_LINUX32 */}), EPERM));
+  EXPECT_TRUE(denies_with(c, call(SYS_personality, {0x0400000 /* READ_IMPLIES_EXEC */}), EPERM));
+}
+
+TEST(SeccompArchitectures, X32AndI386AreKilled) {
+  auto c = compile_or_die(SeccompPolicy{});
+  EXPECT_TRUE(kills(c, call(kX32Bit | SYS_getppid)));
+  EXPECT_TRUE(kills(c, call(kX32Bit | 0, {}, AUDIT_ARCH_X86_64)));
+  EXPECT_TRUE(kills(c, call(64 /* getppid on i386 */, {}, AUDIT_ARCH_I386)));
+  EXPECT_TRUE(kills(c, call(0, {}, AUDIT_ARCH_AARCH64)));
+}
+
+TEST(SeccompArchitectures, ExplicitlyAllowedI386AndX32Pass) {
+  SeccompPolicy p;
+  p.allow_i386 = true;
+  p.allow_x32 = true;
+  auto c = compile_or_die(p);
+  EXPECT_TRUE(allows(c, call(64 /* getppid on i386 */, {}, AUDIT_ARCH_I386)));
+  EXPECT_TRUE(allows(c, call(kX32Bit | SYS_getppid)));
+  EXPECT_TRUE(denies_with(c, call(21 /* mount on i386 */, {}, AUDIT_ARCH_I386), EPERM));
+}
+
+// The kernel's action cache (5.11+) can only skip the filter for a syscall whose verdict
+// does not depend on its arguments: on the path of every unconditionally allowed syscall,
+// the program must not load an argument or the instruction pointer.
+TEST(SeccompCache, UnconditionalAllowsNeverReadArguments) {
+  auto c = compile_or_die(SeccompPolicy{});
+  std::set<int> conditional;
+  for (const auto& e : c.entries)
+    for (const auto& r : e.rules)
+      if (!r.conditions.empty()) conditional.insert(e.nr);
+  int checked = 0;
+  for (int nr = 0; nr < 512; ++nr) {
+    char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+    if (!name) continue;
+    std::free(name);
+    if (conditional.count(nr)) continue;
+    Verdict v = verdict(c, call(nr, {~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL}));
+    if (v.action != SECCOMP_RET_ALLOW) continue;
+    EXPECT_FALSE(v.read_args) << "syscall " << nr << " reads arguments on its allow path";
+    ++checked;
+  }
+  EXPECT_GT(checked, 250);
+  EXPECT_EQ(static_cast<std::size_t>(checked), c.allowed);
+}
+
+TEST(SeccompCounts, DefaultPolicyFigures) {
+  auto c = compile_or_die(SeccompPolicy{});
+  EXPECT_GT(c.known, 300u);
+  EXPECT_LT(c.allowed, c.known);
+  EXPECT_GE(c.allowed_conditionally, 4u);  // ioctl, clone, unshare, personality
+  EXPECT_EQ(seccomp::action_name(c.default_action), "allow");
+}
+
+TEST(SeccompLayers, AProfileCanAllowWhatTheBaseDenies) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text("[seccomp]\nallow = [\"ptrace\"]\n", "t.toml", p).ok());
+  auto c = compile_or_die(p.seccomp);
+  EXPECT_TRUE(allows(c, call(SYS_ptrace)));
+  EXPECT_TRUE(denies_with(c, call(SYS_mount), EPERM));
+}
+
+TEST(SeccompLayers, DenyWithConditionsAndAction) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text(R"([seccomp]
+deny = [{ name = "socket", args = [{ index = 0, op = "==", value = "AF_INET" }], action = "errno:EAFNOSUPPORT" },
+        { name = "kill", action = "kill-process" }]
+)", "t.toml", p).ok());
+  auto c = compile_or_die(p.seccomp);
+  EXPECT_TRUE(denies_with(c, call(SYS_socket, {AF_INET, SOCK_STREAM, 0}), EAFNOSUPPORT));
+  EXPECT_TRUE(denies_with(c, call(SYS_socket, {(1ULL << 32) | AF_INET, SOCK_STREAM, 0}), EAFNOSUPPORT));
+  EXPECT_TRUE(allows(c, call(SYS_socket, {AF_UNIX, SOCK_STREAM, 0})));
+  EXPECT_TRUE(kills(c, call(SYS_kill, {1, 9})));
+}
+
+TEST(SeccompLayers, AllowlistWithConditionsAndDefault) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text(R"([seccomp]
+base = "none"
+default = "errno:ENOSYS"
+allow = ["read", "write", { name = "socket", args = [{ index = 0, op = "==", value = "AF_UNIX" }] },
+         { name = "mmap", args = [{ index = 2, op = "masked==", mask = "PROT_EXEC", value = 0 }] }]
+)", "t.toml", p).ok());
+  auto c = compile_or_die(p.seccomp);
+  EXPECT_TRUE(allows(c, call(SYS_read)));
+  EXPECT_TRUE(denies_with(c, call(SYS_openat), ENOSYS));
+  EXPECT_TRUE(allows(c, call(SYS_socket, {AF_UNIX})));
+  EXPECT_TRUE(denies_with(c, call(SYS_socket, {AF_INET}), ENOSYS));
+  EXPECT_TRUE(allows(c, call(SYS_mmap, {0, 4096, 3})));
+  EXPECT_TRUE(denies_with(c, call(SYS_mmap, {0, 4096, 5}), ENOSYS));
+  EXPECT_EQ(c.allowed, 2u);
+}
+
+TEST(SeccompLayers, ComparisonOperators) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text(R"([seccomp]
+deny = [{ name = "setpgid", args = [{ index = 0, op = ">", value = 100 }] },
+        { name = "dup2", args = [{ index = 1, op = ">=", value = 1000 }] },
+        { name = "close_range", args = [{ index = 0, op = "<", value = 3 }] },
+        { name = "kill", args = [{ index = 0, op = "<=", value = 1 }, { index = 1, op = "!=", value = 0 }] }]
+)", "t.toml", p).ok());
+  auto c = compile_or_die(p.seccomp);
+  EXPECT_TRUE(denies_with(c, call(SYS_setpgid, {101}), EPERM));
+  EXPECT_TRUE(allows(c, call(SYS_setpgid, {100})));
+  EXPECT_TRUE(denies_with(c, call(SYS_dup2, {0, 1000}), EPERM));
+  EXPECT_TRUE(allows(c, call(SYS_dup2, {0, 999})));
+  EXPECT_TRUE(denies_with(c, call(SYS_close_range, {2}), EPERM));
+  EXPECT_TRUE(allows(c, call(SYS_close_range, {3})));
+  EXPECT_TRUE(denies_with(c, call(SYS_kill, {1, 15}), EPERM));
+  EXPECT_TRUE(allows(c, call(SYS_kill, {1, 0})));
+  EXPECT_TRUE(allows(c, call(SYS_kill, {2, 15})));
+}
+
+TEST(SeccompErrors, UnknownSyscallNamesItsLocation) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text("[seccomp]\nallow = [\"read\",\n  \"no_such_call\"]\n", "p.toml", p).ok());
+  auto c = seccomp::compile(p.seccomp);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().step, "p.toml:3:3");
+  EXPECT_EQ(c.error().object, "no_such_call");
+}
+
+TEST(SeccompErrors, NameOfAnotherArchitectureIsAWarning) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text("[seccomp]\ndeny = [\"socketcall\"]\n", "p.toml", p).ok());
+  auto c = seccomp::compile(p.seccomp);
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  ASSERT_EQ(c->warnings.size(), 1u);
+  EXPECT_NE(c->warnings[0].find("socketcall"), std::string::npos);
+  EXPECT_NE(c->warnings[0].find("p.toml:2:"), std::string::npos);
+}
+
+TEST(SeccompErrors, ConflictingRulesInOneLayer) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text("[seccomp]\nallow = [\"ptrace\"]\ndeny = [\"ptrace\"]\n", "p.toml", p).ok());
+  auto c = seccomp::compile(p.seccomp);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message().find("conflicting"), std::string::npos) << c.error().message();
+}
+
+TEST(SeccompErrors, UnknownBase) {
+  SeccompPolicy p;
+  p.base = "lenient";
+  EXPECT_FALSE(seccomp::compile(p).ok());
+}
+
+TEST(SeccompActions, ParseAndName) {
+  for (const char* text : {"allow", "kill-process", "kill-thread", "trap", "log", "errno:EPERM", "errno:ENOSYS"}) {
+    auto a = seccomp::parse_action(text);
+    ASSERT_TRUE(a.ok()) << text;
+    EXPECT_EQ(seccomp::action_name(*a), text);
+  }
+  auto numeric = seccomp::parse_action("errno:13");
+  ASSERT_TRUE(numeric.ok());
+  EXPECT_EQ(numeric->errno_value, EACCES);
+  EXPECT_FALSE(seccomp::parse_action("errno:").ok());
+  EXPECT_FALSE(seccomp::parse_action("deny").ok());
+}
+
+TEST(SeccompPrograms, ReadProgramValidatesSize) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const char junk[5] = {1, 2, 3, 4, 5};
+  ASSERT_EQ(::write(fds[1], junk, sizeof junk), 5);
+  ::close(fds[1]);
+  auto p = seccomp::read_program(fds[0], "--seccomp");
+  ::close(fds[0]);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().err, EINVAL);
+}
+
+}  // namespace
+}  // namespace cloister
