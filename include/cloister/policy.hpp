@@ -168,7 +168,7 @@ struct Policy {
 
   int json_status_fd = -1;  // one JSON object a line: start (pid, namespace ids), exit code
   int info_fd = -1;         // one JSON object: pid and namespace ids
-  int sync_fd = -1;         // kept open in the sandbox; closes when it ends
+  int sync_fd = -1;         // held open by cloister while the sandbox runs (not by COMMAND)
   int block_fd = -1;        // setup waits for a byte (or EOF) on it before running COMMAND
   int userns_block_fd = -1; // setup waits on it once the user namespace exists (needs info-fd)
   // Descriptors the front end already consumed (--args FD): closed before COMMAND runs.

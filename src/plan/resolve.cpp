@@ -349,6 +349,9 @@ Status validate(const Policy& p, std::uint64_t flags) {
   if (p.ns.userns_fd >= 0 && p.ns.user == Want::Yes)
     return Error{"--userns", "conflicts with --unshare-user", "", 0,
                  "--userns joins an existing user namespace instead of creating one"};
+  if (p.ns.userns_fd >= 0 && (p.id.uid || p.id.gid || !p.id.uid_map.empty() || !p.id.gid_map.empty()))
+    return Error{"--userns", "conflicts with --uid, --gid and id maps", "", 0,
+                 "the joined user namespace's own maps apply"};
   if (p.hostname && !(flags & CLONE_NEWUTS)) return needs("--hostname", "--unshare-uts");
   if ((p.id.uid || p.id.gid) && !userns) return needs(p.id.uid ? "--uid" : "--gid", "--unshare-user");
   if ((!p.id.uid_map.empty() || !p.id.gid_map.empty()) && !userns)
@@ -467,7 +470,9 @@ Result<Plan> resolve(const Policy& p, const Caller& caller) {
   for (const auto& op : p.fs)
     if (op.fd >= 0) plan.close_before_exec.push_back(op.fd);
   for (int fd : p.seccomp.bpf_fds) plan.close_before_exec.push_back(fd);
-  for (int fd : {p.ns.userns_fd, p.ns.pidns_fd, p.info_fd, p.json_status_fd, p.block_fd, p.userns_block_fd})
+  // The sync fd stays open in cloister (and its init) for as long as the sandbox lives.
+  for (int fd : {p.ns.userns_fd, p.ns.pidns_fd, p.info_fd, p.json_status_fd, p.block_fd,
+                 p.userns_block_fd, p.sync_fd})
     if (fd >= 0) plan.close_before_exec.push_back(fd);
   return plan;
 }

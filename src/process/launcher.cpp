@@ -122,21 +122,31 @@ void enter_user_namespace(const Plan& plan, const ChildContext& ctx) {
   if (plan.die_with_parent) die_with_parent(ctx);  // changing ids cleared PR_SET_PDEATHSIG
 }
 
-// --userns FD: the clone had no namespace flags; join, then create the rest. A new PID
-// namespace only applies to children, so fork once more and mirror the child's status.
+// A new or joined PID namespace applies only to children: fork once more; this process
+// stays outside, relaying signals and COMMAND's status like an init.
+void fork_into_pid_namespace(const ChildContext& ctx) {
+  pid_t pid = ::fork();
+  if (pid < 0) fail(ctx, Error{"namespaces", "fork", "", errno, ""});
+  if (pid == 0) return;
+  ::close(ctx.report_fd);
+  init::run(pid);
+}
+
+// --userns FD: the clone had no namespace flags; join, then create the rest.
 void join_then_unshare(const Plan& plan, ChildContext& ctx) {
   check(ctx, ns::join(plan.userns_fd, CLONE_NEWUSER, "--userns"));
   const std::uint64_t rest = plan.clone_flags & ~CLONE_NEWUSER;
   if (::unshare(static_cast<int>(rest)) != 0)
     fail(ctx, Error{"namespaces", "unshare", "", errno, ""});
   ctx.flags = rest;
-  if (!(rest & CLONE_NEWPID)) return;
-  pid_t pid = ::fork();
-  if (pid < 0) fail(ctx, Error{"namespaces", "fork", "", errno, ""});
-  if (pid == 0) return;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  ::_exit(init::exit_code_of(status));
+  if ((rest & CLONE_NEWPID) && plan.pidns_fd < 0) fork_into_pid_namespace(ctx);
+}
+
+// --pidns FD, joined from inside the sandbox's user namespace (the one that owns it), as
+// joining needs CAP_SYS_ADMIN over that PID namespace.
+void join_pid_namespace(const Plan& plan, const ChildContext& ctx) {
+  check(ctx, ns::join(plan.pidns_fd, CLONE_NEWPID, "--pidns"));
+  fork_into_pid_namespace(ctx);
 }
 
 [[noreturn]] void namespace_child(const Plan& plan, ChildContext ctx) {
@@ -144,6 +154,7 @@ void join_then_unshare(const Plan& plan, ChildContext& ctx) {
   if (plan.die_with_parent) die_with_parent(ctx);
   if (plan.userns_fd >= 0) join_then_unshare(plan, ctx);
   enter_user_namespace(plan, ctx);
+  if (plan.pidns_fd >= 0) join_pid_namespace(plan, ctx);
   trace.mark("user namespace id maps");
   if (plan.userns_block_fd >= 0) wait_for_byte(ctx, plan.userns_block_fd, "--userns-block-fd");
   if (plan.hostname) check(ctx, ns::set_hostname(*plan.hostname));
@@ -314,10 +325,6 @@ Outcome launch(const Plan& plan) {
     parent_pidfd.reset(sys::pidfd_open(::getpid()));
     if (!parent_pidfd)
       return failed.error = Error{"--die-with-parent", "pidfd_open", "", errno, ""}, failed;
-  }
-  if (plan.pidns_fd >= 0) {
-    auto st = ns::join(plan.pidns_fd, CLONE_NEWPID, "--pidns");
-    if (!st) return failed.error = st.take_error(), failed;
   }
 
   SetupTrace trace(plan.trace_setup, "parent");

@@ -766,13 +766,33 @@ TEST(CliErrors, MissingArgumentIsAnErrorNamingTheOption) {
 }
 
 TEST(CliErrors, UnsupportedOptionsAreClearlyRefused) {
-  for (const char* option : {"--seccomp", "--add-seccomp-fd", "--exec-label", "--file-label"}) {
+  for (const char* option : {"--exec-label", "--file-label"}) {
     auto r = bwrap({option, "3", "true"});
     ASSERT_FALSE(r.ok()) << option;
     EXPECT_EQ(r.error().step, option);
     EXPECT_NE(r.error().op.find("not supported"), std::string::npos) << r.error().message();
     EXPECT_FALSE(r.error().hint.empty()) << option;
   }
+}
+
+TEST(CliSeccomp, SeccompFdsAndPolicy) {
+  auto r = bwrap({"--seccomp", "3", "true"});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->policy.seccomp.bpf_fds, std::vector<int>{3});
+  EXPECT_TRUE(r->policy.seccomp.bpf_replaces_builtin);
+  EXPECT_EQ(r->policy.seccomp.base, "none");  // bwrap has no filter of its own
+  auto add = run({"--add-seccomp-fd", "4", "--add-seccomp-fd", "5", "true"});
+  ASSERT_TRUE(add.ok());
+  EXPECT_EQ(add->policy.seccomp.bpf_fds, (std::vector<int>{4, 5}));
+  EXPECT_FALSE(add->policy.seccomp.bpf_replaces_builtin);
+  EXPECT_EQ(add->policy.seccomp.base, "default");
+  EXPECT_FALSE(bwrap({"--seccomp", "3", "--add-seccomp-fd", "4", "true"}).ok());
+  auto strict = run({"--seccomp-policy", "strict-daemon", "true"});
+  ASSERT_TRUE(strict.ok());
+  EXPECT_EQ(strict->policy.seccomp.base, "strict-daemon");
+  auto bad = run({"--seccomp-policy", "lax", "true"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().step, "--seccomp-policy");
 }
 
 TEST(CliMode, SandboxModeBothSpellings) {

@@ -240,7 +240,10 @@ TEST(ResolveValidation, UidOrGidWithoutUserNamespaceForRootCaller) {
   EXPECT_EQ(map.error().step, "--uid-map");
 
   EXPECT_TRUE(resolve(bwrap({"--unshare-user", "--uid", "1000", "true"}), kRoot).ok());
-  EXPECT_TRUE(resolve(bwrap({"--userns", "5", "--uid", "1000", "true"}), kRoot).ok());
+  // A joined user namespace keeps its own maps.
+  auto joined = resolve(bwrap({"--userns", "5", "--uid", "1000", "true"}), kRoot);
+  ASSERT_FALSE(joined.ok());
+  EXPECT_EQ(joined.error().step, "--userns");
   // A non-root caller's implicit user namespace is enough.
   EXPECT_TRUE(resolve(bwrap({"--uid", "0", "true"}), kUser).ok());
 }
