@@ -4,6 +4,8 @@
 // directories, processes) it removes or ends itself, by path or by PID.
 #pragma once
 
+#include <cstdlib>
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -14,8 +16,14 @@
 
 namespace cloister_it {
 
-inline constexpr const char* kCloister = CLOISTER_BIN;
-inline constexpr const char* kProbe = CLOISTER_PROBE;
+// Built-in paths, or copies named by the environment (the unprivileged run uses copies in a
+// directory uid 65534 can reach, whatever the permissions of the build tree).
+inline const char* env_or(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+inline const char* const kCloister = env_or("CLOISTER_TEST_BIN", CLOISTER_BIN);
+inline const char* const kProbe = env_or("CLOISTER_TEST_PROBE", CLOISTER_PROBE);
 
 using Argv = std::vector<std::string>;
 using Clock = std::chrono::steady_clock;

@@ -291,16 +291,7 @@ TEST(JoinNamespaces, UsernsAndPidnsOfARunningSandbox) {
   Fd userns(::open((ns + "user").c_str(), O_RDONLY | O_CLOEXEC));
   Fd pidns(::open((ns + "pid").c_str(), O_RDONLY | O_CLOEXEC));
   ASSERT_TRUE(userns && pidns) << errno_name(errno);
-  // cloister stays in the joined PID namespace for its own later children, so
-  // LeakSanitizer's exit-time tracer (sanitizer builds) cannot see it and spins: no leak check.
   RunOptions join = with_fds({{5, userns.get()}, {6, pidns.get()}});
-  join.env = default_env();
-  auto asan = std::find_if(join.env->begin(), join.env->end(),
-                           [](const std::string& e) { return e.rfind("ASAN_OPTIONS=", 0) == 0; });
-  if (asan == join.env->end())
-    join.env->push_back("ASAN_OPTIONS=detect_leaks=0");
-  else
-    *asan += ":detect_leaks=0";
   join.timeout = seconds(10);
   auto second = run_sandbox({"--userns", "5", "--pidns", "6"}, {"pids", "+", "ids"}, join);
   first.signal(SIGTERM);
