@@ -13,6 +13,8 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -339,6 +341,102 @@ int cmd_unshare_user(const Args&) {
   return outcome("unshare-user", WIFEXITED(status) ? WEXITSTATUS(status) : EINTR);
 }
 
+// ---- syscalls a seccomp filter decides on ------------------------------------------------
+// Each is called so that the kernel itself would answer something other than EPERM (or
+// succeed) for an unprivileged caller, so a filter's errno is told apart from the kernel's.
+
+long raw(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
+  return ::syscall(nr, a, b, c, d, e, f);
+}
+
+int try_call(long (*call)()) {
+  errno = 0;
+  long rc = call();
+  return rc < 0 ? errno : 0;
+}
+
+// A pty whose slave is this process's controlling terminal, for TIOCSTI.
+int tiocsti_on_own_terminal() {
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) return errno ? errno : EIO;
+  const char* name = ::ptsname(master);
+  if (!name) return errno;
+  std::string slave_path = name;
+  pid_t child = ::fork();
+  if (child < 0) return errno;
+  if (child == 0) {
+    ::setsid();
+    int slave = ::open(slave_path.c_str(), O_RDWR);
+    if (slave < 0) ::_exit(errno);
+    ::ioctl(slave, TIOCSCTTY, 0);
+    char c = 'x';
+    ::_exit(::ioctl(slave, TIOCSTI, &c) == 0 ? 0 : errno);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  ::close(master);
+  if (WIFSIGNALED(status)) return 1000 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+const std::map<std::string, long (*)()>& seccomp_calls() {
+  static const std::map<std::string, long (*)()> calls = {
+      {"ptrace-peek", [] { return raw(SYS_ptrace, 2 /*PTRACE_PEEKDATA*/, ::getpid(), 0, 0); }},
+      {"process-vm-readv", [] { return raw(SYS_process_vm_readv, ::getpid(), 0, 0, 0, 0, 0); }},
+      {"io-uring-setup", [] { return raw(SYS_io_uring_setup, 0, 0); }},
+      {"perf-event-open", [] { return raw(SYS_perf_event_open, 0, 0, -1, -1, 0); }},
+      {"keyctl", [] { return raw(SYS_keyctl, 0 /*GET_KEYRING_ID*/, -3 /*SESSION*/, 0); }},
+      {"add-key", [] { return raw(SYS_add_key, 0, 0, 0, 0, 0); }},
+      {"personality32", [] { return raw(SYS_personality, 0x0008 /*PER_LINUX32*/); }},
+      {"personality-linux", [] { return raw(SYS_personality, 0); }},
+      {"clone3", [] { return raw(SYS_clone3, 0, 0); }},
+      {"mount-tmpfs", [] {
+         return static_cast<long>(::mount("none", "/dev", "tmpfs", 0, nullptr)); }},
+      // A target that does not exist: harmless on any host, ENOENT unless a filter says no.
+      {"mount-nowhere", [] {
+         return static_cast<long>(::mount("none", "/nonexistent-cloister-probe", "tmpfs", 0, nullptr)); }},
+      {"chroot", [] { return raw(SYS_chroot, reinterpret_cast<long>("/")); }},
+      {"umount2", [] { return raw(SYS_umount2, reinterpret_cast<long>("/nonexistent"), 0); }},
+      {"getppid", [] { return raw(SYS_getppid); }},
+      {"socket-unix", [] {
+         long fd = raw(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+         if (fd >= 0) ::close(static_cast<int>(fd));
+         return fd < 0 ? fd : 0L; }},
+#if defined(__x86_64__)
+      // x32 entry: the same number with bit 30 set.
+      {"x32-getppid", [] { return raw(0x40000000L | SYS_getppid); }},
+      // i386 entry: int 0x80 with eax=20 (getpid there).
+      {"int80-getpid", [] {
+         long ret = 20;
+         asm volatile("int $0x80" : "+a"(ret) : : "memory");
+         if (ret < 0 && ret > -4096) { errno = static_cast<int>(-ret); return -1L; }
+         return 0L; }},
+#endif
+  };
+  return calls;
+}
+
+// sys NAME...: sys:NAME=ok or the errno name; a call killed by the filter kills the probe.
+int cmd_sys(const Args& args) {
+  if (args.size() < 2) return kUsage;
+  int code = kOk;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "tiocsti") {
+      const int err = tiocsti_on_own_terminal();
+      put("sys:tiocsti", err == 0 ? "ok" : err >= 1000 ? "signal" + std::to_string(err - 1000) : errno_name(err));
+      if (err) code = kFailed;
+      continue;
+    }
+    auto it = seccomp_calls().find(args[i]);
+    if (it == seccomp_calls().end()) return kUsage;
+    const int err = try_call(it->second);
+    put("sys:" + args[i], err == 0 ? "ok" : errno_name(err));
+    if (err) code = kFailed;
+  }
+  return code;
+}
+
 int write_fd_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
     ssize_t n = ::write(fd, data, size);
@@ -638,6 +736,7 @@ const std::map<std::string, std::function<int(const Args&)>>& commands() {
       {"spawn-zombies", cmd_spawn_zombies},
       {"spawn-sleepers", cmd_spawn_sleepers},
       {"wait-signal", cmd_wait_signal},
+      {"sys", cmd_sys},
   };
   return table;
 }
