@@ -247,7 +247,7 @@ std::string action_name(const SeccompAction& a) {
   return "?";
 }
 
-Result<Compiled> compile(const SeccompPolicy& policy) {
+Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& options) {
   Compiled out;
   auto base = builtin_rules(policy.base, out.default_action);
   if (!base) return base.take_error();
@@ -270,8 +270,9 @@ Result<Compiled> compile(const SeccompPolicy& policy) {
   Filter ctx(seccomp_init(libseccomp_action(out.default_action)));
   if (!ctx) return Error{"seccomp", "seccomp_init", "", ENOMEM, ""};
   // Binary search over syscall numbers; no_new_privs is cloister's business, not libseccomp's.
-  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc != 0)
-    return libseccomp_error("seccomp_attr_set(CTL_OPTIMIZE)", rc);
+  if (options.binary_tree)
+    if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc != 0)
+      return libseccomp_error("seccomp_attr_set(CTL_OPTIMIZE)", rc);
   if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0); rc != 0)
     return libseccomp_error("seccomp_attr_set(CTL_NNP)", rc);
   if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc != 0)

@@ -37,7 +37,14 @@ struct Compiled {
 // The built-in bases: "default", "strict-daemon", "none".
 Result<std::vector<SeccompRule>> builtin_rules(const std::string& base, SeccompAction& default_action);
 
-Result<Compiled> compile(const SeccompPolicy& policy);
+struct CompileOptions {
+  // libseccomp's binary tree over syscall numbers (SCMP_FLTATR_CTL_OPTIMIZE=2). false gives
+  // libseccomp's default shape (a linear sequence), as most sandboxes build it: for
+  // benchmarks and comparisons.
+  bool binary_tree = true;
+};
+
+Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& options = {});
 
 // "kill-process", "errno:EPERM", ... <-> SeccompAction
 Result<SeccompAction> parse_action(const std::string& text);
