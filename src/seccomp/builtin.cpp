@@ -27,7 +27,7 @@ constexpr std::uint64_t kNamespaceFlags[] = {CLONE_NEWNS,  CLONE_NEWCGROUP, CLON
 // bypass path checks, accounting, quotas, swap, reboot, clock setting, raw I/O ports.
 constexpr std::string_view kDenied[] = {
     "@mount", "chroot", "setns", "ptrace", "process_vm_readv", "process_vm_writev", "bpf",
-    "perf_event_open", "kexec_load", "kexec_file_load", "init_module", "finit_module",
+    "process_madvise", "perf_event_open", "kexec_load", "kexec_file_load", "init_module", "finit_module",
     "delete_module", "add_key", "request_key", "keyctl", "userfaultfd", "io_uring_setup",
     "io_uring_enter", "io_uring_register", "open_by_handle_at", "quotactl", "quotactl_fd",
     "acct", "swapon", "swapoff", "reboot", "settimeofday", "clock_settime", "clock_adjtime",

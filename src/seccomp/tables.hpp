@@ -22,8 +22,8 @@ std::span<const Group> groups();
 const Group* find_group(std::string_view name);
 
 // The value of a symbolic constant usable in argument conditions: AF_*, SOCK_* (types and
-// flags), TIOC* (ioctl requests), CLONE_*, PER_*, PR_*, O_*, PROT_*, MAP_*. nullopt when
-// unknown.
+// flags), TIOC*, TC* and FIO* (ioctl requests), CLONE_*, PER_* (and the personality flags),
+// PR_*, O_*, PROT_*, MAP_*. nullopt when unknown.
 std::optional<std::uint64_t> constant(std::string_view name);
 
 }  // namespace cloister::seccomp
