@@ -124,7 +124,8 @@ struct SeccompRule {
 };
 
 // The layers of a seccomp policy, bottom to top: a built-in base, then rules from profiles
-// and flags in the order given. For each syscall the topmost layer that names it decides.
+// and flags in the order given. For each syscall the topmost layer with an unconditional
+// rule for it decides; conditional rules from layers above it refine that decision.
 struct SeccompPolicy {
   // "default": cloister's denylist (mount family, ptrace, bpf, namespaces, ...), applied to
   // every sandbox unless set to "none"; "strict-daemon": an allowlist for network daemons.

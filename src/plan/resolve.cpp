@@ -378,6 +378,7 @@ Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp
     auto compiled = seccomp::compile(sp);
     if (!compiled) return compiled.take_error();
     out.push_back(compiled->program);
+    if (compiled->refinements) out.push_back(*compiled->refinements);
     if (summary) *summary = std::move(*compiled);
   }
   for (int fd : sp.bpf_fds) {

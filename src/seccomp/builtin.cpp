@@ -68,22 +68,25 @@ constexpr std::string_view kDaemonAllowed[] = {
 
 }  // namespace
 
-Result<std::vector<SeccompRule>> builtin_rules(const std::string& base, SeccompAction& default_action) {
-  std::vector<SeccompRule> rules;
+Result<std::vector<std::vector<SeccompRule>>> builtin_rules(const std::string& base,
+                                                           SeccompAction& default_action) {
+  std::vector<std::vector<SeccompRule>> layers;
   if (base == "none") {
     default_action = kAllow;
-    return rules;
+    return layers;
   }
   if (base == "default") {
     default_action = kAllow;
-    add_denials(rules);
-    return rules;
+    add_denials(layers.emplace_back());
+    return layers;
   }
   if (base == "strict-daemon") {
+    // The allowed groups below, the denials on top of them (a group may hold e.g. setns).
     default_action = SeccompAction{SeccompAction::Kind::KillProcess, 0};
-    for (auto name : kDaemonAllowed) rules.push_back(rule(name, kAllow));
-    add_denials(rules);
-    return rules;
+    auto& allowed = layers.emplace_back();
+    for (auto name : kDaemonAllowed) allowed.push_back(rule(name, kAllow));
+    add_denials(layers.emplace_back());
+    return layers;
   }
   return Error{"seccomp", "unknown base policy", base, 0, "one of default, strict-daemon, none"};
 }

@@ -144,25 +144,60 @@ Error libseccomp_error(const char* op, int rc, const std::string& object = "") {
   return Error{"seccomp", op, object, -rc, ""};
 }
 
-Status add_entry(scmp_filter_ctx ctx, const Entry& e, const SeccompAction& default_action) {
-  // Conditional rules first, then the syscall's catch-all if it differs from the default.
-  std::vector<const SeccompRule*> ordered;
-  for (const auto& r : e.rules) if (!r.conditions.empty()) ordered.push_back(&r);
-  for (const auto& r : e.rules) if (r.conditions.empty()) ordered.push_back(&r);
-  std::set<std::string> added;
-  for (const SeccompRule* r : ordered) {
-    if (r->conditions.empty() && r->action == default_action) continue;
-    std::vector<scmp_arg_cmp> cmps;
-    for (const auto& raw : r->conditions) {
-      const auto c = hardened(raw, r->action);
-      cmps.push_back(c.op == SeccompCondition::Op::MaskedEq
-                         ? scmp_arg_cmp{c.index, SCMP_CMP_MASKED_EQ, c.mask, c.value}
-                         : scmp_arg_cmp{c.index, libseccomp_op(c.op), c.value, 0});
+Status add_rule(scmp_filter_ctx ctx, const Entry& e, const SeccompRule& r) {
+  std::vector<scmp_arg_cmp> cmps;
+  for (const auto& raw : r.conditions) {
+    const auto c = hardened(raw, r.action);
+    cmps.push_back(c.op == SeccompCondition::Op::MaskedEq
+                       ? scmp_arg_cmp{c.index, SCMP_CMP_MASKED_EQ, c.mask, c.value}
+                       : scmp_arg_cmp{c.index, libseccomp_op(c.op), c.value, 0});
+  }
+  int rc = seccomp_rule_add_array(ctx, libseccomp_action(r.action), e.nr,
+                                  static_cast<unsigned>(cmps.size()), cmps.data());
+  if (rc == -EEXIST) return ok_status();  // the same rule twice (from two groups)
+  if (rc != 0) return libseccomp_error("seccomp_rule_add", rc, e.name + " (" + r.origin + ")");
+  return ok_status();
+}
+
+// The kernel's precedence when several filters answer: the most restrictive action wins.
+int restrictiveness(const SeccompAction& a) {
+  switch (a.kind) {
+    case Kind::KillProcess: return 6;
+    case Kind::KillThread: return 5;
+    case Kind::Trap: return 4;
+    case Kind::Errno: return 3;
+    case Kind::Log: return 1;
+    case Kind::Allow: return 0;
+  }
+  return 6;
+}
+
+// One syscall's rules into the main filter, or, for conditions that refine a catch-all which
+// differs from the default action, into the refinement filter (default allow): libseccomp
+// lets an unconditional rule override conditional ones of the same syscall, and the kernel
+// applies the most restrictive answer of stacked filters, which is what refinement means.
+Status add_entry(scmp_filter_ctx main, scmp_filter_ctx refine, const Entry& e,
+                 const SeccompAction& default_action, bool& used_refine) {
+  const SeccompRule* catch_all = nullptr;
+  for (const auto& r : e.rules)
+    if (r.conditions.empty()) catch_all = &r;
+  const bool catch_all_differs = catch_all && !(catch_all->action == default_action);
+  if (catch_all_differs) CLOISTER_TRY(add_rule(main, e, *catch_all));
+  for (const auto& r : e.rules) {
+    if (r.conditions.empty()) continue;
+    if (!catch_all_differs) {
+      if (!(r.action == default_action)) CLOISTER_TRY(add_rule(main, e, r));
+      continue;
     }
-    int rc = seccomp_rule_add_array(ctx, libseccomp_action(r->action), e.nr,
-                                    static_cast<unsigned>(cmps.size()), cmps.data());
-    if (rc == -EEXIST) continue;  // the same rule twice (from two groups)
-    if (rc != 0) return libseccomp_error("seccomp_rule_add", rc, e.name + " (" + r->origin + ")");
+    if (r.action == catch_all->action) continue;
+    if (restrictiveness(r.action) < restrictiveness(catch_all->action))
+      return Error{r.origin, "cannot express", e.name,
+                   0, "a condition that is more permissive (" + action_name(r.action) +
+                          ") than the syscall's other rule (" + action_name(catch_all->action) +
+                          " at " + catch_all->origin + ") needs the default action to be that rule's"};
+    if (r.action.kind == Kind::Allow) continue;
+    CLOISTER_TRY(add_rule(refine, e, r));
+    used_refine = true;
   }
   return ok_status();
 }
@@ -211,6 +246,27 @@ void count_native(Compiled& out) {
   }
 }
 
+Result<Filter> new_filter(const SeccompAction& default_action, const SeccompPolicy& policy,
+                          const CompileOptions& options) {
+  Filter ctx(seccomp_init(libseccomp_action(default_action)));
+  if (!ctx) return Error{"seccomp", "seccomp_init", "", ENOMEM, ""};
+  // Binary search over syscall numbers; no_new_privs is cloister's business, not libseccomp's.
+  if (options.binary_tree)
+    if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc != 0)
+      return libseccomp_error("seccomp_attr_set(CTL_OPTIMIZE)", rc);
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0); rc != 0)
+    return libseccomp_error("seccomp_attr_set(CTL_NNP)", rc);
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc != 0)
+    return libseccomp_error("seccomp_attr_set(ACT_BADARCH)", rc);
+  if (policy.allow_x32 && seccomp_arch_native() == SCMP_ARCH_X86_64)
+    if (int rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X32); rc != 0 && rc != -EEXIST)
+      return libseccomp_error("seccomp_arch_add(x32)", rc);
+  if (policy.allow_i386 && seccomp_arch_native() == SCMP_ARCH_X86_64)
+    if (int rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86); rc != 0 && rc != -EEXIST)
+      return libseccomp_error("seccomp_arch_add(i386)", rc);
+  return ctx;
+}
+
 }  // namespace
 
 Result<SeccompAction> parse_action(const std::string& text) {
@@ -256,43 +312,46 @@ Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& opti
 
   // Bottom to top: for each syscall the topmost layer that names it decides.
   std::map<int, Entry> decided;
-  std::vector<const std::vector<SeccompRule>*> layers{&*base};
+  std::vector<const std::vector<SeccompRule>*> layers;
+  for (const auto& l : *base) layers.push_back(&l);
   for (const auto& l : policy.layers) layers.push_back(&l);
   for (const auto* layer : layers) {
     Expanded ex;
     CLOISTER_TRY(expand_layer(*layer, ex, out.warnings));
     for (auto& [nr, entry] : ex.by_nr) {
       CLOISTER_TRY(check_layer_conflicts(entry));
-      decided[nr] = std::move(entry);
+      const bool has_catch_all = std::any_of(entry.rules.begin(), entry.rules.end(),
+                                             [](const SeccompRule& r) { return r.conditions.empty(); });
+      auto found = decided.find(nr);
+      if (has_catch_all || found == decided.end()) {
+        decided[nr] = std::move(entry);
+        continue;
+      }
+      // Only conditions here: they refine the decision below, whose catch-all still holds
+      // for the calls they do not match.
+      for (auto& r : entry.rules) found->second.rules.push_back(std::move(r));
     }
   }
 
-  Filter ctx(seccomp_init(libseccomp_action(out.default_action)));
-  if (!ctx) return Error{"seccomp", "seccomp_init", "", ENOMEM, ""};
-  // Binary search over syscall numbers; no_new_privs is cloister's business, not libseccomp's.
-  if (options.binary_tree)
-    if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc != 0)
-      return libseccomp_error("seccomp_attr_set(CTL_OPTIMIZE)", rc);
-  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0); rc != 0)
-    return libseccomp_error("seccomp_attr_set(CTL_NNP)", rc);
-  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc != 0)
-    return libseccomp_error("seccomp_attr_set(ACT_BADARCH)", rc);
-  if (policy.allow_x32 && seccomp_arch_native() == SCMP_ARCH_X86_64)
-    if (int rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X32); rc != 0 && rc != -EEXIST)
-      return libseccomp_error("seccomp_arch_add(x32)", rc);
-  if (policy.allow_i386 && seccomp_arch_native() == SCMP_ARCH_X86_64)
-    if (int rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86); rc != 0 && rc != -EEXIST)
-      return libseccomp_error("seccomp_arch_add(i386)", rc);
-
+  auto main = new_filter(out.default_action, policy, options);
+  if (!main) return main.take_error();
+  auto refine = new_filter(SeccompAction{Kind::Allow, 0}, policy, options);
+  if (!refine) return refine.take_error();
+  bool used_refine = false;
   for (auto& [nr, entry] : decided) {
-    CLOISTER_TRY(add_entry(ctx.get(), entry, out.default_action));
+    CLOISTER_TRY(add_entry(main->get(), refine->get(), entry, out.default_action, used_refine));
     out.entries.push_back(std::move(entry));
   }
   std::sort(out.entries.begin(), out.entries.end(),
             [](const Entry& a, const Entry& b) { return a.name < b.name; });
-  auto program = export_program(ctx.get());
+  auto program = export_program(main->get());
   if (!program) return program.take_error();
   out.program = std::move(*program);
+  if (used_refine) {
+    auto refinements = export_program(refine->get());
+    if (!refinements) return refinements.take_error();
+    out.refinements = std::move(*refinements);
+  }
   count_native(out);
   return out;
 }

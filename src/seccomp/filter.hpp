@@ -5,6 +5,7 @@
 #include <linux/filter.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct Entry {
 
 struct Compiled {
   Program program;
+  // Conditional denials that refine a catch-all which is not the default action (e.g.
+  // TIOCSTI under an allowlist that allows ioctl): a second filter, default allow, installed
+  // after `program`; the kernel applies the most restrictive answer of the two.
+  std::optional<Program> refinements;
   SeccompAction default_action;
   std::vector<Entry> entries;  // syscalls with rules, sorted by name
   std::size_t allowed = 0;               // native syscalls always allowed
@@ -34,8 +39,9 @@ struct Compiled {
   std::vector<std::string> warnings;  // names unknown here but known on other architectures
 };
 
-// The built-in bases: "default", "strict-daemon", "none".
-Result<std::vector<SeccompRule>> builtin_rules(const std::string& base, SeccompAction& default_action);
+// The built-in bases, as layers (bottom first): "default", "strict-daemon", "none".
+Result<std::vector<std::vector<SeccompRule>>> builtin_rules(const std::string& base,
+                                                           SeccompAction& default_action);
 
 struct CompileOptions {
   // libseccomp's binary tree over syscall numbers (SCMP_FLTATR_CTL_OPTIMIZE=2). false gives

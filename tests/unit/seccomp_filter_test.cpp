@@ -38,9 +38,20 @@ seccomp::Compiled compile_or_die(const SeccompPolicy& p) {
   return std::move(*c);
 }
 
+// The kernel's precedence between stacked filters (the lower SECCOMP_RET_ACTION_FULL value,
+// read as signed, wins): KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, ..., LOG, ALLOW.
+int precedence(std::uint32_t action) { return static_cast<std::int32_t>(action); }
+
 Verdict verdict(const seccomp::Compiled& c, const seccomp_data& d) {
   Verdict v = run_filter(c.program.code, d);
   EXPECT_TRUE(v.valid) << "malformed program for nr " << d.nr;
+  if (c.refinements) {
+    Verdict r = run_filter(c.refinements->code, d);
+    EXPECT_TRUE(r.valid) << "malformed refinement program for nr " << d.nr;
+    r.read_args |= v.read_args;
+    if (precedence(r.action) < precedence(v.action)) v = r;
+    else v.read_args = r.read_args;
+  }
   return v;
 }
 
@@ -208,6 +219,54 @@ deny = [{ name = "setpgid", args = [{ index = 0, op = ">", value = 100 }] },
   EXPECT_TRUE(denies_with(c, call(SYS_kill, {1, 15}), EPERM));
   EXPECT_TRUE(allows(c, call(SYS_kill, {1, 0})));
   EXPECT_TRUE(allows(c, call(SYS_kill, {2, 15})));
+}
+
+TEST(SeccompStrictDaemon, AllowlistWithDenialsOnTop) {
+  SeccompPolicy p;
+  p.base = "strict-daemon";
+  auto c = compile_or_die(p);
+  for (const char* name : {"read", "write", "openat", "socket", "bind", "accept4", "epoll_wait",
+                           "clone", "execve", "exit_group", "getrandom", "mmap"})
+    EXPECT_TRUE(allows(c, call(nr_of(name)))) << name;
+  for (const char* name : {"ptrace", "mount", "setns", "bpf", "keyctl", "process_madvise"})
+    EXPECT_TRUE(denies_with(c, call(nr_of(name)), EPERM)) << name;
+  for (const char* name : {"delete_module", "sethostname", "vm86", "pciconfig_read", "kcmp"}) {
+    const int nr = nr_of(name);
+    if (nr < 0) continue;  // not a syscall here
+    if (std::string(name) == "kcmp") continue;  // in @process
+    EXPECT_FALSE(allows(c, call(nr))) << name;
+  }
+  EXPECT_TRUE(kills(c, call(nr_of("sethostname"))));
+  // Conditional denials refine the allowlist's decision: other ioctls stay allowed.
+  EXPECT_TRUE(denies_with(c, call(SYS_ioctl, {0, TIOCSTI}), EPERM));
+  EXPECT_TRUE(allows(c, call(SYS_ioctl, {0, TCGETS})));
+  EXPECT_TRUE(denies_with(c, call(SYS_unshare, {CLONE_NEWUSER}), EPERM));
+  EXPECT_TRUE(allows(c, call(SYS_unshare, {CLONE_FILES})));
+  EXPECT_EQ(seccomp::action_name(c.default_action), "kill-process");
+  EXPECT_LT(c.allowed, c.known);
+}
+
+TEST(SeccompLayers, ConditionsAboveRefineTheCatchAllBelow) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text(R"([seccomp]
+base = "none"
+default = "kill-process"
+allow = ["write"]
+)", "a.toml", p).ok());
+  ASSERT_TRUE(profile::load_text(R"([seccomp]
+deny = [{ name = "write", args = [{ index = 0, op = "==", value = 2 }], action = "errno:EBADF" }]
+)", "b.toml", p).ok());
+  auto c = compile_or_die(p.seccomp);
+  EXPECT_TRUE(allows(c, call(SYS_write, {1})));
+  EXPECT_TRUE(denies_with(c, call(SYS_write, {2}), EBADF));
+  EXPECT_TRUE(kills(c, call(SYS_read)));
+}
+
+TEST(SeccompLayers, AnUnconditionalRuleAboveReplacesEverythingBelow) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text("[seccomp]\nallow = [\"ioctl\"]\n", "a.toml", p).ok());
+  auto c = compile_or_die(p.seccomp);
+  EXPECT_TRUE(allows(c, call(SYS_ioctl, {0, TIOCSTI})));  // the profile took TIOCSTI back
 }
 
 TEST(SeccompErrors, UnknownSyscallNamesItsLocation) {
