@@ -88,6 +88,19 @@ TEST(SeccompArchitectures, I386EntryKillsTheProcess) {
 #endif
 }
 
+TEST(SeccompStrictDaemon, OutsideTheAllowlistKillsInsideWorks) {
+  auto r = run_sandbox({"--seccomp-policy", "strict-daemon", "--as-pid-1"},
+                       {"sys", "getppid", "socket-unix", "+", "sys", "sethostname"});
+  EXPECT_EQ(r.value("sys:getppid"), "ok") << r.describe();
+  EXPECT_EQ(r.value("sys:socket-unix"), "ok") << r.describe();
+  EXPECT_EQ(r.exit_code, kSigsysExit) << r.describe();
+  auto control = run_sandbox({"--as-pid-1"}, {"sys", "sethostname"});
+  EXPECT_EQ(control.value("sys:sethostname"), "EPERM") << control.describe();
+  auto denied = run_sandbox({"--seccomp-policy", "strict-daemon"}, {"sys", "ptrace-peek", "tiocsti"});
+  EXPECT_EQ(denied.value("sys:ptrace-peek"), "EPERM") << denied.describe();
+  EXPECT_EQ(denied.value("sys:tiocsti"), "EPERM") << denied.describe();
+}
+
 TEST(SeccompProfile, ConfiguredActionsApply) {
   TempDir dir;
   const std::string profile = dir.write("p.toml", R"([seccomp]

@@ -399,6 +399,11 @@ const std::map<std::string, long (*)()>& seccomp_calls() {
       {"chroot", [] { return raw(SYS_chroot, reinterpret_cast<long>("/")); }},
       {"umount2", [] { return raw(SYS_umount2, reinterpret_cast<long>("/nonexistent"), 0); }},
       {"getppid", [] { return raw(SYS_getppid); }},
+      // Same name again: harmless; EPERM without CAP_SYS_ADMIN.
+      {"sethostname", [] {
+         char name[256] = {};
+         ::gethostname(name, sizeof name - 1);
+         return raw(SYS_sethostname, reinterpret_cast<long>(name), static_cast<long>(std::strlen(name))); }},
       {"socket-unix", [] {
          long fd = raw(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
          if (fd >= 0) ::close(static_cast<int>(fd));
