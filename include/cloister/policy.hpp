@@ -139,6 +139,13 @@ struct SeccompPolicy {
   std::vector<std::string> warnings;  // from the front ends (e.g. a name unknown here)
 };
 
+// setrlimit(resource, {soft, hard}) in the sandbox (--rlimit NAME=SOFT[:HARD], [rlimits]).
+struct RlimitSetting {
+  int resource = 0;  // RLIMIT_*
+  std::uint64_t soft = 0;
+  std::uint64_t hard = 0;
+};
+
 enum class SandboxMode : std::uint8_t {
   Namespace,  // namespaces + pivot_root into a constructed root (default)
   Chroot,     // chroot into the first bind whose DEST is "/" (containers refusing namespaces)
@@ -177,6 +184,7 @@ struct Policy {
 
   SandboxMode mode = SandboxMode::Namespace;
   SeccompPolicy seccomp;
+  std::vector<RlimitSetting> rlimits;  // applied in order; a later one for a resource wins
   bool trace_setup = false;  // --trace-setup: time every setup step, on stderr
 };
 

@@ -153,6 +153,7 @@ struct Plan {
   // ready programs of --seccomp / --add-seccomp-fd).
   std::vector<seccomp::Program> seccomp;
   std::optional<seccomp::Compiled> seccomp_summary;  // for explain
+  std::vector<RlimitSetting> rlimits;
 };
 
 struct Caller {

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "isolate/capabilities.hpp"
+#include "isolate/rlimits.hpp"
 #include "plan/plan.hpp"
 
 extern char** environ;
@@ -467,6 +468,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller) {
   plan.block_fd = p.block_fd;
   plan.userns_block_fd = p.userns_block_fd;
   plan.trace_setup = p.trace_setup;
+  for (const auto& limit : p.rlimits) CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
+  plan.rlimits = p.rlimits;
   plan.close_before_exec = p.consumed_fds;
   for (const auto& op : p.fs)
     if (op.fd >= 0) plan.close_before_exec.push_back(op.fd);

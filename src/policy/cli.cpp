@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "isolate/capabilities.hpp"
+#include "isolate/rlimits.hpp"
 #include "policy/profile.hpp"
 
 namespace cloister::cli {
@@ -295,6 +296,10 @@ void Parser::dispatch(const std::string& arg) {
       {"--block-fd", [](Parser& s, const std::string& o) { s.out_.policy.block_fd = parse_fd(o, s.next(o)); }},
       {"--userns-block-fd", [](Parser& s, const std::string& o) { s.out_.policy.userns_block_fd = parse_fd(o, s.next(o)); }},
       {"--sandbox", [](Parser& s, const std::string& o) { s.sandbox_mode(o, s.next(o)); }},
+      {"--rlimit", [](Parser& s, const std::string& o) {
+         auto limit = rlimits::parse(s.next(o), o);
+         if (!limit) throw UsageFailure{limit.take_error()};
+         s.out_.policy.rlimits.push_back(*limit); }},
       {"--trace-setup", [](Parser& s, const std::string&) { s.out_.policy.trace_setup = true; }},
       // not available (yet): a clear refusal rather than a silently weaker sandbox
       {"--seccomp", [](Parser& s, const std::string& o) {
@@ -358,7 +363,7 @@ Process:
   --chdir DIR  --setenv VAR VALUE  --unsetenv VAR  --clearenv  --argv0 VALUE
   --die-with-parent  --new-session  --as-pid-1  --cap-add CAP  --cap-drop CAP|ALL
   --args FD  --json-status-fd FD  --info-fd FD  --sync-fd FD  --block-fd FD
-  --userns-block-fd FD
+  --userns-block-fd FD  --rlimit NAME=SOFT[:HARD] (nofile, nproc, as, core, cpu, ...; unlimited)
 Seccomp:
   --profile FILE  (TOML: [seccomp] base, default, allow, deny; include)
   --seccomp-policy default|strict-daemon|none

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "isolate/rlimits.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/tables.hpp"
 
@@ -51,6 +52,7 @@ class Loader {
     for (const auto& [key, node] : root) {
       if (key == "include") includes(node, name, depth);
       else if (key == "seccomp") seccomp(node);
+      else if (key == "rlimits") limits(node);
       else problem(name, node.source(), "unknown key '" + std::string(key.str()) + "'");
     }
   }
@@ -103,6 +105,21 @@ class Loader {
       else problem(value, "unknown key '" + k + "' in [seccomp]");
     }
     policy_.seccomp.layers.push_back(std::move(layer));
+  }
+
+  // [rlimits] nofile = 1024 | "1024:4096" | "unlimited"
+  void limits(const toml::node& node) {
+    const auto* table = node.as_table();
+    if (!table) return problem(node, "[rlimits] must be a table");
+    for (const auto& [key, value] : *table) {
+      std::string text(key.str());
+      if (const auto* i = value.as_integer()) text += "=" + std::to_string(i->get());
+      else if (const auto* s = value.as_string()) text += "=" + s->get();
+      else { problem(value, "a limit is a number or \"SOFT:HARD\" or \"unlimited\""); continue; }
+      auto limit = rlimits::parse(text, "[rlimits]");
+      if (!limit) { problem(value, limit.error().message()); continue; }
+      policy_.rlimits.push_back(*limit);
+    }
   }
 
   void base(const toml::node& value) {

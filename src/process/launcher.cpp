@@ -17,6 +17,7 @@
 #include "isolate/filesystem.hpp"
 #include "isolate/namespaces.hpp"
 #include "isolate/network.hpp"
+#include "isolate/rlimits.hpp"
 #include "kernel/fd.hpp"
 #include "kernel/syscalls.hpp"
 #include "process/init.hpp"
@@ -82,6 +83,7 @@ void set_cloexec(int fd) {
   if (plan.assert_userns_disabled) check(ctx, ns::assert_user_namespaces_refused());
   if (plan.block_fd >= 0) wait_for_byte(ctx, plan.block_fd, "--block-fd");
   for (int fd : plan.close_before_exec) set_cloexec(fd);
+  for (const auto& limit : plan.rlimits) check(ctx, rlimits::apply(limit));
   check(ctx, caps::apply_keep_only(plan.keep_caps, plan.keep_caps_if_held));
   check(ctx, caps::set_no_new_privs());
   // Last: from here on every syscall, exec included, goes through the filters.

@@ -224,5 +224,19 @@ TEST(Fds, DescriptorsConsumedByOptionsDoNotReachCommand) {
                                                      << r.describe();
 }
 
+TEST(Rlimits, AppliedInsideTheSandbox) {
+  auto r = run_sandbox({"--rlimit", "nofile=40:50", "--rlimit", "core=0"}, {"rlimits"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.value("rlimit:nofile"), "40:50") << r.describe();
+  EXPECT_EQ(r.value("rlimit:core"), "0:0") << r.describe();
+}
+
+TEST(Rlimits, AboveTheHardLimitIsRefusedBeforeStarting) {
+  auto r = run_sandbox({"--rlimit", "nofile=1:99999999999"}, {"exit", "0"});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_NE(r.err.find("--rlimit: hard limit above the caller's nofile=99999999999"), std::string::npos)
+      << r.describe();
+}
+
 }  // namespace
 }  // namespace cloister_it

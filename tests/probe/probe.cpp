@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -422,6 +423,18 @@ const std::map<std::string, long (*)()>& seccomp_calls() {
   return calls;
 }
 
+int cmd_rlimits(const Args&) {
+  const std::pair<const char*, int> limits[] = {{"nofile", RLIMIT_NOFILE}, {"core", RLIMIT_CORE},
+                                                {"nproc", RLIMIT_NPROC}, {"as", RLIMIT_AS}};
+  for (const auto& [name, resource] : limits) {
+    rlimit l{};
+    if (::getrlimit(resource, &l) != 0) return outcome(std::string("rlimit:") + name, errno);
+    auto text = [](rlim_t v) { return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v); };
+    put(std::string("rlimit:") + name, text(l.rlim_cur) + ":" + text(l.rlim_max));
+  }
+  return kOk;
+}
+
 // sys NAME...: sys:NAME=ok or the errno name; a call killed by the filter kills the probe.
 int cmd_sys(const Args& args) {
   if (args.size() < 2) return kUsage;
@@ -742,6 +755,7 @@ const std::map<std::string, std::function<int(const Args&)>>& commands() {
       {"spawn-sleepers", cmd_spawn_sleepers},
       {"wait-signal", cmd_wait_signal},
       {"sys", cmd_sys},
+      {"rlimits", cmd_rlimits},
   };
   return table;
 }
