@@ -146,6 +146,23 @@ struct RlimitSetting {
   std::uint64_t hard = 0;
 };
 
+// The sandbox's own cgroup (v2, or the v1 memory/pids/cpu hierarchies on hybrid hosts).
+// Everything in it is killed and the cgroup removed when the sandbox ends.
+struct CgroupPolicy {
+  std::optional<std::uint64_t> memory_max;       // --memory-max BYTES: OOM-kill inside beyond it
+  std::optional<std::uint64_t> memory_swap_max;  // --memory-swap-max BYTES
+  std::optional<std::uint64_t> pids_max;         // --pids-max N: fork fails with EAGAIN beyond
+  std::optional<std::uint64_t> cpu_quota_us;     // --cpu-max QUOTA/PERIOD or --cpus 1.5
+  std::uint64_t cpu_period_us = 100000;
+  std::optional<std::uint64_t> cpu_weight;       // --cpu-weight 1..10000
+  std::optional<std::uint64_t> io_weight;        // --io-weight 1..10000
+  std::string parent;       // --cgroup-parent PATH (default: cloister/ under the caller's cgroup)
+  bool best_effort = false; // --cgroup=best-effort: a missing controller is a warning
+  bool any() const {
+    return memory_max || memory_swap_max || pids_max || cpu_quota_us || cpu_weight || io_weight;
+  }
+};
+
 enum class SandboxMode : std::uint8_t {
   Namespace,  // namespaces + pivot_root into a constructed root (default)
   Chroot,     // chroot into the first bind whose DEST is "/" (containers refusing namespaces)
@@ -185,6 +202,7 @@ struct Policy {
   SandboxMode mode = SandboxMode::Namespace;
   SeccompPolicy seccomp;
   std::vector<RlimitSetting> rlimits;  // applied in order; a later one for a resource wins
+  CgroupPolicy cgroup;
   bool trace_setup = false;  // --trace-setup: time every setup step, on stderr
 };
 

@@ -363,6 +363,9 @@ Status validate(const Policy& p, std::uint64_t flags) {
     return needs("--userns-block-fd", "--info-fd and --unshare-user");
   if (p.ns.disable_userns && p.ns.assert_userns_disabled)
     return Error{"--assert-userns-disabled", "conflicts with --disable-userns", "", 0, ""};
+  if (p.cgroup.any())
+    return Error{"--memory-max/--pids-max/--cpu-max", "are not enforced yet", "", 0,
+                 "cgroup limits are being added; refusing rather than running without them"};
   if (p.argv.empty()) return Error{"run", "no COMMAND given", "", 0, "usage: cloister run [OPTIONS] [--] COMMAND [ARGS...]"};
   return ok_status();
 }

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <functional>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <optional>
@@ -66,6 +67,12 @@ std::uint64_t parse_size(const std::string& option, const std::string& text) {
   if (value == 0) fail(option, "takes a non-zero number of bytes");
   if (value > UINT64_MAX / scale) fail(option, "is too large: '" + text + "'");
   return value * scale;
+}
+
+std::uint64_t parse_weight(const std::string& option, const std::string& text) {
+  auto w = parse_int<std::uint64_t>(option, text);
+  if (w < 1 || w > 10000) fail(option, "expects a weight from 1 to 10000, got '" + text + "'");
+  return w;
 }
 
 IdRange parse_range(const std::string& option, const std::string& text) {
@@ -193,6 +200,27 @@ class Parser {
     out_.policy.caps.push_back({add, *cap});
   }
 
+  // QUOTA/PERIOD in microseconds ("50000/100000"), or "max".
+  void cpu_max(const std::string& option, const std::string& value) {
+    const auto slash = value.find('/');
+    auto& cg = out_.policy.cgroup;
+    if (slash == std::string::npos) fail(option, "expects QUOTA/PERIOD in microseconds, e.g. 50000/100000");
+    cg.cpu_quota_us = parse_int<std::uint64_t>(option, value.substr(0, slash));
+    cg.cpu_period_us = parse_int<std::uint64_t>(option, value.substr(slash + 1));
+    if (*cg.cpu_quota_us < 1000 || cg.cpu_period_us < 1000 || cg.cpu_period_us > 1000000)
+      fail(option, "quota at least 1000, period 1000 to 1000000 microseconds");
+  }
+
+  // --cpus 1.5: one and a half CPUs' worth of time per 100 ms period.
+  void cpus(const std::string& option, const std::string& value) {
+    char* end = nullptr;
+    const double n = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !(n >= 0.01) || n > 4096)
+      fail(option, "expects a number of CPUs such as 0.5 or 1.5, got '" + value + "'");
+    out_.policy.cgroup.cpu_period_us = 100000;
+    out_.policy.cgroup.cpu_quota_us = static_cast<std::uint64_t>(n * 100000 + 0.5);
+  }
+
   void sandbox_mode(const std::string& option, const std::string& value) {
     auto& mode = out_.policy.mode;
     if (value == "namespace") mode = SandboxMode::Namespace;
@@ -214,6 +242,10 @@ class Parser {
 
 void Parser::dispatch(const std::string& arg) {
   if (arg.rfind("--sandbox=", 0) == 0) return sandbox_mode("--sandbox", arg.substr(10));
+  if (arg == "--cgroup=best-effort" || arg == "--cgroup=required") {
+    out_.policy.cgroup.best_effort = arg == "--cgroup=best-effort";
+    return;
+  }
 
   static const std::map<std::string, Handler> table = {
       {"--help", [](Parser& s, const std::string&) { s.out_.help = true; }},
@@ -300,6 +332,19 @@ void Parser::dispatch(const std::string& arg) {
          auto limit = rlimits::parse(s.next(o), o);
          if (!limit) throw UsageFailure{limit.take_error()};
          s.out_.policy.rlimits.push_back(*limit); }},
+      {"--memory-max", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.memory_max = parse_size(o, s.next(o)); }},
+      {"--memory-swap-max", [](Parser& s, const std::string& o) {
+         auto text = s.next(o);
+         s.out_.policy.cgroup.memory_swap_max = text == "0" ? 0 : parse_size(o, text); }},
+      {"--pids-max", [](Parser& s, const std::string& o) {
+         auto n = parse_int<std::uint64_t>(o, s.next(o));
+         if (n == 0) fail(o, "must be at least 1");
+         s.out_.policy.cgroup.pids_max = n; }},
+      {"--cpu-max", [](Parser& s, const std::string& o) { s.cpu_max(o, s.next(o)); }},
+      {"--cpus", [](Parser& s, const std::string& o) { s.cpus(o, s.next(o)); }},
+      {"--cpu-weight", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.cpu_weight = parse_weight(o, s.next(o)); }},
+      {"--io-weight", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.io_weight = parse_weight(o, s.next(o)); }},
+      {"--cgroup-parent", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.parent = s.next(o); }},
       {"--trace-setup", [](Parser& s, const std::string&) { s.out_.policy.trace_setup = true; }},
       // not available (yet): a clear refusal rather than a silently weaker sandbox
       {"--seccomp", [](Parser& s, const std::string& o) {
@@ -364,6 +409,9 @@ Process:
   --die-with-parent  --new-session  --as-pid-1  --cap-add CAP  --cap-drop CAP|ALL
   --args FD  --json-status-fd FD  --info-fd FD  --sync-fd FD  --block-fd FD
   --userns-block-fd FD  --rlimit NAME=SOFT[:HARD] (nofile, nproc, as, core, cpu, ...; unlimited)
+Resources (the sandbox's own cgroup; killed and removed when it ends):
+  --memory-max BYTES  --memory-swap-max BYTES  --pids-max N  --cpu-max QUOTA/PERIOD  --cpus N
+  --cpu-weight N  --io-weight N  --cgroup-parent PATH  --cgroup=required|best-effort
 Seccomp:
   --profile FILE  (TOML: [seccomp] base, default, allow, deny; include)
   --seccomp-policy default|strict-daemon|none
