@@ -31,7 +31,7 @@ int explain_command(const std::vector<std::string>& raw) {
     return 0;
   }
   if (parsed->policy.argv.empty()) parsed->policy.argv = {"COMMAND"};
-  auto plan = resolve(parsed->policy, current_caller());
+  auto plan = resolve(parsed->policy, current_caller(), ResolveOptions{.summary = true});
   if (!plan) {
     std::fprintf(stderr, "cloister: %s\n", plan.error().message().c_str());
     return plan.error().err == 0 ? kExitUsage : kExitSetupFailed;

@@ -45,8 +45,10 @@ class Sandbox {
   static Result<Sandbox> create(const Limits& limits, const std::string& parent, bool best_effort,
                                 std::vector<std::string>& warnings);
 
-  Sandbox(Sandbox&&) noexcept = default;
-  Sandbox& operator=(Sandbox&&) noexcept = default;
+  // Moving leaves the source owning nothing; assigning over a live Sandbox removes its
+  // cgroup first (a defaulted assignment would leak it, processes and all).
+  Sandbox(Sandbox&& other) noexcept;
+  Sandbox& operator=(Sandbox&& other) noexcept;
   ~Sandbox();  // kill_and_remove() if not done yet (errors ignored there)
 
   Version version() const { return version_; }
@@ -54,6 +56,7 @@ class Sandbox {
   int clone_into_fd() const { return dir_.get(); }
   // Moves `pid` into the cgroup(s) (v1, or v2 when clone3 cannot place it).
   Status attach(pid_t pid);
+  // Live counters; after kill_and_remove() the last values read before the removal.
   Stats stats() const;
   // Kills every process left (cgroup.kill on v2; SIGKILL of each listed pid until empty on
   // v1), waits until the cgroup is empty (bounded) and removes it.
@@ -65,6 +68,9 @@ class Sandbox {
   Version version_ = Version::V2;
   UniqueFd dir_;                    // v2 cgroup directory
   std::vector<std::string> paths_;  // v2: one; v1: one per controller hierarchy used
+  std::vector<std::string> hierarchies_;  // v1: the controllers of each paths_ entry ("cpu,cpuacct")
+  std::string holder_;              // v2 default parent: the shared "cloister" dir, removed when empty
+  std::optional<Stats> final_stats_;  // read just before removal, so stats() still answers after
   bool removed_ = false;
 };
 

@@ -165,8 +165,14 @@ struct Caller {
 
 Caller current_caller();
 
+struct ResolveOptions {
+  // Compile seccomp at run time with the rule list and figures (explain); otherwise a
+  // built-in base with nothing added uses its precompiled programs.
+  bool summary = false;
+};
+
 // Policy -> Plan, or an error naming the option and why. Reads the host (realpath of bind
 // sources, contents of --file fds) but changes nothing.
-Result<Plan> resolve(const Policy& policy, const Caller& caller);
+Result<Plan> resolve(const Policy& policy, const Caller& caller, const ResolveOptions& options = {});
 
 }  // namespace cloister

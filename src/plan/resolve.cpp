@@ -13,6 +13,7 @@
 #include "isolate/capabilities.hpp"
 #include "isolate/rlimits.hpp"
 #include "plan/plan.hpp"
+#include "seccomp/precompiled.hpp"
 
 extern char** environ;
 
@@ -378,8 +379,12 @@ Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp
                    std::optional<seccomp::Compiled>* summary) {
   const bool own_filter = !sp.bpf_replaces_builtin &&
                           (sp.base != "none" || !sp.layers.empty() || sp.default_action);
-  if (own_filter) {
-    auto compiled = seccomp::compile(sp);
+  const bool plain_base = sp.layers.empty() && !sp.default_action && !sp.allow_x32 && !sp.allow_i386;
+  auto ready = own_filter && plain_base && !summary ? seccomp::precompiled(sp.base) : std::nullopt;
+  if (ready) {
+    out.insert(out.end(), ready->begin(), ready->end());
+  } else if (own_filter) {
+    auto compiled = seccomp::compile(sp, {.binary_tree = true, .count = summary != nullptr});
     if (!compiled) return compiled.take_error();
     out.push_back(compiled->program);
     if (compiled->refinements) out.push_back(*compiled->refinements);
@@ -410,7 +415,7 @@ Caller current_caller() {
   return c;
 }
 
-Result<Plan> resolve(const Policy& p, const Caller& caller) {
+Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions& options) {
   Plan plan;
   plan.mode = p.mode;
   // Without privileges a mount namespace needs a user namespace; bwrap adds one implicitly.
@@ -434,13 +439,13 @@ Result<Plan> resolve(const Policy& p, const Caller& caller) {
   for (const auto& op : p.fs) CLOISTER_TRY(add_fs_step(op, plan));
 
   if (p.mode != SandboxMode::Chroot)
-    CLOISTER_TRY(add_seccomp(p, p.seccomp, plan.seccomp, &plan.seccomp_summary));
+    CLOISTER_TRY(add_seccomp(p, p.seccomp, plan.seccomp, options.summary ? &plan.seccomp_summary : nullptr));
   if (p.mode != SandboxMode::Namespace) {
     auto c = chroot_plan_for(p, plan);
     if (!c && p.mode == SandboxMode::Chroot) return c.take_error();
     if (c) {
       std::optional<seccomp::Compiled>* summary =
-          p.mode == SandboxMode::Chroot ? &plan.seccomp_summary : nullptr;
+          p.mode == SandboxMode::Chroot && options.summary ? &plan.seccomp_summary : nullptr;
       CLOISTER_TRY(add_seccomp(p, with_chroot_denials(p.seccomp), c->seccomp, summary));
       plan.chroot = std::move(*c);
     } else {

@@ -221,6 +221,12 @@ class Parser {
     out_.policy.cgroup.cpu_quota_us = static_cast<std::uint64_t>(n * 100000 + 0.5);
   }
 
+  void cgroup_mode(const std::string& option, const std::string& value) {
+    if (value != "required" && value != "best-effort")
+      fail(option, "unknown mode '" + value + "'", "required or best-effort");
+    out_.policy.cgroup.best_effort = value == "best-effort";
+  }
+
   void sandbox_mode(const std::string& option, const std::string& value) {
     auto& mode = out_.policy.mode;
     if (value == "namespace") mode = SandboxMode::Namespace;
@@ -242,10 +248,7 @@ class Parser {
 
 void Parser::dispatch(const std::string& arg) {
   if (arg.rfind("--sandbox=", 0) == 0) return sandbox_mode("--sandbox", arg.substr(10));
-  if (arg == "--cgroup=best-effort" || arg == "--cgroup=required") {
-    out_.policy.cgroup.best_effort = arg == "--cgroup=best-effort";
-    return;
-  }
+  if (arg.rfind("--cgroup=", 0) == 0) return cgroup_mode("--cgroup", arg.substr(9));
 
   static const std::map<std::string, Handler> table = {
       {"--help", [](Parser& s, const std::string&) { s.out_.help = true; }},
@@ -344,6 +347,7 @@ void Parser::dispatch(const std::string& arg) {
       {"--cpus", [](Parser& s, const std::string& o) { s.cpus(o, s.next(o)); }},
       {"--cpu-weight", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.cpu_weight = parse_weight(o, s.next(o)); }},
       {"--io-weight", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.io_weight = parse_weight(o, s.next(o)); }},
+      {"--cgroup", [](Parser& s, const std::string& o) { s.cgroup_mode(o, s.next(o)); }},
       {"--cgroup-parent", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.parent = s.next(o); }},
       {"--trace-setup", [](Parser& s, const std::string&) { s.out_.policy.trace_setup = true; }},
       // not available (yet): a clear refusal rather than a silently weaker sandbox

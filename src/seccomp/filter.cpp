@@ -352,7 +352,7 @@ Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& opti
     if (!refinements) return refinements.take_error();
     out.refinements = std::move(*refinements);
   }
-  count_native(out);
+  if (options.count) count_native(out);
   return out;
 }
 

@@ -48,6 +48,8 @@ struct CompileOptions {
   // libseccomp's default shape (a linear sequence), as most sandboxes build it: for
   // benchmarks and comparisons.
   bool binary_tree = true;
+  // Fill Compiled's allowed/known figures (1024 libseccomp lookups: for explain, not run).
+  bool count = true;
 };
 
 Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& options = {});

@@ -14,7 +14,7 @@ namespace {
 Plan plan_for(const std::vector<std::string>& args) {
   auto parsed = cli::parse(args, cli::Dialect::Run);
   EXPECT_TRUE(parsed.ok());
-  auto plan = resolve(parsed->policy, current_caller());
+  auto plan = resolve(parsed->policy, current_caller(), ResolveOptions{.summary = true});
   EXPECT_TRUE(plan.ok()) << (plan.ok() ? "" : plan.error().message());
   return std::move(*plan);
 }

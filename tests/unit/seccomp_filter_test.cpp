@@ -12,6 +12,9 @@
 #include "bpf_interpreter.hpp"
 #include "policy/profile.hpp"
 #include "seccomp/filter.hpp"
+#include "seccomp/precompiled.hpp"
+
+#include <cstring>
 
 namespace cloister {
 namespace {
@@ -267,6 +270,28 @@ TEST(SeccompLayers, AnUnconditionalRuleAboveReplacesEverythingBelow) {
   ASSERT_TRUE(profile::load_text("[seccomp]\nallow = [\"ioctl\"]\n", "a.toml", p).ok());
   auto c = compile_or_die(p.seccomp);
   EXPECT_TRUE(allows(c, call(SYS_ioctl, {0, TIOCSTI})));  // the profile took TIOCSTI back
+}
+
+// `cloister run` installs the build-time programs for a bare base: they must be exactly what
+// compiling the base now gives.
+TEST(SeccompPrecompiled, EqualsAFreshCompile) {
+  for (const char* base : {"default", "strict-daemon"}) {
+    SeccompPolicy p;
+    p.base = base;
+    auto fresh = compile_or_die(p);
+    auto ready = seccomp::precompiled(base);
+    ASSERT_TRUE(ready) << base;
+    ASSERT_EQ(ready->size(), fresh.refinements ? 2u : 1u) << base;
+    auto same = [](const seccomp::Program& a, const seccomp::Program& b) {
+      return a.code.size() == b.code.size() &&
+             std::memcmp(a.code.data(), b.code.data(), a.code.size() * sizeof(sock_filter)) == 0;
+    };
+    EXPECT_TRUE(same((*ready)[0], fresh.program)) << base;
+    if (fresh.refinements) {
+      EXPECT_TRUE(same((*ready)[1], *fresh.refinements)) << base;
+    }
+  }
+  EXPECT_FALSE(seccomp::precompiled("none"));
 }
 
 TEST(SeccompErrors, UnknownSyscallNamesItsLocation) {
