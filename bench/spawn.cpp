@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -91,6 +92,46 @@ std::string loadavg() {
   return end == std::string::npos ? s : s.substr(0, end);
 }
 
+// How busy the machine was while the rounds ran, and how much of that was ours: CPU time
+// outside the measured processes is other load, or kernel workers finishing our sandboxes
+// (network namespace cleanup runs in a kworker, after the launcher has exited).
+struct CpuSnapshot {
+  double wall_s = 0, busy_s = 0, ours_s = 0;
+
+  static CpuSnapshot take() {
+    CpuSnapshot c;
+    c.wall_s = static_cast<double>(now_ns()) / 1e9;
+    if (FILE* f = std::fopen("/proc/stat", "re")) {
+      unsigned long long v[10] = {};
+      if (std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                      &v[4], &v[5], &v[6], &v[7]) == 8) {
+        const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+        // user nice system [idle iowait] irq softirq steal
+        c.busy_s = static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / tick;
+      }
+      std::fclose(f);
+    }
+    for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+      rusage ru{};
+      ::getrusage(who, &ru);
+      c.ours_s += static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                  static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    }
+    return c;
+  }
+};
+
+void report_cpu(const CpuSnapshot& a, const CpuSnapshot& b) {
+  const double cpus = static_cast<double>(::sysconf(_SC_NPROCESSORS_ONLN));
+  const double capacity = (b.wall_s - a.wall_s) * cpus;
+  if (capacity <= 0) return;
+  const double busy = (b.busy_s - a.busy_s) / capacity * 100;
+  const double ours = (b.ours_s - a.ours_s) / capacity * 100;
+  std::printf("CPU while timing: %.0f%% of %.0f CPUs busy, %.0f%% in the measured processes, "
+              "%.0f%% elsewhere (kernel workers, other load)\n",
+              busy, cpus, ours, std::max(0.0, busy - ours));
+}
+
 bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
 
 // PATH lookup for a helper such as unshare(1); empty if not found.
@@ -126,19 +167,22 @@ struct Options {
   std::string cloister = CLOISTER_BIN;
   int memory_samples = 5;
   std::string csv;  // per-run samples, if given
+  std::vector<std::pair<std::string, std::string>> variants;  // --variant NAME=PATH
 };
 
 void usage(const char* argv0) {
   std::printf(
       "usage: %s [--rounds N] [--warmup N] [--seed S] [--bwrap PATH] [--cloister PATH]\n"
-      "          [--memory-samples N] [--csv PATH]\n"
+      "          [--memory-samples N] [--csv PATH] [--variant NAME=PATH]...\n"
       "  --rounds N          measured rounds; each runs every command once (default 200)\n"
       "  --warmup N          uncounted rounds first (default 10)\n"
       "  --seed S            seed of the per-round shuffle (default: from the clock; printed)\n"
       "  --bwrap PATH        bubblewrap to compare with (default /usr/bin/bwrap)\n"
       "  --cloister PATH     cloister binary (default the one this was built with)\n"
       "  --memory-samples N  launches per launcher for the memory figures, 0 = skip (default 5)\n"
-      "  --csv PATH          also write every measured run (round,slot,command,us) to PATH\n",
+      "  --csv PATH          also write every measured run (round,slot,command,us) to PATH\n"
+      "  --variant NAME=PATH another cloister build, run with the same options as 'cloister'\n"
+      "                      in the same interleaved rounds; reported as NAME/cloister\n",
       argv0);
 }
 
@@ -175,6 +219,17 @@ Options parse_options(int argc, char** argv) {
       o.cloister = value();
     } else if (arg == "--csv") {
       o.csv = value();
+    } else if (arg == "--variant") {
+      const std::string v = value();
+      const auto eq = v.find('=');
+      if (eq == 0 || eq == std::string::npos || eq + 1 == v.size())
+        die("--variant expects NAME=PATH, got '" + v + "'");
+      const std::string name = v.substr(0, eq);
+      if (name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+              std::string::npos ||
+          name == "cloister" || name == "bwrap" || name == "unshare" || name == "plain")
+        die("--variant NAME must be a new name of letters, digits and '_', got '" + name + "'");
+      o.variants.emplace_back(name, v.substr(eq + 1));
     } else if (arg == "--memory-samples") {
       o.memory_samples = parse_number<int>(arg, value(), 0);
     } else {
@@ -659,6 +714,10 @@ int main(int argc, char** argv) {
   if (!unshare.empty()) cmds.push_back(make_command("unshare", {unshare, "-Urmpfin", "/bin/true"}));
   cmds.push_back(make_command("plain", {"/bin/true"}));
   cmds.push_back(make_command("cloister-default", {opt.cloister, "run", "/bin/true"}));
+  for (const auto& [name, path] : opt.variants) {
+    if (!executable(path)) die("--variant " + name + ": not found or not executable: " + path);
+    cmds.push_back(make_command(name, concat(concat({path, "run"}, sandbox), {"/bin/true"})));
+  }
   auto find = [&cmds](const std::string& name) -> Command* {
     for (auto& c : cmds)
       if (c.name == name) return &c;
@@ -672,6 +731,7 @@ int main(int argc, char** argv) {
                       std::to_string(opt.seed) + " --bwrap " + shell_quote(opt.bwrap) +
                       " --cloister " + shell_quote(opt.cloister) + " --memory-samples " +
                       std::to_string(opt.memory_samples);
+  for (const auto& [name, path] : opt.variants) repro += " --variant " + shell_quote(name + "=" + path);
   if (::geteuid() != 0)
     repro = "setpriv --reuid " + std::to_string(::geteuid()) + " --regid " +
             std::to_string(::getegid()) + " --clear-groups " + repro;
@@ -694,6 +754,7 @@ int main(int argc, char** argv) {
     std::fprintf(csv, "round,slot,command,us\n");
   }
   const std::string load_before = loadavg();
+  const CpuSnapshot cpu_before = CpuSnapshot::take();
   for (int round = -opt.warmup; round < opt.rounds; ++round) {
     std::shuffle(order.begin(), order.end(), rng);
     const std::string when = round < 0 ? "warm-up round " + std::to_string(round + opt.warmup + 1)
@@ -708,7 +769,9 @@ int main(int argc, char** argv) {
     reap_orphans();
   }
   if (csv) std::fclose(csv);
+  const CpuSnapshot cpu_after = CpuSnapshot::take();
   std::printf("load average before: %s, after: %s\n", load_before.c_str(), loadavg().c_str());
+  report_cpu(cpu_before, cpu_after);
 
   std::printf("\n%-16s %9s %9s %9s %9s   (wall time of spawn..waitpid, us)\n", "command",
               "median", "p10", "p90", "min");
@@ -718,7 +781,8 @@ int main(int argc, char** argv) {
                 *std::min_element(c.us.begin(), c.us.end()));
 
   std::vector<Ratio> ratios;
-  auto add_ratio = [&](const char* key, const char* label, const char* num, const char* den) {
+  auto add_ratio = [&](const std::string& key, const std::string& label, const std::string& num,
+                       const std::string& den) {
     Ratio r{key, label, find(num), find(den), NAN, NAN, NAN};
     if (r.num && r.den) r.value = median(r.num->us) / median(r.den->us);
     ratios.push_back(r);
@@ -730,6 +794,7 @@ int main(int argc, char** argv) {
   add_ratio("bwrap_over_unshare", "bwrap/unshare", "bwrap", "unshare");
   add_ratio("cloister_default_over_cloister", "cloister-default/cloister", "cloister-default",
             "cloister");
+  for (const auto& v : opt.variants) add_ratio(v.first + "_over_cloister", v.first + "/cloister", v.first, "cloister");
   std::vector<Ratio> present;
   for (const auto& r : ratios)
     if (r.num && r.den) present.push_back(r);
@@ -776,7 +841,9 @@ int main(int argc, char** argv) {
   // --- machine-readable ------------------------------------------------------------------
   std::string result = "RESULT";
   for (const auto& r : ratios) result += " " + r.key + "=" + fmt(4, r.value);
-  for (const char* name : {"cloister", "bwrap", "unshare", "plain", "cloister-default"}) {
+  std::vector<std::string> row_names = {"cloister", "bwrap", "unshare", "plain", "cloister-default"};
+  for (const auto& v : opt.variants) row_names.push_back(v.first);
+  for (const auto& name : row_names) {
     std::string key = name;
     std::replace(key.begin(), key.end(), '-', '_');
     const Command* c = find(name);
