@@ -13,7 +13,9 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
@@ -423,6 +425,27 @@ const std::map<std::string, long (*)()>& seccomp_calls() {
   return calls;
 }
 
+// Capabilities without /proc (chroot mode has none): capget, PR_CAPBSET_READ, no_new_privs.
+int cmd_capsys(const Args&) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capget, &header, data) != 0) return outcome("capsys", errno);
+  auto hex = [](std::uint64_t v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return std::string(buf);
+  };
+  auto both = [](std::uint32_t lo, std::uint32_t hi) { return (std::uint64_t{hi} << 32) | lo; };
+  std::uint64_t bounding = 0;
+  for (int cap = 0; cap < 64 && ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; ++cap)
+    if (::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1) bounding |= 1ULL << cap;
+  put("cap-effective", hex(both(data[0].effective, data[1].effective)));
+  put("cap-permitted", hex(both(data[0].permitted, data[1].permitted)));
+  put("cap-bounding", hex(bounding));
+  put("no-new-privs", std::to_string(::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)));
+  return kOk;
+}
+
 int cmd_rlimits(const Args&) {
   const std::pair<const char*, int> limits[] = {{"nofile", RLIMIT_NOFILE}, {"core", RLIMIT_CORE},
                                                 {"nproc", RLIMIT_NPROC}, {"as", RLIMIT_AS}};
@@ -756,6 +779,7 @@ const std::map<std::string, std::function<int(const Args&)>>& commands() {
       {"wait-signal", cmd_wait_signal},
       {"sys", cmd_sys},
       {"rlimits", cmd_rlimits},
+      {"capsys", cmd_capsys},
   };
   return table;
 }
