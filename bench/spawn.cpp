@@ -54,7 +54,8 @@ long long now_ns() {
 
 void sleep_us(long us) {
   timespec ts{us / 1000000, (us % 1000000) * 1000};
-  while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+  while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
 }
 
 std::string shell_quote(const std::string& s) {
@@ -63,8 +64,10 @@ std::string shell_quote(const std::string& s) {
     return s;
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   out += '\'';
   return out;
@@ -127,9 +130,10 @@ void report_cpu(const CpuSnapshot& a, const CpuSnapshot& b) {
   if (capacity <= 0) return;
   const double busy = (b.busy_s - a.busy_s) / capacity * 100;
   const double ours = (b.ours_s - a.ours_s) / capacity * 100;
-  std::printf("CPU while timing: %.0f%% of %.0f CPUs busy, %.0f%% in the measured processes, "
-              "%.0f%% elsewhere (kernel workers, other load)\n",
-              busy, cpus, ours, std::max(0.0, busy - ours));
+  std::printf(
+      "CPU while timing: %.0f%% of %.0f CPUs busy, %.0f%% in the measured processes, "
+      "%.0f%% elsewhere (kernel workers, other load)\n",
+      busy, cpus, ours, std::max(0.0, busy - ours));
 }
 
 bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
@@ -166,7 +170,7 @@ struct Options {
   std::string bwrap = "/usr/bin/bwrap";
   std::string cloister = CLOISTER_BIN;
   int memory_samples = 5;
-  std::string csv;  // per-run samples, if given
+  std::string csv;                                            // per-run samples, if given
   std::vector<std::pair<std::string, std::string>> variants;  // --variant NAME=PATH
 };
 
@@ -225,7 +229,8 @@ Options parse_options(int argc, char** argv) {
       if (eq == 0 || eq == std::string::npos || eq + 1 == v.size())
         die("--variant expects NAME=PATH, got '" + v + "'");
       const std::string name = v.substr(0, eq);
-      if (name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+      if (name.find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
               std::string::npos ||
           name == "cloister" || name == "bwrap" || name == "unshare" || name == "plain")
         die("--variant NAME must be a new name of letters, digits and '_', got '" + name + "'");
@@ -335,7 +340,8 @@ int wait_for(pid_t pid) {
 
 // Zombies of orphaned descendants that were reparented to us (we are a subreaper).
 void reap_orphans() {
-  while (::waitpid(-1, nullptr, WNOHANG) > 0) {}
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
 }
 
 std::string read_fd_text(int fd) {
@@ -361,7 +367,7 @@ struct Command {
   Argv argv;
   std::vector<char*> cargv;
   int err_fd = -1;
-  std::vector<double> us;  // one sample per measured round, in round order
+  std::vector<double> us;        // one sample per measured round, in round order
   bool dies_with_parent = true;  // memory runs: killing the launcher ends the sandbox
 
   // Pointers into argv: rebuilt before each spawn, since moving a Command moves short strings.
@@ -573,9 +579,12 @@ Memory read_memory(pid_t pid) {
   char line[256];
   while (std::fgets(line, sizeof line, f)) {
     double kb = 0;
-    if (std::sscanf(line, "RssAnon: %lf", &kb) == 1) m.rss_anon_kb = kb;
-    else if (std::sscanf(line, "RssFile: %lf", &kb) == 1) m.rss_file_kb = kb;
-    else if (std::sscanf(line, "VmRSS: %lf", &kb) == 1) m.vm_rss_kb = kb;
+    if (std::sscanf(line, "RssAnon: %lf", &kb) == 1)
+      m.rss_anon_kb = kb;
+    else if (std::sscanf(line, "RssFile: %lf", &kb) == 1)
+      m.rss_file_kb = kb;
+    else if (std::sscanf(line, "VmRSS: %lf", &kb) == 1)
+      m.vm_rss_kb = kb;
   }
   std::fclose(f);
   return m;
@@ -607,8 +616,8 @@ MemorySample sample_memory(const Spawner& spawner, Command& c) {
     if (::waitpid(launcher, &status, WNOHANG) == launcher)
       report_failure(c, status, "exited before its payload was seen running");
     tree = descendants_of(launcher);
-    running = std::any_of(tree.begin(), tree.end(),
-                          [](const ProcStat& p) { return p.comm == "sleep"; });
+    running =
+        std::any_of(tree.begin(), tree.end(), [](const ProcStat& p) { return p.comm == "sleep"; });
     if (running) break;
     sleep_us(500);
   }
@@ -641,8 +650,10 @@ MemorySample sample_memory(const Spawner& spawner, Command& c) {
     if (now_ns() - t1 > 2000000000LL) {
       for (const auto& p : tree)
         if (still_there(p)) {
-          std::fprintf(stderr, "bench_spawn: %s: pid %d (%s) outlived the launcher by 2 s; "
-                       "killing it\n", c.name.c_str(), p.pid, p.comm.c_str());
+          std::fprintf(stderr,
+                       "bench_spawn: %s: pid %d (%s) outlived the launcher by 2 s; "
+                       "killing it\n",
+                       c.name.c_str(), p.pid, p.comm.c_str());
           ::kill(p.pid, SIGKILL);
         }
       sleep_us(10000);
@@ -698,7 +709,8 @@ int main(int argc, char** argv) {
   // Orphans of a killed launcher come back to us to be reaped.
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) die_errno("prctl(PR_SET_CHILD_SUBREAPER)");
 
-  if (!executable(opt.cloister)) die("cloister binary not found or not executable: " + opt.cloister);
+  if (!executable(opt.cloister))
+    die("cloister binary not found or not executable: " + opt.cloister);
   const bool have_bwrap = executable(opt.bwrap);
   if (!have_bwrap)
     std::printf("NOTE: bwrap not found at %s (try --bwrap PATH): its row and ratios are skipped\n",
@@ -709,8 +721,10 @@ int main(int argc, char** argv) {
 
   const Argv sandbox = sandbox_options();
   std::vector<Command> cmds;
-  cmds.push_back(make_command("cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/true"})));
-  if (have_bwrap) cmds.push_back(make_command("bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/true"})));
+  cmds.push_back(
+      make_command("cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/true"})));
+  if (have_bwrap)
+    cmds.push_back(make_command("bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/true"})));
   if (!unshare.empty()) cmds.push_back(make_command("unshare", {unshare, "-Urmpfin", "/bin/true"}));
   cmds.push_back(make_command("plain", {"/bin/true"}));
   cmds.push_back(make_command("cloister-default", {opt.cloister, "run", "/bin/true"}));
@@ -731,7 +745,8 @@ int main(int argc, char** argv) {
                       std::to_string(opt.seed) + " --bwrap " + shell_quote(opt.bwrap) +
                       " --cloister " + shell_quote(opt.cloister) + " --memory-samples " +
                       std::to_string(opt.memory_samples);
-  for (const auto& [name, path] : opt.variants) repro += " --variant " + shell_quote(name + "=" + path);
+  for (const auto& [name, path] : opt.variants)
+    repro += " --variant " + shell_quote(name + "=" + path);
   if (::geteuid() != 0)
     repro = "setpriv --reuid " + std::to_string(::geteuid()) + " --regid " +
             std::to_string(::getegid()) + " --clear-groups " + repro;
@@ -773,8 +788,8 @@ int main(int argc, char** argv) {
   std::printf("load average before: %s, after: %s\n", load_before.c_str(), loadavg().c_str());
   report_cpu(cpu_before, cpu_after);
 
-  std::printf("\n%-16s %9s %9s %9s %9s   (wall time of spawn..waitpid, us)\n", "command",
-              "median", "p10", "p90", "min");
+  std::printf("\n%-16s %9s %9s %9s %9s   (wall time of spawn..waitpid, us)\n", "command", "median",
+              "p10", "p90", "min");
   for (const auto& c : cmds)
     std::printf("%-16s %9.1f %9.1f %9.1f %9.1f\n", c.name.c_str(), median(c.us),
                 percentile(c.us, 0.10), percentile(c.us, 0.90),
@@ -794,7 +809,8 @@ int main(int argc, char** argv) {
   add_ratio("bwrap_over_unshare", "bwrap/unshare", "bwrap", "unshare");
   add_ratio("cloister_default_over_cloister", "cloister-default/cloister", "cloister-default",
             "cloister");
-  for (const auto& v : opt.variants) add_ratio(v.first + "_over_cloister", v.first + "/cloister", v.first, "cloister");
+  for (const auto& v : opt.variants)
+    add_ratio(v.first + "_over_cloister", v.first + "/cloister", v.first, "cloister");
   std::vector<Ratio> present;
   for (const auto& r : ratios)
     if (r.num && r.den) present.push_back(r);
@@ -811,10 +827,13 @@ int main(int argc, char** argv) {
   std::vector<MemoryRow> memory;
   if (opt.memory_samples > 0) {
     std::vector<Command> sleepers;
-    sleepers.push_back(make_command("cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/sleep", "5"})));
+    sleepers.push_back(make_command(
+        "cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/sleep", "5"})));
     if (have_bwrap)
-      sleepers.push_back(make_command("bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/sleep", "5"})));
-    sleepers.push_back(make_command("cloister-default", {opt.cloister, "run", "/bin/sleep", "5"}, false));
+      sleepers.push_back(
+          make_command("bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/sleep", "5"})));
+    sleepers.push_back(
+        make_command("cloister-default", {opt.cloister, "run", "/bin/sleep", "5"}, false));
     for (auto& c : sleepers) memory.push_back(measure_memory(spawner, c, opt.memory_samples));
     std::printf("\nresident memory while the payload sleeps (kB, median of %d launches)\n",
                 opt.memory_samples);
@@ -833,15 +852,14 @@ int main(int argc, char** argv) {
   };
   const MemoryRow* mc = mem("cloister");
   const MemoryRow* mb = mem("bwrap");
-  const double anon_ratio =
-      mc && mb ? mc->launcher.rss_anon_kb / mb->launcher.rss_anon_kb : NAN;
-  if (mc && mb)
-    std::printf("launcher RssAnon cloister/bwrap = %s\n", fmt(3, anon_ratio).c_str());
+  const double anon_ratio = mc && mb ? mc->launcher.rss_anon_kb / mb->launcher.rss_anon_kb : NAN;
+  if (mc && mb) std::printf("launcher RssAnon cloister/bwrap = %s\n", fmt(3, anon_ratio).c_str());
 
   // --- machine-readable ------------------------------------------------------------------
   std::string result = "RESULT";
   for (const auto& r : ratios) result += " " + r.key + "=" + fmt(4, r.value);
-  std::vector<std::string> row_names = {"cloister", "bwrap", "unshare", "plain", "cloister-default"};
+  std::vector<std::string> row_names = {"cloister", "bwrap", "unshare", "plain",
+                                        "cloister-default"};
   for (const auto& v : opt.variants) row_names.push_back(v.first);
   for (const auto& name : row_names) {
     std::string key = name;
@@ -855,9 +873,9 @@ int main(int argc, char** argv) {
   result += " launcher_rssanon_kb_cloister=" + kb(mc, true) +
             " launcher_rssanon_kb_bwrap=" + kb(mb, true) +
             " launcher_rssanon_cloister_over_bwrap=" + fmt(4, anon_ratio) +
-            " init_rssanon_kb_cloister=" + kb(mc, false) + " init_rssanon_kb_bwrap=" + kb(mb, false) +
-            " rounds=" + std::to_string(opt.rounds) + " seed=" + std::to_string(opt.seed) +
-            " uid=" + std::to_string(::geteuid());
+            " init_rssanon_kb_cloister=" + kb(mc, false) +
+            " init_rssanon_kb_bwrap=" + kb(mb, false) + " rounds=" + std::to_string(opt.rounds) +
+            " seed=" + std::to_string(opt.seed) + " uid=" + std::to_string(::geteuid());
   std::printf("\n%s\n", result.c_str());
   return 0;
 }

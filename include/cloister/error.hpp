@@ -25,8 +25,8 @@ Error usage_error(std::string option, std::string what);
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design
-  Result(Error error) : state_(std::move(error)) {}    // NOLINT
+  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : state_(std::move(error)) {}  // NOLINT
   [[nodiscard]] bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }
   T& value() { return std::get<0>(state_); }
@@ -48,8 +48,8 @@ inline Status ok_status() { return Ok{}; }
 }  // namespace cloister
 
 // Propagate an error from an expression returning Result/Status.
-#define CLOISTER_TRY(expr)                                        \
-  do {                                                            \
-    auto cloister_try_result_ = (expr);                           \
+#define CLOISTER_TRY(expr)                                                    \
+  do {                                                                        \
+    auto cloister_try_result_ = (expr);                                       \
     if (!cloister_try_result_.ok()) return cloister_try_result_.take_error(); \
   } while (0)

@@ -17,16 +17,16 @@ namespace cloister {
 enum class Want : std::uint8_t { No, Yes, Try };
 
 struct Namespaces {
-  Want user = Want::No;    // CLONE_NEWUSER: unprivileged mounts; ids mapped (see IdMap)
-  Want mount = Want::Yes;  // CLONE_NEWNS: always, the constructed root needs it
-  Want pid = Want::No;     // CLONE_NEWPID: cloister's init is PID 1 (or COMMAND, --as-pid-1)
-  Want net = Want::No;     // CLONE_NEWNET: only `lo`, brought up
-  Want ipc = Want::No;     // CLONE_NEWIPC: private SysV IPC and POSIX message queues
-  Want uts = Want::No;     // CLONE_NEWUTS: own hostname (--hostname)
-  Want cgroup = Want::No;  // CLONE_NEWCGROUP: /proc/self/cgroup shows "/"
-  int userns_fd = -1;      // --userns FD: join this user namespace instead of creating one
-  int pidns_fd = -1;       // --pidns FD: join this PID namespace (before forking COMMAND)
-  bool disable_userns = false;          // nested user namespaces refused inside (needs user ns)
+  Want user = Want::No;         // CLONE_NEWUSER: unprivileged mounts; ids mapped (see IdMap)
+  Want mount = Want::Yes;       // CLONE_NEWNS: always, the constructed root needs it
+  Want pid = Want::No;          // CLONE_NEWPID: cloister's init is PID 1 (or COMMAND, --as-pid-1)
+  Want net = Want::No;          // CLONE_NEWNET: only `lo`, brought up
+  Want ipc = Want::No;          // CLONE_NEWIPC: private SysV IPC and POSIX message queues
+  Want uts = Want::No;          // CLONE_NEWUTS: own hostname (--hostname)
+  Want cgroup = Want::No;       // CLONE_NEWCGROUP: /proc/self/cgroup shows "/"
+  int userns_fd = -1;           // --userns FD: join this user namespace instead of creating one
+  int pidns_fd = -1;            // --pidns FD: join this PID namespace (before forking COMMAND)
+  bool disable_userns = false;  // nested user namespaces refused inside (needs user ns)
   bool assert_userns_disabled = false;  // fail unless creating a user namespace is refused
 };
 
@@ -39,8 +39,8 @@ struct IdRange {
 };
 
 struct Identity {
-  std::optional<uid_t> uid;  // --uid: uid inside the user namespace (default: the caller's)
-  std::optional<gid_t> gid;  // --gid
+  std::optional<uid_t> uid;      // --uid: uid inside the user namespace (default: the caller's)
+  std::optional<gid_t> gid;      // --gid
   std::vector<IdRange> uid_map;  // --uid-map INSIDE:OUTSIDE:COUNT (root only, repeatable)
   std::vector<IdRange> gid_map;  // --gid-map
 };
@@ -70,9 +70,9 @@ struct FsOp {
   Kind kind = Kind::Bind;
   std::string source;  // host path (binds) or symlink target
   std::string dest;
-  int fd = -1;                   // --*-fd, --file, --bind-data
-  bool optional = false;         // the -try variants: skip when SRC does not exist
-  std::optional<mode_t> perms;   // --perms (tmpfs, dir, file, bind-data) or --chmod's mode
+  int fd = -1;                        // --*-fd, --file, --bind-data
+  bool optional = false;              // the -try variants: skip when SRC does not exist
+  std::optional<mode_t> perms;        // --perms (tmpfs, dir, file, bind-data) or --chmod's mode
   std::optional<std::uint64_t> size;  // --size, for tmpfs
 };
 
@@ -109,7 +109,7 @@ struct SeccompAction {
 // One condition on a syscall argument; all conditions of a rule must hold.
 struct SeccompCondition {
   enum class Op : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge, MaskedEq };
-  unsigned index = 0;          // argument 0..5
+  unsigned index = 0;  // argument 0..5
   Op op = Op::Eq;
   std::uint64_t value = 0;
   std::uint64_t mask = ~0ULL;  // MaskedEq: (arg & mask) == value
@@ -120,7 +120,7 @@ struct SeccompRule {
   std::string name;  // a syscall ("ioctl") or a group ("@file-system")
   std::vector<SeccompCondition> conditions;
   SeccompAction action;  // Allow for allow-list entries
-  std::string origin;    // where it was written ("profile.toml:12:3", "--seccomp-allow"), for errors
+  std::string origin;  // where it was written ("profile.toml:12:3", "--seccomp-allow"), for errors
 };
 
 // The layers of a seccomp policy, bottom to top: a built-in base, then rules from profiles
@@ -132,9 +132,9 @@ struct SeccompPolicy {
   std::string base = "default";
   std::optional<SeccompAction> default_action;  // overrides the base's default action
   std::vector<std::vector<SeccompRule>> layers;
-  bool allow_x32 = false;   // x32 syscalls (nr | 0x40000000): killed unless allowed
-  bool allow_i386 = false;  // the i386 compat entry (int 0x80): killed unless allowed
-  std::vector<int> bpf_fds;  // --seccomp FD / --add-seccomp-fd FD: ready BPF programs
+  bool allow_x32 = false;             // x32 syscalls (nr | 0x40000000): killed unless allowed
+  bool allow_i386 = false;            // the i386 compat entry (int 0x80): killed unless allowed
+  std::vector<int> bpf_fds;           // --seccomp FD / --add-seccomp-fd FD: ready BPF programs
   bool bpf_replaces_builtin = false;  // --seccomp: bwrap semantics, no cloister filter
   std::vector<std::string> warnings;  // from the front ends (e.g. a name unknown here)
 };
@@ -154,10 +154,10 @@ struct CgroupPolicy {
   std::optional<std::uint64_t> pids_max;         // --pids-max N: fork fails with EAGAIN beyond
   std::optional<std::uint64_t> cpu_quota_us;     // --cpu-max QUOTA/PERIOD or --cpus 1.5
   std::uint64_t cpu_period_us = 100000;
-  std::optional<std::uint64_t> cpu_weight;       // --cpu-weight 1..10000
-  std::optional<std::uint64_t> io_weight;        // --io-weight 1..10000
-  std::string parent;       // --cgroup-parent PATH (default: cloister/ under the caller's cgroup)
-  bool best_effort = false; // --cgroup=best-effort: a missing controller is a warning
+  std::optional<std::uint64_t> cpu_weight;  // --cpu-weight 1..10000
+  std::optional<std::uint64_t> io_weight;   // --io-weight 1..10000
+  std::string parent;        // --cgroup-parent PATH (default: cloister/ under the caller's cgroup)
+  bool best_effort = false;  // --cgroup=best-effort: a missing controller is a warning
   bool any() const {
     return memory_max || memory_swap_max || pids_max || cpu_quota_us || cpu_weight || io_weight;
   }
@@ -191,11 +191,11 @@ struct Policy {
   bool new_session = false;      // setsid(): no controlling terminal, so no TIOCSTI injection
   bool as_pid_1 = false;         // COMMAND is PID 1 itself (no cloister init)
 
-  int json_status_fd = -1;  // one JSON object a line: start (pid, namespace ids), exit code
-  int info_fd = -1;         // one JSON object: pid and namespace ids
-  int sync_fd = -1;         // held open by cloister while the sandbox runs (not by COMMAND)
-  int block_fd = -1;        // setup waits for a byte (or EOF) on it before running COMMAND
-  int userns_block_fd = -1; // setup waits on it once the user namespace exists (needs info-fd)
+  int json_status_fd = -1;   // one JSON object a line: start (pid, namespace ids), exit code
+  int info_fd = -1;          // one JSON object: pid and namespace ids
+  int sync_fd = -1;          // held open by cloister while the sandbox runs (not by COMMAND)
+  int block_fd = -1;         // setup waits for a byte (or EOF) on it before running COMMAND
+  int userns_block_fd = -1;  // setup waits on it once the user namespace exists (needs info-fd)
   // Descriptors the front end already consumed (--args FD): closed before COMMAND runs.
   std::vector<int> consumed_fds;
 

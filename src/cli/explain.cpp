@@ -1,7 +1,8 @@
+#include "plan/explain.hpp"
+
 #include <cstdio>
 
 #include "cli/commands.hpp"
-#include "plan/explain.hpp"
 #include "plan/plan.hpp"
 #include "policy/cli.hpp"
 #include "process/launcher.hpp"
@@ -18,8 +19,10 @@ int explain_command(const std::vector<std::string>& raw) {
       std::fputs(explain::groups_text().c_str(), stdout);
       return 0;
     }
-    if (a == "--json") json = true;
-    else args.push_back(a);
+    if (a == "--json")
+      json = true;
+    else
+      args.push_back(a);
   }
   auto parsed = parse(args, Dialect::Run);
   if (!parsed) {
@@ -27,7 +30,8 @@ int explain_command(const std::vector<std::string>& raw) {
     return kExitUsage;
   }
   if (parsed->help) {
-    std::fputs("usage: cloister explain [--json] [--groups] [RUN OPTIONS] [-- COMMAND...]\n", stdout);
+    std::fputs("usage: cloister explain [--json] [--groups] [RUN OPTIONS] [-- COMMAND...]\n",
+               stdout);
     return 0;
   }
   if (parsed->policy.argv.empty()) parsed->policy.argv = {"COMMAND"};

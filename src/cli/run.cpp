@@ -20,7 +20,8 @@ int launch(const std::vector<std::string>& args, Dialect dialect) {
   auto parsed = parse(args, dialect);
   if (!parsed) {
     print_error(parsed.error());
-    std::fprintf(stderr, "Try '%s --help'.\n", dialect == Dialect::Bwrap ? "bwrap" : "cloister run");
+    std::fprintf(stderr, "Try '%s --help'.\n",
+                 dialect == Dialect::Bwrap ? "bwrap" : "cloister run");
     return kExitUsage;
   }
   if (parsed->help) {
@@ -54,6 +55,8 @@ int launch_dialect(const std::vector<std::string>& args, Dialect dialect) {
 }  // namespace
 
 int run_command(const std::vector<std::string>& args) { return launch_dialect(args, Dialect::Run); }
-int bwrap_command(const std::vector<std::string>& args) { return launch_dialect(args, Dialect::Bwrap); }
+int bwrap_command(const std::vector<std::string>& args) {
+  return launch_dialect(args, Dialect::Bwrap);
+}
 
 }  // namespace cloister::cli

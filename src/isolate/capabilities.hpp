@@ -14,7 +14,8 @@ std::optional<int> from_name(std::string_view name);
 std::string_view name_of(int cap);
 int last_cap();
 // The permitted set of the calling process.
-std::uint64_t permitted_now();  // highest capability this kernel knows (probed with PR_CAPBSET_READ)
+std::uint64_t
+permitted_now();  // highest capability this kernel knows (probed with PR_CAPBSET_READ)
 
 // Child side, after mounts: leave exactly `keep` in every set (bounding included), ambient
 // raised for them so they survive exec as a non-root uid.

@@ -153,7 +153,8 @@ class StepApplier {
   }
 
   Status operator()(const step::Proc& s) {
-    CLOISTER_TRY(mount_new(s.dest, "proc", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+    CLOISTER_TRY(
+        mount_new(s.dest, "proc", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
     auto proc = open_in_root(root_, s.dest, O_PATH | O_DIRECTORY);
     if (!proc) return proc.take_error();
     // Parts of /proc that reach beyond the sandbox's namespaces stay read-only.
@@ -161,32 +162,40 @@ class StepApplier {
       UniqueFd onto(::openat(proc->get(), sub, O_PATH | O_NOFOLLOW | O_CLOEXEC));
       if (!onto && errno == ENOENT) continue;
       if (!onto) return fs_error("open", s.dest + "/" + sub, errno);
-      CLOISTER_TRY(mnt::bind(proc->get(), sub, onto.get(),
-                             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-                             true));
+      CLOISTER_TRY(mnt::bind(
+          proc->get(), sub, onto.get(),
+          MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true));
     }
     return ok_status();
   }
 
   Status operator()(const step::Dev& s) {
-    CLOISTER_TRY(mount_new(s.dest, "tmpfs", {{"mode", "0755"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
+    CLOISTER_TRY(
+        mount_new(s.dest, "tmpfs", {{"mode", "0755"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
     auto dev = open_in_root(root_, s.dest, O_PATH | O_DIRECTORY);
     if (!dev) return dev.take_error();
     for (const char* node : {"null", "zero", "full", "random", "urandom", "tty"})
       CLOISTER_TRY(bind_device(dev->get(), std::string("/dev/") + node, node));
     for (const auto& [name, mode] : {std::pair{"shm", 01777}, std::pair{"pts", 0755}}) {
-      if (::mkdirat(dev->get(), name, 0) != 0 || ::fchmodat(dev->get(), name, static_cast<mode_t>(mode), 0) != 0)
+      if (::mkdirat(dev->get(), name, 0) != 0 ||
+          ::fchmodat(dev->get(), name, static_cast<mode_t>(mode), 0) != 0)
         return fs_error("mkdir", s.dest + "/" + name, errno);
     }
     UniqueFd pts_dir(::openat(dev->get(), "pts", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!pts_dir) return fs_error("open", s.dest + "/pts", errno);
-    CLOISTER_TRY(mnt::mount_fs("devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "620"}},
+    CLOISTER_TRY(mnt::mount_fs("devpts",
+                               {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "620"}},
                                pts_dir.get(), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
-    const std::array<std::pair<const char*, const char*>, 6> links = {{
-        {"ptmx", "pts/ptmx"}, {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
-        {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"}}};
+    const std::array<std::pair<const char*, const char*>, 6> links = {
+        {{"ptmx", "pts/ptmx"},
+         {"fd", "/proc/self/fd"},
+         {"stdin", "/proc/self/fd/0"},
+         {"stdout", "/proc/self/fd/1"},
+         {"stderr", "/proc/self/fd/2"},
+         {"core", "/proc/kcore"}}};
     for (const auto& [name, target] : links)
-      if (::symlinkat(target, dev->get(), name) != 0) return fs_error("symlink", s.dest + "/" + name, errno);
+      if (::symlinkat(target, dev->get(), name) != 0)
+        return fs_error("symlink", s.dest + "/" + name, errno);
     // Like bwrap: the caller's terminal, if any, is the sandbox's console.
     char tty[256];
     if (::isatty(0) && ::ttyname_r(0, tty, sizeof tty) == 0)
@@ -195,7 +204,8 @@ class StepApplier {
   }
 
   Status operator()(const step::Mqueue& s) {
-    return mount_new(s.dest, "mqueue", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    return mount_new(s.dest, "mqueue", {},
+                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   }
 
   Status operator()(const step::Dir& s) {
@@ -235,7 +245,8 @@ class StepApplier {
     if (!file) return fs_error("create", scratch, errno);
     CLOISTER_TRY(write_all(file.get(), s.data, s.dest));
     if (::fchmod(file.get(), s.mode) != 0) return fs_error("chmod", scratch, errno);
-    std::uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (s.read_only ? MOUNT_ATTR_RDONLY : 0);
+    std::uint64_t attrs =
+        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (s.read_only ? MOUNT_ATTR_RDONLY : 0);
     auto target = make_mountpoint(root_, s.dest, false);
     if (!target) return target.take_error();
     return mnt::bind(AT_FDCWD, scratch, target->get(), attrs, false);
@@ -260,7 +271,9 @@ class StepApplier {
     return ok_status();
   }
 
-  Status operator()(const step::SealRoot&) { return mnt::add_attrs(root_, MOUNT_ATTR_RDONLY, false); }
+  Status operator()(const step::SealRoot&) {
+    return mnt::add_attrs(root_, MOUNT_ATTR_RDONLY, false);
+  }
 
  private:
   static std::string octal(mode_t mode) {
@@ -278,7 +291,8 @@ class StepApplier {
 
   // Device nodes cannot be executed and carry no set-id bits, so no mount attributes.
   Status bind_device(int devfd, const std::string& host_path, const char* name) {
-    UniqueFd node(::openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444));
+    UniqueFd node(
+        ::openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444));
     if (!node) return fs_error("create", std::string("dev/") + name, errno);
     return mnt::bind(AT_FDCWD, std::string(kOldRoot) + host_path, node.get(), 0, false);
   }
@@ -290,8 +304,10 @@ class StepApplier {
 
 bool mounts_on_root(const FsStep& s) {
   const std::string* dest = nullptr;
-  if (auto* b = std::get_if<step::Bind>(&s)) dest = &b->dest;
-  else if (auto* t = std::get_if<step::Tmpfs>(&s)) dest = &t->dest;
+  if (auto* b = std::get_if<step::Bind>(&s))
+    dest = &b->dest;
+  else if (auto* t = std::get_if<step::Tmpfs>(&s))
+    dest = &t->dest;
   return dest && relative(*dest) == ".";
 }
 
@@ -358,7 +374,8 @@ Status RootBuilder::finish(const std::string& cwd, bool cwd_required, const std:
 
 Status enter_chroot(const std::string& dir, const std::string& cwd) {
   if (::chroot(dir.c_str()) != 0)
-    return Error{"chroot", "chroot", dir, errno, errno == EPERM ? "chroot mode needs CAP_SYS_CHROOT" : ""};
+    return Error{"chroot", "chroot", dir, errno,
+                 errno == EPERM ? "chroot mode needs CAP_SYS_CHROOT" : ""};
   if (::chdir("/") != 0) return Error{"chroot", "chdir", "/", errno, ""};
   if (!cwd.empty() && ::chdir(cwd.c_str()) != 0 && ::chdir("/") != 0)
     return Error{"chroot", "chdir", "/", errno, ""};

@@ -47,7 +47,8 @@ Status check_identity(int fd, const std::string& path, const Identity* expect) {
 // ---- new mount API ----
 
 Status attach(int treefd, int targetfd) {
-  if (sys::move_mount(treefd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+  if (sys::move_mount(treefd, "", targetfd, "",
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
     return mount_error("move_mount", "", errno);
   return ok_status();
 }
@@ -56,7 +57,8 @@ Status setattr(int mountfd, std::uint64_t attrs, bool recursive) {
   if (attrs == 0) return ok_status();
   uapi::MountAttr attr{attrs, 0, 0, 0};
   const unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
-  if (sys::mount_setattr(mountfd, "", flags, attr) != 0) return mount_error("mount_setattr", "", errno);
+  if (sys::mount_setattr(mountfd, "", flags, attr) != 0)
+    return mount_error("mount_setattr", "", errno);
   return ok_status();
 }
 
@@ -77,8 +79,8 @@ unsigned long current_flags(const std::string& path) {
   if (::statvfs(path.c_str(), &sv) != 0) return 0;
   unsigned long flags = 0;
   const std::pair<unsigned long, unsigned long> map[] = {
-      {ST_RDONLY, MS_RDONLY},     {ST_NOSUID, MS_NOSUID},     {ST_NODEV, MS_NODEV},
-      {ST_NOEXEC, MS_NOEXEC},     {ST_NOATIME, MS_NOATIME},   {ST_NODIRATIME, MS_NODIRATIME},
+      {ST_RDONLY, MS_RDONLY},    {ST_NOSUID, MS_NOSUID},   {ST_NODEV, MS_NODEV},
+      {ST_NOEXEC, MS_NOEXEC},    {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME},
       {ST_RELATIME, MS_RELATIME}};
   for (const auto& [st, ms] : map)
     if (sv.f_flag & st) flags |= ms;
@@ -105,7 +107,8 @@ std::vector<std::string> mounts_below(const std::string& top) {
   std::string line;
   while (std::getline(info, line)) {
     std::size_t pos = 0;
-    for (int field = 0; field < 4 && pos != std::string::npos; ++field) pos = line.find(' ', pos + 1);
+    for (int field = 0; field < 4 && pos != std::string::npos; ++field)
+      pos = line.find(' ', pos + 1);
     if (pos == std::string::npos) continue;
     const auto end = line.find(' ', pos + 1);
     const auto point = unescape_mountinfo(line.substr(pos + 1, end - pos - 1));
@@ -170,7 +173,8 @@ Status bind(int dirfd, const std::string& path, int targetfd, std::uint64_t attr
     CLOISTER_TRY(check_identity(src.get(), path, expect));
   }
   const std::string target = fd_path(targetfd);
-  if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND | (recursive ? MS_REC : 0), nullptr) != 0)
+  if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND | (recursive ? MS_REC : 0),
+              nullptr) != 0)
     return mount_error("mount(MS_BIND)", path, errno);
   return legacy_add_attrs(target, attrs, recursive);
 }

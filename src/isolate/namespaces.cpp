@@ -1,8 +1,8 @@
 #include "isolate/namespaces.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <grp.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

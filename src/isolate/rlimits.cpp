@@ -18,22 +18,34 @@ struct Name {
   int resource;
 };
 
-constexpr std::array<Name, 16> kNames = {{
-    {"as", RLIMIT_AS},           {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
-    {"data", RLIMIT_DATA},       {"fsize", RLIMIT_FSIZE},       {"locks", RLIMIT_LOCKS},
-    {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
-    {"nofile", RLIMIT_NOFILE},   {"nproc", RLIMIT_NPROC},       {"rss", RLIMIT_RSS},
-    {"rtprio", RLIMIT_RTPRIO},   {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
-    {"stack", RLIMIT_STACK}}};
+constexpr std::array<Name, 16> kNames = {{{"as", RLIMIT_AS},
+                                          {"core", RLIMIT_CORE},
+                                          {"cpu", RLIMIT_CPU},
+                                          {"data", RLIMIT_DATA},
+                                          {"fsize", RLIMIT_FSIZE},
+                                          {"locks", RLIMIT_LOCKS},
+                                          {"memlock", RLIMIT_MEMLOCK},
+                                          {"msgqueue", RLIMIT_MSGQUEUE},
+                                          {"nice", RLIMIT_NICE},
+                                          {"nofile", RLIMIT_NOFILE},
+                                          {"nproc", RLIMIT_NPROC},
+                                          {"rss", RLIMIT_RSS},
+                                          {"rtprio", RLIMIT_RTPRIO},
+                                          {"rttime", RLIMIT_RTTIME},
+                                          {"sigpending", RLIMIT_SIGPENDING},
+                                          {"stack", RLIMIT_STACK}}};
 
 std::optional<rlim_t> parse_value(std::string_view text) {
   if (text == "unlimited" || text == "infinity") return RLIM_INFINITY;
   std::uint64_t scale = 1;
   if (!text.empty()) {
     switch (text.back()) {
-      case 'k': case 'K': scale = 1ULL << 10; break;
-      case 'm': case 'M': scale = 1ULL << 20; break;
-      case 'g': case 'G': scale = 1ULL << 30; break;
+      case 'k':
+      case 'K': scale = 1ULL << 10; break;
+      case 'm':
+      case 'M': scale = 1ULL << 20; break;
+      case 'g':
+      case 'G': scale = 1ULL << 30; break;
       default: break;
     }
     if (scale != 1) text.remove_suffix(1);
@@ -74,19 +86,21 @@ std::string_view name_of(int resource) {
 Result<RlimitSetting> parse(std::string_view text, const std::string& option) {
   const auto eq = text.find('=');
   if (eq == std::string_view::npos)
-    return Error{option, "expects NAME=SOFT[:HARD]", std::string(text), 0, "e.g. nofile=1024:4096, core=0, as=unlimited"};
+    return Error{option, "expects NAME=SOFT[:HARD]", std::string(text), 0,
+                 "e.g. nofile=1024:4096, core=0, as=unlimited"};
   auto resource = resource_from_name(text.substr(0, eq));
   if (!resource)
     return Error{option, "unknown resource", std::string(text.substr(0, eq)), 0,
-                 "one of as core cpu data fsize locks memlock msgqueue nice nofile nproc rss rtprio rttime sigpending stack"};
+                 "one of as core cpu data fsize locks memlock msgqueue nice nofile nproc rss "
+                 "rtprio rttime sigpending stack"};
   const auto values = text.substr(eq + 1);
   const auto colon = values.find(':');
   auto soft = parse_value(values.substr(0, colon));
   auto hard = colon == std::string_view::npos ? soft : parse_value(values.substr(colon + 1));
   if (!soft || !hard)
-    return Error{option, "expects a number (K, M, G suffixes) or unlimited", std::string(values), 0, ""};
-  if (*soft > *hard)
-    return Error{option, "soft limit above hard limit", std::string(text), 0, ""};
+    return Error{option, "expects a number (K, M, G suffixes) or unlimited", std::string(values), 0,
+                 ""};
+  if (*soft > *hard) return Error{option, "soft limit above hard limit", std::string(text), 0, ""};
   return RlimitSetting{*resource, *soft, *hard};
 }
 
@@ -95,7 +109,8 @@ Status check_against_caller(const RlimitSetting& s, const std::string& origin) {
   if (::getrlimit(s.resource, &current) != 0)
     return Error{origin, "getrlimit", std::string(name_of(s.resource)), errno, ""};
   if (s.hard > current.rlim_max && !caller_has_sys_resource())
-    return Error{origin, "hard limit above the caller's", std::string(name_of(s.resource)) + "=" + text_of(s.hard), EPERM,
+    return Error{origin, "hard limit above the caller's",
+                 std::string(name_of(s.resource)) + "=" + text_of(s.hard), EPERM,
                  "the caller's hard limit is " + text_of(current.rlim_max) +
                      "; raising it needs CAP_SYS_RESOURCE"};
   return ok_status();

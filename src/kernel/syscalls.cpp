@@ -24,8 +24,7 @@ int move_mount(int from_dirfd, const char* from_path, int to_dirfd, const char* 
       ::syscall(SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags));
 }
 int mount_setattr(int dirfd, const char* path, unsigned flags, const uapi::MountAttr& attr) {
-  return static_cast<int>(
-      ::syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof(attr)));
+  return static_cast<int>(::syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof(attr)));
 }
 int fsopen(const char* fsname, unsigned flags) {
   return static_cast<int>(::syscall(SYS_fsopen, fsname, flags));

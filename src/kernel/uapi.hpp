@@ -3,6 +3,7 @@
 #pragma once
 
 #include <linux/types.h>
+
 #include <cstdint>
 
 // clone3 (5.3) and CLONE_INTO_CGROUP (5.7)

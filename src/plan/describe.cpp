@@ -37,7 +37,9 @@ struct Describer {
     return std::string(s.read_only ? "ro-bind-data " : "bind-data ") + s.dest + " (" +
            std::to_string(s.data.size()) + " bytes)";
   }
-  std::string operator()(const step::Chmod& s) const { return "chmod " + octal(s.mode) + " " + s.path; }
+  std::string operator()(const step::Chmod& s) const {
+    return "chmod " + octal(s.mode) + " " + s.path;
+  }
   std::string operator()(const step::LockFile& s) const { return "lock-file " + s.dest; }
   std::string operator()(const step::SealRoot&) const { return "remount-ro / (root only)"; }
 };

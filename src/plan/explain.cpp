@@ -33,8 +33,8 @@ const char* op_text(SeccompCondition::Op op) {
 std::vector<std::string> namespace_names(std::uint64_t flags) {
   std::vector<std::string> out;
   const std::pair<std::uint64_t, const char*> names[] = {
-      {CLONE_NEWUSER, "user"}, {CLONE_NEWNS, "mount"}, {CLONE_NEWPID, "pid"},
-      {CLONE_NEWNET, "net"},   {CLONE_NEWIPC, "ipc"},  {CLONE_NEWUTS, "uts"},
+      {CLONE_NEWUSER, "user"},    {CLONE_NEWNS, "mount"}, {CLONE_NEWPID, "pid"},
+      {CLONE_NEWNET, "net"},      {CLONE_NEWIPC, "ipc"},  {CLONE_NEWUTS, "uts"},
       {CLONE_NEWCGROUP, "cgroup"}};
   for (const auto& [flag, name] : names)
     if (flags & flag) out.emplace_back(name);
@@ -67,12 +67,14 @@ std::string rule_text(const SeccompRule& r) {
 std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
+    if (c == '"' || c == '\\')
+      out += '\\', out += c;
     else if (static_cast<unsigned char>(c) < 0x20) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", c);
       out += buf;
-    } else out += c;
+    } else
+      out += c;
   }
   return out + "\"";
 }
@@ -106,7 +108,8 @@ std::string plan_text(const Plan& plan) {
           << "; gid map: " << plan.ids.gid_map.substr(0, plan.ids.gid_map.find('\n')) << "\n";
     }
     out << "filesystem (" << plan.fs.size() << " steps, in order):\n";
-    for (std::size_t i = 0; i < plan.fs.size(); ++i) out << "  " << i + 1 << ". " << describe(plan.fs[i]) << "\n";
+    for (std::size_t i = 0; i < plan.fs.size(); ++i)
+      out << "  " << i + 1 << ". " << describe(plan.fs[i]) << "\n";
     for (const auto& s : plan.skipped) out << "  skipped (source missing): " << s << "\n";
   }
   if (plan.chroot) {
@@ -115,7 +118,8 @@ std::string plan_text(const Plan& plan) {
   } else if (!plan.chroot_unavailable.empty()) {
     out << "chroot fallback: unavailable: " << plan.chroot_unavailable << "\n";
   }
-  out << "process: " << (plan.init_is_pid1 ? "cloister init is PID 1, COMMAND its child" : "COMMAND runs directly")
+  out << "process: "
+      << (plan.init_is_pid1 ? "cloister init is PID 1, COMMAND its child" : "COMMAND runs directly")
       << "; capabilities kept: " << caps_text(plan.keep_caps) << "; no_new_privs"
       << (plan.die_with_parent ? "; dies with its parent" : "")
       << (plan.new_session ? "; new session" : "") << "\n";
@@ -124,44 +128,55 @@ std::string plan_text(const Plan& plan) {
     const auto& s = *plan.seccomp_summary;
     out << "seccomp: " << s.allowed << " of " << s.known << " syscalls allowed, "
         << s.allowed_conditionally << " more with conditions; default action "
-        << seccomp::action_name(s.default_action) << "; x32 and i386 entry points killed unless allowed\n";
+        << seccomp::action_name(s.default_action)
+        << "; x32 and i386 entry points killed unless allowed\n";
     for (const auto& e : s.entries)
       for (const auto& r : e.rules) out << "  " << e.name << ": " << rule_text(r) << "\n";
     for (const auto& w : s.warnings) out << "warning: " << w << "\n";
   } else {
     out << "seccomp: no filter of cloister's own\n";
   }
-  const std::size_t own = plan.seccomp_summary ? 1 + (plan.seccomp_summary->refinements ? 1 : 0) : 0;
+  const std::size_t own =
+      plan.seccomp_summary ? 1 + (plan.seccomp_summary->refinements ? 1 : 0) : 0;
   const std::size_t extra = plan.seccomp.size() - own;
-  if (extra > 0) out << "seccomp: " << extra << " ready BPF program(s) from --seccomp/--add-seccomp-fd\n";
+  if (extra > 0)
+    out << "seccomp: " << extra << " ready BPF program(s) from --seccomp/--add-seccomp-fd\n";
   return out.str();
 }
 
 std::string plan_json(const Plan& plan) {
   std::ostringstream out;
-  out << "{\"mode\": " << json_string(plan.mode == SandboxMode::Chroot ? "chroot" : plan.mode == SandboxMode::Auto ? "auto" : "namespace");
+  out << "{\"mode\": "
+      << json_string(plan.mode == SandboxMode::Chroot ? "chroot"
+                     : plan.mode == SandboxMode::Auto ? "auto"
+                                                      : "namespace");
   out << ", \"namespaces\": " << json_list(namespace_names(plan.clone_flags));
   std::vector<std::string> steps;
   for (const auto& s : plan.fs) steps.push_back(describe(s));
   out << ", \"filesystem\": " << json_list(steps);
   out << ", \"skipped\": " << json_list(plan.skipped);
-  if (plan.chroot) out << ", \"chroot\": {\"root\": " << json_string(plan.chroot->root) << ", \"lost\": " << json_list(plan.chroot->lost) << "}";
+  if (plan.chroot)
+    out << ", \"chroot\": {\"root\": " << json_string(plan.chroot->root)
+        << ", \"lost\": " << json_list(plan.chroot->lost) << "}";
   out << ", \"init_is_pid1\": " << (plan.init_is_pid1 ? "true" : "false");
   out << ", \"capabilities\": " << json_string(caps_text(plan.keep_caps));
   out << ", \"command\": " << json_list(plan.argv);
   if (plan.seccomp_summary) {
     const auto& s = *plan.seccomp_summary;
-    out << ", \"seccomp\": {\"allowed\": " << s.allowed << ", \"allowed_with_conditions\": " << s.allowed_conditionally
-        << ", \"known\": " << s.known << ", \"default\": " << json_string(seccomp::action_name(s.default_action))
+    out << ", \"seccomp\": {\"allowed\": " << s.allowed
+        << ", \"allowed_with_conditions\": " << s.allowed_conditionally
+        << ", \"known\": " << s.known
+        << ", \"default\": " << json_string(seccomp::action_name(s.default_action))
         << ", \"rules\": [";
     bool first = true;
     for (const auto& e : s.entries)
       for (const auto& r : e.rules) {
         std::vector<std::string> conds;
         for (const auto& c : r.conditions) conds.push_back(condition_text(c));
-        out << (first ? "" : ", ") << "{\"syscall\": " << json_string(e.name) << ", \"action\": "
-            << json_string(seccomp::action_name(r.action)) << ", \"conditions\": " << json_list(conds)
-            << ", \"origin\": " << json_string(r.origin) << "}";
+        out << (first ? "" : ", ") << "{\"syscall\": " << json_string(e.name)
+            << ", \"action\": " << json_string(seccomp::action_name(r.action))
+            << ", \"conditions\": " << json_list(conds) << ", \"origin\": " << json_string(r.origin)
+            << "}";
         first = false;
       }
     out << "], \"warnings\": " << json_list(s.warnings) << "}";

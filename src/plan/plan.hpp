@@ -101,7 +101,7 @@ struct IdMaps {
 };
 
 struct ChrootPlan {
-  std::string root;  // host directory to chroot into
+  std::string root;               // host directory to chroot into
   std::vector<std::string> lost;  // protections this mode cannot give, said on stderr
   // The sandbox's filters plus mount, umount2, pivot_root and chroot denied: without a
   // mount namespace those are what would undo the chroot.
@@ -128,10 +128,10 @@ struct Plan {
   std::vector<std::string> argv;
   std::string exec_path;  // argv[0] before --argv0 replaced it
   std::vector<std::string> env;
-  std::string cwd;          // chdir target inside the sandbox
-  std::string cwd_fallback; // $HOME, tried when `cwd` does not exist there (then "/")
-  bool cwd_required = false;  // --chdir given: failure is an error, not a fallback to /
-  std::uint64_t keep_caps = 0;  // bit n: capability n stays (bounding, permitted, ambient)
+  std::string cwd;                 // chdir target inside the sandbox
+  std::string cwd_fallback;        // $HOME, tried when `cwd` does not exist there (then "/")
+  bool cwd_required = false;       // --chdir given: failure is an error, not a fallback to /
+  std::uint64_t keep_caps = 0;     // bit n: capability n stays (bounding, permitted, ambient)
   bool keep_caps_if_held = false;  // bwrap's root rule: keep those of keep_caps still held
   bool die_with_parent = false;
   pid_t expected_parent = 0;  // --die-with-parent: cloister itself dies with this process
@@ -173,6 +173,7 @@ struct ResolveOptions {
 
 // Policy -> Plan, or an error naming the option and why. Reads the host (realpath of bind
 // sources, contents of --file fds) but changes nothing.
-Result<Plan> resolve(const Policy& policy, const Caller& caller, const ResolveOptions& options = {});
+Result<Plan> resolve(const Policy& policy, const Caller& caller,
+                     const ResolveOptions& options = {});
 
 }  // namespace cloister

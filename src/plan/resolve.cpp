@@ -88,9 +88,9 @@ Result<std::optional<Source>> resolve_source(const FsOp& op, const std::string& 
   if (!::realpath(op.source.c_str(), buf)) {
     if (op.optional && (errno == ENOENT || errno == ENOTDIR || errno == EACCES))
       return std::optional<Source>{};
-    return Error{option + " " + op.source + " -> " + op.dest, "realpath", op.source, errno,
-                 errno == ENOENT ? "the source must exist on the host; the -try form skips it"
-                                 : ""};
+    return Error{
+        option + " " + op.source + " -> " + op.dest, "realpath", op.source, errno,
+        errno == ENOENT ? "the source must exist on the host; the -try form skips it" : ""};
   }
   Source src{buf, {}};
   if (::stat(buf, &src.st) != 0)
@@ -103,8 +103,8 @@ Result<Source> resolve_fd_source(const FsOp& op, const std::string& option) {
   char buf[PATH_MAX];
   ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
   if (n < 0)
-    return Error{option + " " + std::to_string(op.fd) + " -> " + op.dest, "readlink", link,
-                 errno, errno == ENOENT ? "the file descriptor is not open" : ""};
+    return Error{option + " " + std::to_string(op.fd) + " -> " + op.dest, "readlink", link, errno,
+                 errno == ENOENT ? "the file descriptor is not open" : ""};
   Source src{std::string(buf, static_cast<std::size_t>(n)), {}};
   if (::fstat(op.fd, &src.st) != 0)
     return Error{option + " " + std::to_string(op.fd), "fstat", link, errno, ""};
@@ -191,7 +191,9 @@ Status add_fs_step(const FsOp& op, Plan& plan) {
     case K::Proc: plan.fs.emplace_back(step::Proc{op.dest}); return ok_status();
     case K::Dev: plan.fs.emplace_back(step::Dev{op.dest}); return ok_status();
     case K::Mqueue: plan.fs.emplace_back(step::Mqueue{op.dest}); return ok_status();
-    case K::Dir: plan.fs.emplace_back(step::Dir{op.dest, op.perms.value_or(0755)}); return ok_status();
+    case K::Dir:
+      plan.fs.emplace_back(step::Dir{op.dest, op.perms.value_or(0755)});
+      return ok_status();
     case K::Symlink: plan.fs.emplace_back(step::Symlink{op.source, op.dest}); return ok_status();
     case K::File:
     case K::BindData:
@@ -208,7 +210,9 @@ Status add_fs_step(const FsOp& op, Plan& plan) {
                                             op.kind == K::RoBindData});
       return ok_status();
     }
-    case K::Chmod: plan.fs.emplace_back(step::Chmod{op.dest, op.perms.value_or(0)}); return ok_status();
+    case K::Chmod:
+      plan.fs.emplace_back(step::Chmod{op.dest, op.perms.value_or(0)});
+      return ok_status();
     case K::LockFile: plan.fs.emplace_back(step::LockFile{op.dest}); return ok_status();
   }
   return ok_status();
@@ -217,15 +221,15 @@ Status add_fs_step(const FsOp& op, Plan& plan) {
 // The parts of /etc that ordinary programs read: identity, name service, dynamic linker,
 // time zone, TLS roots, terminal and shell setup. Secrets (shadow, ssh keys) stay out.
 constexpr std::array<const char*, 27> kEtcEntries = {
-    "passwd",       "group",        "nsswitch.conf", "hosts",        "host.conf",
-    "resolv.conf",  "gai.conf",     "services",      "protocols",    "localtime",
-    "timezone",     "ld.so.cache",  "ld.so.conf",    "ld.so.conf.d", "alternatives",
-    "ssl",          "ca-certificates", "mime.types", "os-release",   "debian_version",
-    "profile",      "bash.bashrc",  "inputrc",       "shells",       "terminfo",
+    "passwd",       "group",           "nsswitch.conf", "hosts",        "host.conf",
+    "resolv.conf",  "gai.conf",        "services",      "protocols",    "localtime",
+    "timezone",     "ld.so.cache",     "ld.so.conf",    "ld.so.conf.d", "alternatives",
+    "ssl",          "ca-certificates", "mime.types",    "os-release",   "debian_version",
+    "profile",      "bash.bashrc",     "inputrc",       "shells",       "terminfo",
     "locale.alias", "environment"};
 
-constexpr std::array<const char*, 6> kRootLinks = {"bin", "sbin", "lib", "lib32", "lib64",
-                                                   "libx32"};
+constexpr std::array<const char*, 6> kRootLinks = {"bin",   "sbin",  "lib",
+                                                   "lib32", "lib64", "libx32"};
 
 void add_default_root(Plan& plan) {
   auto ro_bind = [&plan](const std::string& path) {
@@ -265,7 +269,10 @@ std::vector<std::string> final_environment(const std::vector<EnvOp>& ops) {
   }
   for (const auto& op : ops) {
     switch (op.kind) {
-      case EnvOp::Kind::Clear: env.clear(); order.clear(); break;
+      case EnvOp::Kind::Clear:
+        env.clear();
+        order.clear();
+        break;
       case EnvOp::Kind::Unset: env.erase(op.name); break;
       case EnvOp::Kind::Set:
         if (env.insert_or_assign(op.name, op.value).second) order.push_back(op.name);
@@ -287,9 +294,12 @@ std::uint64_t keep_caps_for(const Policy& p, uid_t sandbox_uid) {
   // namespace would grant).
   if (p.root_keeps_caps && sandbox_uid == 0) keep = caps::permitted_now();
   for (const auto& op : p.caps) {
-    if (op.cap < 0) keep = op.add ? keep : 0;
-    else if (op.add) keep |= 1ULL << op.cap;
-    else keep &= ~(1ULL << op.cap);
+    if (op.cap < 0)
+      keep = op.add ? keep : 0;
+    else if (op.add)
+      keep |= 1ULL << op.cap;
+    else
+      keep &= ~(1ULL << op.cap);
   }
   return keep;
 }
@@ -351,11 +361,13 @@ Status validate(const Policy& p, std::uint64_t flags) {
   if (p.ns.userns_fd >= 0 && p.ns.user == Want::Yes)
     return Error{"--userns", "conflicts with --unshare-user", "", 0,
                  "--userns joins an existing user namespace instead of creating one"};
-  if (p.ns.userns_fd >= 0 && (p.id.uid || p.id.gid || !p.id.uid_map.empty() || !p.id.gid_map.empty()))
+  if (p.ns.userns_fd >= 0 &&
+      (p.id.uid || p.id.gid || !p.id.uid_map.empty() || !p.id.gid_map.empty()))
     return Error{"--userns", "conflicts with --uid, --gid and id maps", "", 0,
                  "the joined user namespace's own maps apply"};
   if (p.hostname && !(flags & CLONE_NEWUTS)) return needs("--hostname", "--unshare-uts");
-  if ((p.id.uid || p.id.gid) && !userns) return needs(p.id.uid ? "--uid" : "--gid", "--unshare-user");
+  if ((p.id.uid || p.id.gid) && !userns)
+    return needs(p.id.uid ? "--uid" : "--gid", "--unshare-user");
   if ((!p.id.uid_map.empty() || !p.id.gid_map.empty()) && !userns)
     return needs("--uid-map", "--unshare-user");
   if (p.ns.disable_userns && !userns) return needs("--disable-userns", "--unshare-user");
@@ -367,7 +379,9 @@ Status validate(const Policy& p, std::uint64_t flags) {
   if (p.cgroup.any())
     return Error{"--memory-max/--pids-max/--cpu-max", "are not enforced yet", "", 0,
                  "cgroup limits are being added; refusing rather than running without them"};
-  if (p.argv.empty()) return Error{"run", "no COMMAND given", "", 0, "usage: cloister run [OPTIONS] [--] COMMAND [ARGS...]"};
+  if (p.argv.empty())
+    return Error{"run", "no COMMAND given", "", 0,
+                 "usage: cloister run [OPTIONS] [--] COMMAND [ARGS...]"};
   return ok_status();
 }
 
@@ -377,9 +391,10 @@ Status validate(const Policy& p, std::uint64_t flags) {
 // BPF programs given by fd.
 Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp::Program>& out,
                    std::optional<seccomp::Compiled>* summary) {
-  const bool own_filter = !sp.bpf_replaces_builtin &&
-                          (sp.base != "none" || !sp.layers.empty() || sp.default_action);
-  const bool plain_base = sp.layers.empty() && !sp.default_action && !sp.allow_x32 && !sp.allow_i386;
+  const bool own_filter =
+      !sp.bpf_replaces_builtin && (sp.base != "none" || !sp.layers.empty() || sp.default_action);
+  const bool plain_base =
+      sp.layers.empty() && !sp.default_action && !sp.allow_x32 && !sp.allow_i386;
   auto ready = own_filter && plain_base && !summary ? seccomp::precompiled(sp.base) : std::nullopt;
   if (ready) {
     out.insert(out.end(), ready->begin(), ready->end());
@@ -402,7 +417,8 @@ Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp
 SeccompPolicy with_chroot_denials(SeccompPolicy sp) {
   std::vector<SeccompRule> layer;
   for (const char* name : {"mount", "umount2", "pivot_root", "chroot"})
-    layer.push_back(SeccompRule{name, {}, SeccompAction{SeccompAction::Kind::Errno, EPERM}, "chroot mode"});
+    layer.push_back(
+        SeccompRule{name, {}, SeccompAction{SeccompAction::Kind::Errno, EPERM}, "chroot mode"});
   sp.layers.push_back(std::move(layer));
   sp.bpf_replaces_builtin = false;
   return sp;
@@ -439,7 +455,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   for (const auto& op : p.fs) CLOISTER_TRY(add_fs_step(op, plan));
 
   if (p.mode != SandboxMode::Chroot)
-    CLOISTER_TRY(add_seccomp(p, p.seccomp, plan.seccomp, options.summary ? &plan.seccomp_summary : nullptr));
+    CLOISTER_TRY(
+        add_seccomp(p, p.seccomp, plan.seccomp, options.summary ? &plan.seccomp_summary : nullptr));
   if (p.mode != SandboxMode::Namespace) {
     auto c = chroot_plan_for(p, plan);
     if (!c && p.mode == SandboxMode::Chroot) return c.take_error();
@@ -462,7 +479,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   plan.cwd_required = p.chdir.has_value();
   for (const auto& e : plan.env)
     if (e.rfind("HOME=", 0) == 0) plan.cwd_fallback = e.substr(5);
-  const uid_t sandbox_uid = (plan.clone_flags & CLONE_NEWUSER) ? p.id.uid.value_or(caller.uid) : caller.uid;
+  const uid_t sandbox_uid =
+      (plan.clone_flags & CLONE_NEWUSER) ? p.id.uid.value_or(caller.uid) : caller.uid;
   plan.keep_caps = keep_caps_for(p, sandbox_uid);
   plan.keep_caps_if_held = p.root_keeps_caps && sandbox_uid == 0;
   plan.die_with_parent = p.die_with_parent;
@@ -476,7 +494,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   plan.block_fd = p.block_fd;
   plan.userns_block_fd = p.userns_block_fd;
   plan.trace_setup = p.trace_setup;
-  for (const auto& limit : p.rlimits) CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
+  for (const auto& limit : p.rlimits)
+    CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
   plan.rlimits = p.rlimits;
   plan.close_before_exec = p.consumed_fds;
   for (const auto& op : p.fs)

@@ -4,12 +4,12 @@
 
 #include <cerrno>
 #include <charconv>
-#include <functional>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 
 #include "isolate/capabilities.hpp"
 #include "isolate/rlimits.hpp"
@@ -56,9 +56,12 @@ std::uint64_t parse_size(const std::string& option, const std::string& text) {
   std::uint64_t scale = 1;
   if (!digits.empty()) {
     switch (digits.back()) {
-      case 'k': case 'K': scale = 1ULL << 10; break;
-      case 'm': case 'M': scale = 1ULL << 20; break;
-      case 'g': case 'G': scale = 1ULL << 30; break;
+      case 'k':
+      case 'K': scale = 1ULL << 10; break;
+      case 'm':
+      case 'M': scale = 1ULL << 20; break;
+      case 'g':
+      case 'G': scale = 1ULL << 30; break;
       default: break;
     }
     if (scale != 1) digits.pop_back();
@@ -93,11 +96,16 @@ class Parser {
       : args_(std::move(args)), dialect_(dialect) {}
 
   Parsed run() {
-    if (dialect_ == Dialect::Run) run_defaults();
-    else bwrap_defaults();
+    if (dialect_ == Dialect::Run)
+      run_defaults();
+    else
+      bwrap_defaults();
     while (pos_ < args_.size()) {
       const std::string arg = args_[pos_];
-      if (arg == "--") { ++pos_; break; }
+      if (arg == "--") {
+        ++pos_;
+        break;
+      }
       if (arg.size() < 2 || arg[0] != '-') break;
       ++pos_;
       dispatch(arg);
@@ -196,7 +204,9 @@ class Parser {
       return;
     }
     auto cap = caps::from_name(name);
-    if (!cap) fail(option, "unknown capability '" + name + "'", "names as in capabilities(7), e.g. CAP_NET_BIND_SERVICE");
+    if (!cap)
+      fail(option, "unknown capability '" + name + "'",
+           "names as in capabilities(7), e.g. CAP_NET_BIND_SERVICE");
     out_.policy.caps.push_back({add, *cap});
   }
 
@@ -204,7 +214,8 @@ class Parser {
   void cpu_max(const std::string& option, const std::string& value) {
     const auto slash = value.find('/');
     auto& cg = out_.policy.cgroup;
-    if (slash == std::string::npos) fail(option, "expects QUOTA/PERIOD in microseconds, e.g. 50000/100000");
+    if (slash == std::string::npos)
+      fail(option, "expects QUOTA/PERIOD in microseconds, e.g. 50000/100000");
     cg.cpu_quota_us = parse_int<std::uint64_t>(option, value.substr(0, slash));
     cg.cpu_period_us = parse_int<std::uint64_t>(option, value.substr(slash + 1));
     if (*cg.cpu_quota_us < 1000 || cg.cpu_period_us < 1000 || cg.cpu_period_us > 1000000)
@@ -229,10 +240,14 @@ class Parser {
 
   void sandbox_mode(const std::string& option, const std::string& value) {
     auto& mode = out_.policy.mode;
-    if (value == "namespace") mode = SandboxMode::Namespace;
-    else if (value == "chroot") mode = SandboxMode::Chroot;
-    else if (value == "auto") mode = SandboxMode::Auto;
-    else fail(option, "unknown mode '" + value + "'", "one of namespace, chroot, auto");
+    if (value == "namespace")
+      mode = SandboxMode::Namespace;
+    else if (value == "chroot")
+      mode = SandboxMode::Chroot;
+    else if (value == "auto")
+      mode = SandboxMode::Auto;
+    else
+      fail(option, "unknown mode '" + value + "'", "one of namespace, chroot, auto");
   }
 
   void dispatch(const std::string& arg);
@@ -390,11 +405,12 @@ Result<Parsed> parse(const std::vector<std::string>& args, Dialect dialect) {
 }
 
 std::string usage(Dialect dialect) {
-  const char* head = dialect == Dialect::Bwrap
-                         ? "usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"
-                         : "usage: cloister run [OPTIONS...] [--] COMMAND [ARGS...]\n"
-                           "Without filesystem options: every namespace, host /usr, /bin, /lib*,\n"
-                           "/sbin and parts of /etc read-only, private /tmp, /var/tmp, /dev, /proc.\n";
+  const char* head =
+      dialect == Dialect::Bwrap
+          ? "usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"
+          : "usage: cloister run [OPTIONS...] [--] COMMAND [ARGS...]\n"
+            "Without filesystem options: every namespace, host /usr, /bin, /lib*,\n"
+            "/sbin and parts of /etc read-only, private /tmp, /var/tmp, /dev, /proc.\n";
   return std::string(head) + R"(
 Namespaces:
   --unshare-user[-try] --unshare-ipc --unshare-pid --unshare-net --unshare-uts

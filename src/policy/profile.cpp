@@ -4,8 +4,8 @@
 
 #include <toml++/toml.h>
 
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -50,10 +50,14 @@ class Loader {
     const toml::table& root = parsed.table();
     name_ = name;
     for (const auto& [key, node] : root) {
-      if (key == "include") includes(node, name, depth);
-      else if (key == "seccomp") seccomp(node);
-      else if (key == "rlimits") limits(node);
-      else problem(name, node.source(), "unknown key '" + std::string(key.str()) + "'");
+      if (key == "include")
+        includes(node, name, depth);
+      else if (key == "seccomp")
+        seccomp(node);
+      else if (key == "rlimits")
+        limits(node);
+      else
+        problem(name, node.source(), "unknown key '" + std::string(key.str()) + "'");
     }
   }
 
@@ -67,13 +71,15 @@ class Loader {
  private:
   void problem(const std::string& file, const toml::source_region& where, const std::string& what) {
     std::string loc = file;
-    if (where.begin.line) loc += ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
+    if (where.begin.line)
+      loc += ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
     problems_.push_back(loc + ": " + what);
   }
   void problem(const toml::node& at, const std::string& what) { problem(name_, at.source(), what); }
 
   std::string origin(const toml::node& at) const {
-    return name_ + ":" + std::to_string(at.source().begin.line) + ":" + std::to_string(at.source().begin.column);
+    return name_ + ":" + std::to_string(at.source().begin.line) + ":" +
+           std::to_string(at.source().begin.column);
   }
 
   void includes(const toml::node& node, const std::string& from, int depth) {
@@ -82,7 +88,10 @@ class Loader {
     const std::string saved = name_;
     for (const auto& item : *list) {
       const auto* path = item.as_string();
-      if (!path) { problem(item, "include entries must be strings"); continue; }
+      if (!path) {
+        problem(item, "include entries must be strings");
+        continue;
+      }
       std::filesystem::path target(path->get());
       if (target.is_relative()) target = std::filesystem::path(from).parent_path() / target;
       file(target.string(), depth + 1);
@@ -96,13 +105,20 @@ class Loader {
     std::vector<SeccompRule> layer;
     for (const auto& [key, value] : *table) {
       const std::string k(key.str());
-      if (k == "base") base(value);
-      else if (k == "default") default_action(value);
-      else if (k == "allow") rules(value, true, layer);
-      else if (k == "deny") rules(value, false, layer);
-      else if (k == "allow-x32") flag(value, policy_.seccomp.allow_x32);
-      else if (k == "allow-i386") flag(value, policy_.seccomp.allow_i386);
-      else problem(value, "unknown key '" + k + "' in [seccomp]");
+      if (k == "base")
+        base(value);
+      else if (k == "default")
+        default_action(value);
+      else if (k == "allow")
+        rules(value, true, layer);
+      else if (k == "deny")
+        rules(value, false, layer);
+      else if (k == "allow-x32")
+        flag(value, policy_.seccomp.allow_x32);
+      else if (k == "allow-i386")
+        flag(value, policy_.seccomp.allow_i386);
+      else
+        problem(value, "unknown key '" + k + "' in [seccomp]");
     }
     policy_.seccomp.layers.push_back(std::move(layer));
   }
@@ -113,11 +129,19 @@ class Loader {
     if (!table) return problem(node, "[rlimits] must be a table");
     for (const auto& [key, value] : *table) {
       std::string text(key.str());
-      if (const auto* i = value.as_integer()) text += "=" + std::to_string(i->get());
-      else if (const auto* s = value.as_string()) text += "=" + s->get();
-      else { problem(value, "a limit is a number or \"SOFT:HARD\" or \"unlimited\""); continue; }
+      if (const auto* i = value.as_integer())
+        text += "=" + std::to_string(i->get());
+      else if (const auto* s = value.as_string())
+        text += "=" + s->get();
+      else {
+        problem(value, "a limit is a number or \"SOFT:HARD\" or \"unlimited\"");
+        continue;
+      }
       auto limit = rlimits::parse(text, "[rlimits]");
-      if (!limit) { problem(value, limit.error().message()); continue; }
+      if (!limit) {
+        problem(value, limit.error().message());
+        continue;
+      }
       policy_.rlimits.push_back(*limit);
     }
   }
@@ -172,34 +196,53 @@ class Loader {
     for (const auto& [key, value] : t) {
       const std::string k(key.str());
       if (k == "name") {
-        if (const auto* s = value.as_string()) r.name = s->get();
-        else { problem(value, "name must be a string"); ok = false; }
+        if (const auto* s = value.as_string())
+          r.name = s->get();
+        else {
+          problem(value, "name must be a string");
+          ok = false;
+        }
       } else if (k == "args") {
         ok &= conditions(value, r.conditions);
       } else if (k == "action") {
         const auto* s = value.as_string();
-        auto action = s ? seccomp::parse_action(s->get()) : Result<SeccompAction>(Error{"", "must be a string", "", 0, ""});
-        if (!action) { problem(value, "action " + action.error().message()); ok = false; }
-        else if (allow && action->kind != SeccompAction::Kind::Allow && action->kind != SeccompAction::Kind::Log) {
+        auto action = s ? seccomp::parse_action(s->get())
+                        : Result<SeccompAction>(Error{"", "must be a string", "", 0, ""});
+        if (!action) {
+          problem(value, "action " + action.error().message());
+          ok = false;
+        } else if (allow && action->kind != SeccompAction::Kind::Allow &&
+                   action->kind != SeccompAction::Kind::Log) {
           problem(value, "an allow entry cannot have action " + s->get() + " (put it under deny)");
           ok = false;
-        } else r.action = *action;
+        } else
+          r.action = *action;
       } else {
         problem(value, "unknown key '" + k + "' in a rule");
         ok = false;
       }
     }
-    if (r.name.empty()) { problem(t, "a rule needs a name"); ok = false; }
+    if (r.name.empty()) {
+      problem(t, "a rule needs a name");
+      ok = false;
+    }
     return ok;
   }
 
   bool conditions(const toml::node& value, std::vector<SeccompCondition>& out) {
     const auto* list = value.as_array();
-    if (!list) { problem(value, "args must be an array of { index, op, value }"); return false; }
+    if (!list) {
+      problem(value, "args must be an array of { index, op, value }");
+      return false;
+    }
     bool ok = true;
     for (const auto& item : *list) {
       const auto* t = item.as_table();
-      if (!t) { problem(item, "each condition must be { index = N, op = \"==\", value = V }"); ok = false; continue; }
+      if (!t) {
+        problem(item, "each condition must be { index = N, op = \"==\", value = V }");
+        ok = false;
+        continue;
+      }
       SeccompCondition c;
       ok &= condition(*t, c);
       out.push_back(c);
@@ -213,16 +256,27 @@ class Loader {
       const std::string k(key.str());
       if (k == "index") {
         const auto* i = value.as_integer();
-        if (!i || i->get() < 0 || i->get() > 5) { problem(value, "index must be 0 to 5"); ok = false; }
-        else { c.index = static_cast<unsigned>(i->get()); have_index = true; }
+        if (!i || i->get() < 0 || i->get() > 5) {
+          problem(value, "index must be 0 to 5");
+          ok = false;
+        } else {
+          c.index = static_cast<unsigned>(i->get());
+          have_index = true;
+        }
       } else if (k == "op") {
         const auto* s = value.as_string();
         auto op = s ? parse_op(s->get()) : std::nullopt;
-        if (!op) { problem(value, "op must be one of ==, !=, <, <=, >, >=, masked=="); ok = false; }
-        else c.op = *op;
+        if (!op) {
+          problem(value, "op must be one of ==, !=, <, <=, >, >=, masked==");
+          ok = false;
+        } else
+          c.op = *op;
       } else if (k == "value" || k == "mask") {
         auto v = number(value);
-        if (!v) { ok = false; continue; }
+        if (!v) {
+          ok = false;
+          continue;
+        }
         (k == "value" ? c.value : c.mask) = *v;
         (k == "value" ? have_value : have_mask) = true;
       } else {
@@ -230,7 +284,10 @@ class Loader {
         ok = false;
       }
     }
-    if (!have_index || !have_value) { problem(t, "a condition needs index and value"); ok = false; }
+    if (!have_index || !have_value) {
+      problem(t, "a condition needs index and value");
+      ok = false;
+    }
     if (have_mask != (c.op == SeccompCondition::Op::MaskedEq)) {
       problem(t, "mask goes with op = \"masked==\" and only with it");
       ok = false;
@@ -254,7 +311,10 @@ class Loader {
   std::optional<std::uint64_t> number(const toml::node& value) {
     if (const auto* i = value.as_integer()) return static_cast<std::uint64_t>(i->get());
     const auto* s = value.as_string();
-    if (!s) { problem(value, "value must be a number or a constant name"); return std::nullopt; }
+    if (!s) {
+      problem(value, "value must be a number or a constant name");
+      return std::nullopt;
+    }
     std::uint64_t total = 0;
     std::string_view rest = s->get();
     while (!rest.empty()) {
@@ -263,7 +323,10 @@ class Loader {
       rest = bar == std::string_view::npos ? std::string_view{} : rest.substr(bar + 1);
       while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
       while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
-      if (auto c = seccomp::constant(part)) { total |= *c; continue; }
+      if (auto c = seccomp::constant(part)) {
+        total |= *c;
+        continue;
+      }
       std::uint64_t n = 0;
       const bool hex = part.size() > 2 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X');
       const char* begin = part.data() + (hex ? 2 : 0);

@@ -5,10 +5,9 @@
 //   [seccomp]
 //   base = "default"            # or "strict-daemon", "none"
 //   default = "kill-process"    # or "errno:EPERM", "errno:ENOSYS", "trap", "log", "allow"
-//   allow = ["@basic-io", "read", { name = "socket", args = [{ index = 0, op = "==", value = "AF_UNIX" }] }]
-//   deny  = [{ name = "ioctl", args = [{ index = 1, op = "==", value = "TIOCSTI" }], action = "errno:EPERM" }]
-//   allow-x32 = false
-//   allow-i386 = false
+//   allow = ["@basic-io", "read", { name = "socket", args = [{ index = 0, op = "==", value =
+//   "AF_UNIX" }] }] deny  = [{ name = "ioctl", args = [{ index = 1, op = "==", value = "TIOCSTI"
+//   }], action = "errno:EPERM" }] allow-x32 = false allow-i386 = false
 //
 // Argument conditions: op is ==, !=, <, <=, >, >= or "masked==" (with `mask`); values are
 // numbers or symbolic constants ("AF_UNIX", "CLONE_NEWUSER|CLONE_NEWNET"). Every problem is

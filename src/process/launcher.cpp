@@ -32,15 +32,14 @@ extern char** environ;
 namespace cloister {
 namespace {
 
-constexpr std::uint64_t kAllNamespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
-                                         CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
-                                         CLONE_NEWCGROUP;
+constexpr std::uint64_t kAllNamespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+                                         CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
 
 // Descriptors the child needs; the parent keeps its own ends.
 struct ChildContext {
-  int report_fd = -1;     // write end of the close-on-exec report pipe
-  int maps_ready_fd = -1; // read end: one byte once the parent wrote the id maps
-  int parent_pidfd = -1;  // for a race-free --die-with-parent
+  int report_fd = -1;       // write end of the close-on-exec report pipe
+  int maps_ready_fd = -1;   // read end: one byte once the parent wrote the id maps
+  int parent_pidfd = -1;    // for a race-free --die-with-parent
   std::uint64_t flags = 0;  // namespaces actually created
   bool chroot_mode = false;
 };
@@ -107,8 +106,9 @@ void set_cloexec(int fd) {
   ::execvp(plan.exec_path.c_str(), argv.data());
   const int err = errno;
   const int code = (err == ENOENT || err == ENOTDIR) ? kExitNotFound : kExitCannotExec;
-  fail(ctx, Error{"exec", "execvp", plan.exec_path, err,
-                  err == ENOENT ? "COMMAND must exist inside the sandbox" : ""},
+  fail(ctx,
+       Error{"exec", "execvp", plan.exec_path, err,
+             err == ENOENT ? "COMMAND must exist inside the sandbox" : ""},
        code);
 }
 
@@ -243,11 +243,18 @@ Result<Child> clone_with_fallbacks(const Plan& plan, std::uint64_t& flags) {
     if (child) return child;
     const int err = child.error().err;
     if (!namespaces_refused(err)) return child;
-    if (plan.user_ns_optional && (flags & CLONE_NEWUSER)) { flags &= ~CLONE_NEWUSER; continue; }
-    if (plan.cgroup_ns_optional && (flags & CLONE_NEWCGROUP)) { flags &= ~CLONE_NEWCGROUP; continue; }
+    if (plan.user_ns_optional && (flags & CLONE_NEWUSER)) {
+      flags &= ~CLONE_NEWUSER;
+      continue;
+    }
+    if (plan.cgroup_ns_optional && (flags & CLONE_NEWCGROUP)) {
+      flags &= ~CLONE_NEWCGROUP;
+      continue;
+    }
     auto e = child.take_error();
-    e.hint = "the kernel refused to create the namespaces; user namespaces may be disabled "
-             "(sysctl user.max_user_namespaces) or this is a container: try --sandbox=auto";
+    e.hint =
+        "the kernel refused to create the namespaces; user namespaces may be disabled "
+        "(sysctl user.max_user_namespaces) or this is a container: try --sandbox=auto";
     return e;
   }
 }
@@ -261,8 +268,8 @@ class Supervisor {
     const sigset_t set = signals::watched();
     UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
     for (;;) {
-      pollfd fds[3] = {{child_.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0},
-                       {report_.get(), POLLIN, 0}};
+      pollfd fds[3] = {
+          {child_.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}, {report_.get(), POLLIN, 0}};
       if (::poll(fds, report_ ? 3 : 2, -1) < 0) {
         if (errno == EINTR) continue;
         break;
@@ -272,7 +279,8 @@ class Supervisor {
       if (fds[0].revents) break;
     }
     siginfo_t info{};
-    while (::waitid(P_PID, static_cast<id_t>(child_.pid), &info, WEXITED) != 0 && errno == EINTR) {}
+    while (::waitid(P_PID, static_cast<id_t>(child_.pid), &info, WEXITED) != 0 && errno == EINTR) {
+    }
     if (report_) read_report();
     outcome_.exit_code = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
     return std::move(outcome_);
@@ -321,9 +329,12 @@ Outcome launch(const Plan& plan) {
     // cloister itself dies with its parent, and the sandbox with cloister. Checked after
     // setting: a parent that died before is seen as a changed parent pid.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-      return failed.error = Error{"--die-with-parent", "prctl(PR_SET_PDEATHSIG)", "", errno, ""}, failed;
+      return failed.error = Error{"--die-with-parent", "prctl(PR_SET_PDEATHSIG)", "", errno, ""},
+             failed;
     if (plan.expected_parent != 0 && ::getppid() != plan.expected_parent)
-      return failed.error = Error{"--die-with-parent", "the parent process already exited", "", 0, ""}, failed;
+      return failed.error =
+                 Error{"--die-with-parent", "the parent process already exited", "", 0, ""},
+             failed;
     parent_pidfd.reset(sys::pidfd_open(::getpid()));
     if (!parent_pidfd)
       return failed.error = Error{"--die-with-parent", "pidfd_open", "", errno, ""}, failed;
@@ -346,10 +357,9 @@ Outcome launch(const Plan& plan) {
         e.hint = "and chroot mode cannot stand in: " + plan.chroot_unavailable;
         return failed.error = e, failed;
       }
-      failed.notices.push_back("namespaces refused (clone3: " +
-                               std::string(std::strerror(child.error().err)) +
-                               "); falling back to chroot mode, without: " +
-                               join_list(plan.chroot->lost));
+      failed.notices.push_back(
+          "namespaces refused (clone3: " + std::string(std::strerror(child.error().err)) +
+          "); falling back to chroot mode, without: " + join_list(plan.chroot->lost));
       chroot_mode = true;
     }
   }
@@ -376,7 +386,8 @@ Outcome launch(const Plan& plan) {
       ::waitpid(child->pid, nullptr, 0);
       return failed.error = st.take_error(), failed;
     }
-    if (::write(maps_ready.write.get(), "1", 1) != 1) {}
+    if (::write(maps_ready.write.get(), "1", 1) != 1) {
+    }
   }
   status::write_start(plan, child->pid);
   Supervisor supervisor(std::move(*child), std::move(report->read));

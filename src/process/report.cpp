@@ -33,7 +33,9 @@ Record encode(const Error& error, int exit_code) {
   return r;
 }
 
-Error decode(const Record& r) { return Error{text(r.step), text(r.op), text(r.object), r.err, text(r.hint)}; }
+Error decode(const Record& r) {
+  return Error{text(r.step), text(r.op), text(r.object), r.err, text(r.hint)};
+}
 
 void fail(int fd, const Error& error, int exit_code) {
   const Record r = encode(error, exit_code);

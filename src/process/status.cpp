@@ -9,9 +9,13 @@
 namespace cloister::status {
 namespace {
 
-constexpr std::array<std::pair<const char*, const char*>, 6> kNamespaces = {{
-    {"cgroup", "cgroup-namespace"}, {"ipc", "ipc-namespace"}, {"mnt", "mnt-namespace"},
-    {"net", "net-namespace"}, {"pid", "pid-namespace"}, {"uts", "uts-namespace"}}};
+constexpr std::array<std::pair<const char*, const char*>, 6> kNamespaces = {
+    {{"cgroup", "cgroup-namespace"},
+     {"ipc", "ipc-namespace"},
+     {"mnt", "mnt-namespace"},
+     {"net", "net-namespace"},
+     {"pid", "pid-namespace"},
+     {"uts", "uts-namespace"}}};
 
 void write_text(int fd, const std::string& text) {
   std::size_t done = 0;

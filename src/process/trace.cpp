@@ -19,7 +19,9 @@ void SetupTrace::mark(const std::string& what) {
   int n = std::snprintf(line, sizeof line, "cloister: trace %s %7.1f us  %s\n", side_,
                         static_cast<double>(t - last_) / 1000.0, what.c_str());
   if (n > 0) {
-    ssize_t ignored = ::write(2, line, static_cast<std::size_t>(n) < sizeof line ? static_cast<std::size_t>(n) : sizeof line - 1);
+    ssize_t ignored = ::write(
+        2, line,
+        static_cast<std::size_t>(n) < sizeof line ? static_cast<std::size_t>(n) : sizeof line - 1);
     (void)ignored;
   }
   last_ = now();  // the printing itself is not charged to the next step

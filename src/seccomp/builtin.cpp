@@ -25,14 +25,45 @@ constexpr std::uint64_t kNamespaceFlags[] = {CLONE_NEWNS,  CLONE_NEWCGROUP, CLON
 // programmability (bpf, perf, io_uring: it runs syscalls the filter never sees), module and
 // kexec loading, keyrings, userfaultfd (race widening in exploits), handle-based opens that
 // bypass path checks, accounting, quotas, swap, reboot, clock setting, raw I/O ports.
-constexpr std::string_view kDenied[] = {
-    "@mount", "chroot", "setns", "ptrace", "process_vm_readv", "process_vm_writev", "bpf",
-    "process_madvise", "perf_event_open", "kexec_load", "kexec_file_load", "init_module", "finit_module",
-    "delete_module", "add_key", "request_key", "keyctl", "userfaultfd", "io_uring_setup",
-    "io_uring_enter", "io_uring_register", "open_by_handle_at", "quotactl", "quotactl_fd",
-    "acct", "swapon", "swapoff", "reboot", "settimeofday", "clock_settime", "clock_adjtime",
-    "adjtimex", "iopl", "ioperm", "lookup_dcookie", "syslog", "vhangup", "uselib",
-    "nfsservctl"};
+constexpr std::string_view kDenied[] = {"@mount",
+                                        "chroot",
+                                        "setns",
+                                        "ptrace",
+                                        "process_vm_readv",
+                                        "process_vm_writev",
+                                        "bpf",
+                                        "process_madvise",
+                                        "perf_event_open",
+                                        "kexec_load",
+                                        "kexec_file_load",
+                                        "init_module",
+                                        "finit_module",
+                                        "delete_module",
+                                        "add_key",
+                                        "request_key",
+                                        "keyctl",
+                                        "userfaultfd",
+                                        "io_uring_setup",
+                                        "io_uring_enter",
+                                        "io_uring_register",
+                                        "open_by_handle_at",
+                                        "quotactl",
+                                        "quotactl_fd",
+                                        "acct",
+                                        "swapon",
+                                        "swapoff",
+                                        "reboot",
+                                        "settimeofday",
+                                        "clock_settime",
+                                        "clock_adjtime",
+                                        "adjtimex",
+                                        "iopl",
+                                        "ioperm",
+                                        "lookup_dcookie",
+                                        "syslog",
+                                        "vhangup",
+                                        "uselib",
+                                        "nfsservctl"};
 
 SeccompRule rule(std::string_view name, SeccompAction action,
                  std::vector<SeccompCondition> conditions = {}) {
@@ -61,15 +92,15 @@ void add_denials(std::vector<SeccompRule>& rules) {
 }
 
 constexpr std::string_view kDaemonAllowed[] = {
-    "@default", "@basic-io", "@file-system", "@io-event", "@network-io", "@signal",
-    "@timer",   "@memory",   "@sync",        "@process", "@ipc",        "@resources",
-    "@chown",   "@setuid",   "@aio",         "ioctl",    "prctl",       "uname",
-    "getrandom", "sysinfo",  "umask",        "capget",   "capset"};
+    "@default",  "@basic-io", "@file-system", "@io-event", "@network-io", "@signal",
+    "@timer",    "@memory",   "@sync",        "@process",  "@ipc",        "@resources",
+    "@chown",    "@setuid",   "@aio",         "ioctl",     "prctl",       "uname",
+    "getrandom", "sysinfo",   "umask",        "capget",    "capset"};
 
 }  // namespace
 
 Result<std::vector<std::vector<SeccompRule>>> builtin_rules(const std::string& base,
-                                                           SeccompAction& default_action) {
+                                                            SeccompAction& default_action) {
   std::vector<std::vector<SeccompRule>> layers;
   if (base == "none") {
     default_action = kAllow;

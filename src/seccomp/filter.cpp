@@ -27,10 +27,10 @@ struct ErrnoName {
   int value;
 };
 constexpr ErrnoName kErrnos[] = {
-    {"EPERM", EPERM},   {"ENOENT", ENOENT}, {"EACCES", EACCES}, {"ENOSYS", ENOSYS},
+    {"EPERM", EPERM},   {"ENOENT", ENOENT}, {"EACCES", EACCES},   {"ENOSYS", ENOSYS},
     {"EINVAL", EINVAL}, {"EIO", EIO},       {"ENOTSUP", ENOTSUP}, {"EAFNOSUPPORT", EAFNOSUPPORT},
-    {"EROFS", EROFS},   {"ENOMEM", ENOMEM}, {"EBADF", EBADF},   {"ENOTTY", ENOTTY},
-    {"EAGAIN", EAGAIN}, {"EFAULT", EFAULT}, {"ENOSPC", ENOSPC}, {"EOPNOTSUPP", EOPNOTSUPP}};
+    {"EROFS", EROFS},   {"ENOMEM", ENOMEM}, {"EBADF", EBADF},     {"ENOTTY", ENOTTY},
+    {"EAGAIN", EAGAIN}, {"EFAULT", EFAULT}, {"ENOSPC", ENOSPC},   {"EOPNOTSUPP", EOPNOTSUPP}};
 
 std::uint32_t libseccomp_action(const SeccompAction& a) {
   switch (a.kind) {
@@ -67,9 +67,9 @@ SeccompCondition hardened(SeccompCondition c, const SeccompAction& action) {
   return c;
 }
 
-constexpr std::uint32_t kOtherArches[] = {SCMP_ARCH_X86,     SCMP_ARCH_X86_64, SCMP_ARCH_X32,
-                                          SCMP_ARCH_ARM,     SCMP_ARCH_AARCH64, SCMP_ARCH_PPC64LE,
-                                          SCMP_ARCH_S390X,   SCMP_ARCH_RISCV64, SCMP_ARCH_MIPS};
+constexpr std::uint32_t kOtherArches[] = {SCMP_ARCH_X86,   SCMP_ARCH_X86_64,  SCMP_ARCH_X32,
+                                          SCMP_ARCH_ARM,   SCMP_ARCH_AARCH64, SCMP_ARCH_PPC64LE,
+                                          SCMP_ARCH_S390X, SCMP_ARCH_RISCV64, SCMP_ARCH_MIPS};
 
 bool known_elsewhere(const std::string& name) {
   for (auto arch : kOtherArches)
@@ -97,7 +97,8 @@ Status expand_layer(const std::vector<SeccompRule>& layer, Expanded& out,
     const bool from_group = name != r->name;
     if (!name.empty() && name[0] == '@') {
       const Group* g = find_group(name);
-      if (!g) return Error{r->origin, "unknown syscall group", name, 0, "see cloister explain --groups"};
+      if (!g)
+        return Error{r->origin, "unknown syscall group", name, 0, "see cloister explain --groups"};
       for (auto member : g->members) todo.emplace_back(r, std::string(member));
       continue;
     }
@@ -105,13 +106,15 @@ Status expand_layer(const std::vector<SeccompRule>& layer, Expanded& out,
     if (nr == __NR_SCMP_ERROR || nr < 0) {
       if (from_group) continue;
       if (known_elsewhere(name)) {
-        warnings.push_back(r->origin + ": syscall '" + name + "' does not exist on this architecture; ignored");
+        warnings.push_back(r->origin + ": syscall '" + name +
+                           "' does not exist on this architecture; ignored");
         continue;
       }
       return Error{r->origin, "unknown syscall", name, 0, "names as in syscalls(2), or a @group"};
     }
     for (const auto& c : r->conditions)
-      if (c.index > 5) return Error{r->origin, "bad argument index", std::to_string(c.index), 0, "0 to 5"};
+      if (c.index > 5)
+        return Error{r->origin, "bad argument index", std::to_string(c.index), 0, "0 to 5"};
     auto& entry = out.by_nr[nr];
     entry.nr = nr;
     entry.name = name;
@@ -191,10 +194,10 @@ Status add_entry(scmp_filter_ctx main, scmp_filter_ctx refine, const Entry& e,
     }
     if (r.action == catch_all->action) continue;
     if (restrictiveness(r.action) < restrictiveness(catch_all->action))
-      return Error{r.origin, "cannot express", e.name,
-                   0, "a condition that is more permissive (" + action_name(r.action) +
-                          ") than the syscall's other rule (" + action_name(catch_all->action) +
-                          " at " + catch_all->origin + ") needs the default action to be that rule's"};
+      return Error{r.origin, "cannot express", e.name, 0,
+                   "a condition that is more permissive (" + action_name(r.action) +
+                       ") than the syscall's other rule (" + action_name(catch_all->action) +
+                       " at " + catch_all->origin + ") needs the default action to be that rule's"};
     if (r.action.kind == Kind::Allow) continue;
     CLOISTER_TRY(add_rule(refine, e, r));
     used_refine = true;
@@ -238,11 +241,14 @@ void count_native(Compiled& out) {
       some_allow |= allow;
       if (r.conditions.empty()) (allow ? unconditional_allow : unconditional_other) = true;
     }
-    const bool has_conditions = std::any_of(it->second->rules.begin(), it->second->rules.end(),
-                                            [](const SeccompRule& r) { return !r.conditions.empty(); });
+    const bool has_conditions =
+        std::any_of(it->second->rules.begin(), it->second->rules.end(),
+                    [](const SeccompRule& r) { return !r.conditions.empty(); });
     const bool base_allows = unconditional_allow || (!unconditional_other && default_allows);
-    if (base_allows && !has_conditions) ++out.allowed;
-    else if (base_allows || some_allow) ++out.allowed_conditionally;
+    if (base_allows && !has_conditions)
+      ++out.allowed;
+    else if (base_allows || some_allow)
+      ++out.allowed_conditionally;
   }
 }
 
@@ -285,7 +291,8 @@ Result<SeccompAction> parse_action(const std::string& text) {
       return SeccompAction{Kind::Errno, n};
   }
   return Error{"seccomp", "unknown action", text, 0,
-               "one of allow, kill-process, kill-thread, trap, log, errno:NAME (errno:EPERM, errno:ENOSYS, ...)"};
+               "one of allow, kill-process, kill-thread, trap, log, errno:NAME (errno:EPERM, "
+               "errno:ENOSYS, ...)"};
 }
 
 std::string action_name(const SeccompAction& a) {
@@ -320,8 +327,9 @@ Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& opti
     CLOISTER_TRY(expand_layer(*layer, ex, out.warnings));
     for (auto& [nr, entry] : ex.by_nr) {
       CLOISTER_TRY(check_layer_conflicts(entry));
-      const bool has_catch_all = std::any_of(entry.rules.begin(), entry.rules.end(),
-                                             [](const SeccompRule& r) { return r.conditions.empty(); });
+      const bool has_catch_all =
+          std::any_of(entry.rules.begin(), entry.rules.end(),
+                      [](const SeccompRule& r) { return r.conditions.empty(); });
       auto found = decided.find(nr);
       if (has_catch_all || found == decided.end()) {
         decided[nr] = std::move(entry);
@@ -366,7 +374,8 @@ Result<Program> read_program(int fd, const std::string& option) {
     if (n == 0) break;
     data.append(buf, static_cast<std::size_t>(n));
   }
-  if (data.empty() || data.size() % sizeof(sock_filter) != 0 || data.size() / sizeof(sock_filter) > BPF_MAXINSNS)
+  if (data.empty() || data.size() % sizeof(sock_filter) != 0 ||
+      data.size() / sizeof(sock_filter) > BPF_MAXINSNS)
     return Error{option, "invalid BPF program", std::to_string(data.size()) + " bytes", EINVAL,
                  "expected an array of struct sock_filter (8 bytes each, at most 4096)"};
   Program p;

@@ -32,16 +32,16 @@ struct Compiled {
   // after `program`; the kernel applies the most restrictive answer of the two.
   std::optional<Program> refinements;
   SeccompAction default_action;
-  std::vector<Entry> entries;  // syscalls with rules, sorted by name
-  std::size_t allowed = 0;               // native syscalls always allowed
+  std::vector<Entry> entries;             // syscalls with rules, sorted by name
+  std::size_t allowed = 0;                // native syscalls always allowed
   std::size_t allowed_conditionally = 0;  // allowed for some arguments only
   std::size_t known = 0;                  // native syscalls libseccomp knows
-  std::vector<std::string> warnings;  // names unknown here but known on other architectures
+  std::vector<std::string> warnings;      // names unknown here but known on other architectures
 };
 
 // The built-in bases, as layers (bottom first): "default", "strict-daemon", "none".
 Result<std::vector<std::vector<SeccompRule>>> builtin_rules(const std::string& base,
-                                                           SeccompAction& default_action);
+                                                            SeccompAction& default_action);
 
 struct CompileOptions {
   // libseccomp's binary tree over syscall numbers (SCMP_FLTATR_CTL_OPTIMIZE=2). false gives

@@ -4,11 +4,10 @@
 // directories, processes) it removes or ends itself, by path or by PID.
 #pragma once
 
-#include <cstdlib>
-
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>

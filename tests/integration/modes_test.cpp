@@ -1,10 +1,10 @@
 // Sandbox modes: chroot (no namespaces) and auto (namespaces, chroot only when refused).
 // The refusal is made in a throwaway user namespace of the test's own, never on the host:
 // user.max_user_namespaces = 0 there, and CAP_SYS_ADMIN dropped, as in a container.
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "harness.hpp"
 
@@ -27,33 +27,43 @@ struct ChrootDir {
 // Runs `cloister run ARGS` where creating namespaces is refused: a user namespace whose own
 // limit forbids nested ones, and no CAP_SYS_ADMIN (CAP_SYS_CHROOT stays, as in Docker).
 RunResult run_where_namespaces_are_refused(const Argv& cloister_args) {
-  Argv argv = {"/usr/bin/unshare", "--user", "--map-root-user", "/bin/sh", "-c",
+  Argv argv = {"/usr/bin/unshare",
+               "--user",
+               "--map-root-user",
+               "/bin/sh",
+               "-c",
                "echo 0 > /proc/sys/user/max_user_namespaces && "
                "exec /usr/bin/setpriv --bounding-set -sys_admin --inh-caps -sys_admin \"$@\"",
-               "sh", kCloister, "run"};
+               "sh",
+               kCloister,
+               "run"};
   argv.insert(argv.end(), cloister_args.begin(), cloister_args.end());
   return run(argv);
 }
 
 TEST(ChrootMode, ChrootsIntoTheRootBindAndDropsEverything) {
-  if (::geteuid() != 0) GTEST_SKIP() << "chroot mode needs CAP_SYS_CHROOT, which only root has here";
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "chroot mode needs CAP_SYS_CHROOT, which only root has here";
   ChrootDir root;
-  auto r = run(cloister({"--sandbox=chroot", "--ro-bind", root.path(), "/", "--", "/probe", "ls", "/",
-                         "+", "capsys", "+", "read", "/marker"}));
+  auto r = run(cloister({"--sandbox=chroot", "--ro-bind", root.path(), "/", "--", "/probe", "ls",
+                         "/", "+", "capsys", "+", "read", "/marker"}));
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.value("entries:/"), "marker,probe") << r.describe();
   EXPECT_EQ(r.value("cap-effective"), "0000000000000000") << r.describe();
   EXPECT_EQ(r.value("cap-bounding"), "0000000000000000") << r.describe();
   EXPECT_EQ(r.value("no-new-privs"), "1") << r.describe();
-  EXPECT_NE(r.err.find("cloister: chroot mode without: read-only root (DAC only), "), std::string::npos)
+  EXPECT_NE(r.err.find("cloister: chroot mode without: read-only root (DAC only), "),
+            std::string::npos)
       << r.describe();
   EXPECT_NE(r.err.find("mount namespace"), std::string::npos) << r.describe();
 }
 
 TEST(ChrootMode, NeedsCapSysChroot) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root holds CAP_SYS_CHROOT; this checks the refusal without it";
+  if (::geteuid() == 0)
+    GTEST_SKIP() << "root holds CAP_SYS_CHROOT; this checks the refusal without it";
   ChrootDir root;
-  auto r = run(cloister({"--sandbox=chroot", "--ro-bind", root.path(), "/", "--", "/probe", "exit", "0"}));
+  auto r = run(
+      cloister({"--sandbox=chroot", "--ro-bind", root.path(), "/", "--", "/probe", "exit", "0"}));
   EXPECT_EQ(r.exit_code, 125) << r.describe();
   EXPECT_NE(r.err.find("chroot mode needs CAP_SYS_CHROOT"), std::string::npos) << r.describe();
 }
@@ -62,7 +72,8 @@ TEST(ChrootMode, RefusesWhatItCannotApply) {
   auto none = run(cloister({"--sandbox=chroot", "--", "/bin/true"}));
   EXPECT_EQ(none.exit_code, 2) << none.describe();
   EXPECT_NE(none.err.find("--bind SRC / or --ro-bind SRC /"), std::string::npos) << none.describe();
-  auto proc = run(cloister({"--sandbox=chroot", "--ro-bind", "/", "/", "--proc", "/proc", "--", "/bin/true"}));
+  auto proc = run(
+      cloister({"--sandbox=chroot", "--ro-bind", "/", "/", "--proc", "/proc", "--", "/bin/true"}));
   EXPECT_EQ(proc.exit_code, 2) << proc.describe();
   EXPECT_NE(proc.err.find("--proc /proc"), std::string::npos) << proc.describe();
 }
@@ -86,7 +97,8 @@ TEST(AutoMode, FallsBackToChrootWhenNamespacesAreRefused) {
 
 TEST(AutoMode, NamespaceModeDoesNotFallBack) {
   ChrootDir root;
-  auto r = run_where_namespaces_are_refused({"--ro-bind", root.path(), "/", "--", "/probe", "exit", "0"});
+  auto r = run_where_namespaces_are_refused(
+      {"--ro-bind", root.path(), "/", "--", "/probe", "exit", "0"});
   EXPECT_EQ(r.exit_code, 125) << r.describe();
   EXPECT_NE(r.err.find("clone3"), std::string::npos) << r.describe();
   EXPECT_NE(r.err.find("--sandbox=auto"), std::string::npos) << r.describe();

@@ -234,7 +234,8 @@ TEST(Rlimits, AppliedInsideTheSandbox) {
 TEST(Rlimits, AboveTheHardLimitIsRefusedBeforeStarting) {
   auto r = run_sandbox({"--rlimit", "nofile=1:99999999999"}, {"exit", "0"});
   EXPECT_EQ(r.exit_code, 125) << r.describe();
-  EXPECT_NE(r.err.find("--rlimit: hard limit above the caller's nofile=99999999999"), std::string::npos)
+  EXPECT_NE(r.err.find("--rlimit: hard limit above the caller's nofile=99999999999"),
+            std::string::npos)
       << r.describe();
 }
 

@@ -1,8 +1,8 @@
 // Seccomp inside real sandboxes: the default filter's denials, the configured actions,
 // TIOCSTI, nested user namespaces, and the x32 / i386 entry points called for real.
-#include <csignal>
-
 #include <gtest/gtest.h>
+
+#include <csignal>
 
 #include "harness.hpp"
 
@@ -13,8 +13,9 @@ constexpr int kSigsysExit = 128 + SIGSYS;
 
 // The syscalls the default filter refuses with EPERM, each called so that the kernel alone
 // would answer differently (checked by the control run without a filter).
-const Argv kDeniedByDefault = {"ptrace-peek", "process-vm-readv", "io-uring-setup",
-                               "perf-event-open", "keyctl", "add-key", "personality32"};
+const Argv kDeniedByDefault = {"ptrace-peek",     "process-vm-readv", "io-uring-setup",
+                               "perf-event-open", "keyctl",           "add-key",
+                               "personality32"};
 
 TEST(SeccompDefault, DeniedSyscallsGetEperm) {
   Argv probe = {"sys"};
@@ -23,8 +24,9 @@ TEST(SeccompDefault, DeniedSyscallsGetEperm) {
   auto control = run_sandbox({"--seccomp-policy", "none"}, probe);
   for (const auto& name : kDeniedByDefault) {
     EXPECT_EQ(filtered.value("sys:" + name), "EPERM") << name << "\n" << filtered.describe();
-    EXPECT_NE(control.value("sys:" + name), "EPERM") << name << " is refused even without a filter\n"
-                                                     << control.describe();
+    EXPECT_NE(control.value("sys:" + name), "EPERM")
+        << name << " is refused even without a filter\n"
+        << control.describe();
   }
 }
 
@@ -53,8 +55,8 @@ TEST(SeccompDefault, NestedUserNamespacesRefused) {
 TEST(SeccompDefault, MountRefusedEvenWithCapSysAdmin) {
   auto r = run_sandbox({"--cap-add", "CAP_SYS_ADMIN"}, {"sys", "mount-tmpfs"});
   EXPECT_EQ(r.value("sys:mount-tmpfs"), "EPERM") << r.describe();
-  auto control =
-      run_sandbox({"--cap-add", "CAP_SYS_ADMIN", "--seccomp-policy", "none"}, {"sys", "mount-tmpfs"});
+  auto control = run_sandbox({"--cap-add", "CAP_SYS_ADMIN", "--seccomp-policy", "none"},
+                             {"sys", "mount-tmpfs"});
   EXPECT_EQ(control.value("sys:mount-tmpfs"), "ok") << control.describe();
 }
 
@@ -96,7 +98,8 @@ TEST(SeccompStrictDaemon, OutsideTheAllowlistKillsInsideWorks) {
   EXPECT_EQ(r.exit_code, kSigsysExit) << r.describe();
   auto control = run_sandbox({"--as-pid-1"}, {"sys", "sethostname"});
   EXPECT_EQ(control.value("sys:sethostname"), "EPERM") << control.describe();
-  auto denied = run_sandbox({"--seccomp-policy", "strict-daemon"}, {"sys", "ptrace-peek", "tiocsti"});
+  auto denied =
+      run_sandbox({"--seccomp-policy", "strict-daemon"}, {"sys", "ptrace-peek", "tiocsti"});
   EXPECT_EQ(denied.value("sys:ptrace-peek"), "EPERM") << denied.describe();
   EXPECT_EQ(denied.value("sys:tiocsti"), "EPERM") << denied.describe();
 }
@@ -107,7 +110,8 @@ TEST(SeccompProfile, ConfiguredActionsApply) {
 deny = [{ name = "getppid", action = "errno:ENOTTY" },
         { name = "socket", args = [{ index = 0, op = "==", value = "AF_UNIX" }], action = "kill-process" }]
 )");
-  auto r = run_sandbox({"--profile", profile, "--as-pid-1"}, {"sys", "getppid", "+", "sys", "socket-unix"});
+  auto r = run_sandbox({"--profile", profile, "--as-pid-1"},
+                       {"sys", "getppid", "+", "sys", "socket-unix"});
   EXPECT_EQ(r.value("sys:getppid"), "ENOTTY") << r.describe();
   EXPECT_EQ(r.exit_code, kSigsysExit) << r.describe();
 }
@@ -122,7 +126,8 @@ TEST(SeccompProfile, AllowOnTopOfTheDefault) {
 
 TEST(SeccompProfile, ErrorsNameFileLineColumn) {
   TempDir dir;
-  const std::string profile = dir.write("bad.toml", "[seccomp]\nallow = [\"read\", \"no_such_syscall\"]\n");
+  const std::string profile =
+      dir.write("bad.toml", "[seccomp]\nallow = [\"read\", \"no_such_syscall\"]\n");
   auto r = run_sandbox({"--profile", profile}, {"exit", "0"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find(profile + ":2:18"), std::string::npos) << r.describe();
@@ -130,9 +135,11 @@ TEST(SeccompProfile, ErrorsNameFileLineColumn) {
 }
 
 TEST(SeccompBwrap, NoFilterByDefaultAndReadyProgramsLoad) {
-  auto r = run({kCloister, "bwrap", "--ro-bind", kProbe, "/probe", "--", "/probe", "sys", "keyctl"});
+  auto r =
+      run({kCloister, "bwrap", "--ro-bind", kProbe, "/probe", "--", "/probe", "sys", "keyctl"});
   EXPECT_EQ(r.value("sys:keyctl"), "ok") << r.describe();
-  auto filtered = run({kCloister, "run", "--ro-bind", kProbe, "/probe", "--", "/probe", "sys", "keyctl"});
+  auto filtered =
+      run({kCloister, "run", "--ro-bind", kProbe, "/probe", "--", "/probe", "sys", "keyctl"});
   EXPECT_EQ(filtered.value("sys:keyctl"), "EPERM") << filtered.describe();
 }
 
@@ -140,10 +147,12 @@ TEST(SeccompBwrap, NoFilterByDefaultAndReadyProgramsLoad) {
 // (a missing mount target, a missing unmount target, chroot to "/") are made, with the
 // capabilities that would let the kernel accept them.
 TEST(SeccompChroot, MountFamilyDeniedInChrootMode) {
-  if (::geteuid() != 0) GTEST_SKIP() << "chroot mode needs CAP_SYS_CHROOT, which only root has here";
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "chroot mode needs CAP_SYS_CHROOT, which only root has here";
   const Argv calls = {"sys", "mount-nowhere", "umount2", "chroot"};
-  Argv with_filter = {"--sandbox=chroot", "--ro-bind", "/", "/", "--cap-add", "CAP_SYS_ADMIN",
-                      "--cap-add", "CAP_SYS_CHROOT", "--", kProbe};
+  Argv with_filter = {
+      "--sandbox=chroot", "--ro-bind",      "/",  "/",   "--cap-add", "CAP_SYS_ADMIN",
+      "--cap-add",        "CAP_SYS_CHROOT", "--", kProbe};
   with_filter.insert(with_filter.end(), calls.begin(), calls.end());
   auto r = run(cloister(with_filter));
   EXPECT_EQ(r.value("sys:mount-nowhere"), "EPERM") << r.describe();

@@ -9,18 +9,18 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/ioctl.h>
-#include <linux/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -385,41 +385,53 @@ int tiocsti_on_own_terminal() {
 
 const std::map<std::string, long (*)()>& seccomp_calls() {
   static const std::map<std::string, long (*)()> calls = {
-      {"ptrace-peek", [] { return raw(SYS_ptrace, 2 /*PTRACE_PEEKDATA*/, ::getpid(), 0, 0); }},
-      {"process-vm-readv", [] { return raw(SYS_process_vm_readv, ::getpid(), 0, 0, 0, 0, 0); }},
-      {"io-uring-setup", [] { return raw(SYS_io_uring_setup, 0, 0); }},
-      {"perf-event-open", [] { return raw(SYS_perf_event_open, 0, 0, -1, -1, 0); }},
-      {"keyctl", [] { return raw(SYS_keyctl, 0 /*GET_KEYRING_ID*/, -3 /*SESSION*/, 0); }},
-      {"add-key", [] { return raw(SYS_add_key, 0, 0, 0, 0, 0); }},
-      {"personality32", [] { return raw(SYS_personality, 0x0008 /*PER_LINUX32*/); }},
-      {"personality-linux", [] { return raw(SYS_personality, 0); }},
-      {"clone3", [] { return raw(SYS_clone3, 0, 0); }},
-      {"mount-tmpfs", [] {
-         return static_cast<long>(::mount("none", "/dev", "tmpfs", 0, nullptr)); }},
-      // A target that does not exist: harmless on any host, ENOENT unless a filter says no.
-      {"mount-nowhere", [] {
-         return static_cast<long>(::mount("none", "/nonexistent-cloister-probe", "tmpfs", 0, nullptr)); }},
-      {"chroot", [] { return raw(SYS_chroot, reinterpret_cast<long>("/")); }},
-      {"umount2", [] { return raw(SYS_umount2, reinterpret_cast<long>("/nonexistent"), 0); }},
-      {"getppid", [] { return raw(SYS_getppid); }},
-      // Same name again: harmless; EPERM without CAP_SYS_ADMIN.
-      {"sethostname", [] {
-         char name[256] = {};
-         ::gethostname(name, sizeof name - 1);
-         return raw(SYS_sethostname, reinterpret_cast<long>(name), static_cast<long>(std::strlen(name))); }},
-      {"socket-unix", [] {
-         long fd = raw(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
-         if (fd >= 0) ::close(static_cast<int>(fd));
-         return fd < 0 ? fd : 0L; }},
+    {"ptrace-peek", [] { return raw(SYS_ptrace, 2 /*PTRACE_PEEKDATA*/, ::getpid(), 0, 0); }},
+    {"process-vm-readv", [] { return raw(SYS_process_vm_readv, ::getpid(), 0, 0, 0, 0, 0); }},
+    {"io-uring-setup", [] { return raw(SYS_io_uring_setup, 0, 0); }},
+    {"perf-event-open", [] { return raw(SYS_perf_event_open, 0, 0, -1, -1, 0); }},
+    {"keyctl", [] { return raw(SYS_keyctl, 0 /*GET_KEYRING_ID*/, -3 /*SESSION*/, 0); }},
+    {"add-key", [] { return raw(SYS_add_key, 0, 0, 0, 0, 0); }},
+    {"personality32", [] { return raw(SYS_personality, 0x0008 /*PER_LINUX32*/); }},
+    {"personality-linux", [] { return raw(SYS_personality, 0); }},
+    {"clone3", [] { return raw(SYS_clone3, 0, 0); }},
+    {"mount-tmpfs", [] { return static_cast<long>(::mount("none", "/dev", "tmpfs", 0, nullptr)); }},
+    // A target that does not exist: harmless on any host, ENOENT unless a filter says no.
+    {"mount-nowhere",
+     [] {
+       return static_cast<long>(
+           ::mount("none", "/nonexistent-cloister-probe", "tmpfs", 0, nullptr));
+     }},
+    {"chroot", [] { return raw(SYS_chroot, reinterpret_cast<long>("/")); }},
+    {"umount2", [] { return raw(SYS_umount2, reinterpret_cast<long>("/nonexistent"), 0); }},
+    {"getppid", [] { return raw(SYS_getppid); }},
+    // Same name again: harmless; EPERM without CAP_SYS_ADMIN.
+    {"sethostname",
+     [] {
+       char name[256] = {};
+       ::gethostname(name, sizeof name - 1);
+       return raw(SYS_sethostname, reinterpret_cast<long>(name),
+                  static_cast<long>(std::strlen(name)));
+     }},
+    {"socket-unix",
+     [] {
+       long fd = raw(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+       if (fd >= 0) ::close(static_cast<int>(fd));
+       return fd < 0 ? fd : 0L;
+     }},
 #if defined(__x86_64__)
-      // x32 entry: the same number with bit 30 set.
-      {"x32-getppid", [] { return raw(0x40000000L | SYS_getppid); }},
-      // i386 entry: int 0x80 with eax=20 (getpid there).
-      {"int80-getpid", [] {
-         long ret = 20;
-         asm volatile("int $0x80" : "+a"(ret) : : "memory");
-         if (ret < 0 && ret > -4096) { errno = static_cast<int>(-ret); return -1L; }
-         return 0L; }},
+    // x32 entry: the same number with bit 30 set.
+    {"x32-getppid", [] { return raw(0x40000000L | SYS_getppid); }},
+    // i386 entry: int 0x80 with eax=20 (getpid there).
+    {"int80-getpid",
+     [] {
+       long ret = 20;
+       asm volatile("int $0x80" : "+a"(ret) : : "memory");
+       if (ret < 0 && ret > -4096) {
+         errno = static_cast<int>(-ret);
+         return -1L;
+       }
+       return 0L;
+     }},
 #endif
   };
   return calls;
@@ -447,12 +459,14 @@ int cmd_capsys(const Args&) {
 }
 
 int cmd_rlimits(const Args&) {
-  const std::pair<const char*, int> limits[] = {{"nofile", RLIMIT_NOFILE}, {"core", RLIMIT_CORE},
-                                                {"nproc", RLIMIT_NPROC}, {"as", RLIMIT_AS}};
+  const std::pair<const char*, int> limits[] = {
+      {"nofile", RLIMIT_NOFILE}, {"core", RLIMIT_CORE}, {"nproc", RLIMIT_NPROC}, {"as", RLIMIT_AS}};
   for (const auto& [name, resource] : limits) {
     rlimit l{};
     if (::getrlimit(resource, &l) != 0) return outcome(std::string("rlimit:") + name, errno);
-    auto text = [](rlim_t v) { return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v); };
+    auto text = [](rlim_t v) {
+      return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v);
+    };
     put(std::string("rlimit:") + name, text(l.rlim_cur) + ":" + text(l.rlim_max));
   }
   return kOk;
@@ -465,7 +479,9 @@ int cmd_sys(const Args& args) {
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "tiocsti") {
       const int err = tiocsti_on_own_terminal();
-      put("sys:tiocsti", err == 0 ? "ok" : err >= 1000 ? "signal" + std::to_string(err - 1000) : errno_name(err));
+      put("sys:tiocsti", err == 0      ? "ok"
+                         : err >= 1000 ? "signal" + std::to_string(err - 1000)
+                                       : errno_name(err));
       if (err) code = kFailed;
       continue;
     }

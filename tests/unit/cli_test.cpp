@@ -1,5 +1,8 @@
 // cli::parse: bubblewrap's option names filling a Policy, in both dialects.
+#include "policy/cli.hpp"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -8,10 +11,7 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "isolate/capabilities.hpp"
-#include "policy/cli.hpp"
 
 namespace cloister {
 namespace {
@@ -104,11 +104,11 @@ TEST(CliDefaults, RunDialectDefaultRootOnlyWithoutFilesystemOptions) {
 
   const std::vector<Args> with_fs = {
       {"--bind", "/usr", "/usr", "true"}, {"--ro-bind-try", "/x", "/x", "true"},
-      {"--tmpfs", "/tmp", "true"},         {"--proc", "/proc", "true"},
-      {"--dev", "/dev", "true"},           {"--dir", "/d", "true"},
-      {"--symlink", "a", "/b", "true"},    {"--remount-ro", "/", "true"},
-      {"--chmod", "0755", "/", "true"},    {"--lock-file", "/l", "true"},
-      {"--mqueue", "/m", "true"},          {"--bind-fd", "3", "/x", "true"},
+      {"--tmpfs", "/tmp", "true"},        {"--proc", "/proc", "true"},
+      {"--dev", "/dev", "true"},          {"--dir", "/d", "true"},
+      {"--symlink", "a", "/b", "true"},   {"--remount-ro", "/", "true"},
+      {"--chmod", "0755", "/", "true"},   {"--lock-file", "/l", "true"},
+      {"--mqueue", "/m", "true"},         {"--bind-fd", "3", "/x", "true"},
   };
   for (const auto& args : with_fs) {
     auto r = run(args);
@@ -206,8 +206,8 @@ TEST(CliNamespaces, UnshareAllThenShareNet) {
 }
 
 TEST(CliNamespaces, NamespaceFdsAndUsernsFlags) {
-  auto r = bwrap({"--userns", "7", "--pidns", "8", "--disable-userns",
-                  "--assert-userns-disabled", "true"});
+  auto r = bwrap(
+      {"--userns", "7", "--pidns", "8", "--disable-userns", "--assert-userns-disabled", "true"});
   ASSERT_TRUE(r.ok()) << why(r);
   EXPECT_EQ(r->policy.ns.userns_fd, 7);
   EXPECT_EQ(r->policy.ns.pidns_fd, 8);
@@ -277,17 +277,15 @@ TEST(CliIdentity, BadNumbersAndRangesAreErrorsNamingTheOption) {
 // Filesystem operations
 
 TEST(CliFilesystem, EveryOperationParsesIntoItsKindSourceDestAndFd) {
-  auto r = bwrap({"--bind", "/s1", "/d1",          "--bind-try", "/s2", "/d2",
-                  "--ro-bind", "/s3", "/d3",       "--ro-bind-try", "/s4", "/d4",
-                  "--dev-bind", "/s5", "/d5",      "--dev-bind-try", "/s6", "/d6",
-                  "--bind-fd", "5", "/d7",         "--ro-bind-fd", "6", "/d8",
-                  "--remount-ro", "/d9",           "--tmpfs", "/d10",
-                  "--proc", "/d11",                "--dev", "/d12",
-                  "--mqueue", "/d13",              "--dir", "/d14",
-                  "--symlink", "target", "/d15",   "--file", "9", "/d16",
-                  "--bind-data", "10", "/d17",     "--ro-bind-data", "11", "/d18",
-                  "--chmod", "0640", "/d19",       "--lock-file", "/d20",
-                  "true"});
+  auto r = bwrap({"--bind",       "/s1",    "/d1",      "--bind-try",     "/s2",    "/d2",
+                  "--ro-bind",    "/s3",    "/d3",      "--ro-bind-try",  "/s4",    "/d4",
+                  "--dev-bind",   "/s5",    "/d5",      "--dev-bind-try", "/s6",    "/d6",
+                  "--bind-fd",    "5",      "/d7",      "--ro-bind-fd",   "6",      "/d8",
+                  "--remount-ro", "/d9",    "--tmpfs",  "/d10",           "--proc", "/d11",
+                  "--dev",        "/d12",   "--mqueue", "/d13",           "--dir",  "/d14",
+                  "--symlink",    "target", "/d15",     "--file",         "9",      "/d16",
+                  "--bind-data",  "10",     "/d17",     "--ro-bind-data", "11",     "/d18",
+                  "--chmod",      "0640",   "/d19",     "--lock-file",    "/d20",   "true"});
   ASSERT_TRUE(r.ok()) << why(r);
   struct Want_ {
     Kind kind;
@@ -297,16 +295,16 @@ TEST(CliFilesystem, EveryOperationParsesIntoItsKindSourceDestAndFd) {
     bool optional;
   };
   const std::vector<Want_> expected = {
-      {Kind::Bind, "/s1", "/d1", -1, false},      {Kind::Bind, "/s2", "/d2", -1, true},
-      {Kind::RoBind, "/s3", "/d3", -1, false},    {Kind::RoBind, "/s4", "/d4", -1, true},
-      {Kind::DevBind, "/s5", "/d5", -1, false},   {Kind::DevBind, "/s6", "/d6", -1, true},
-      {Kind::BindFd, "", "/d7", 5, false},        {Kind::RoBindFd, "", "/d8", 6, false},
-      {Kind::RemountRo, "", "/d9", -1, false},    {Kind::Tmpfs, "", "/d10", -1, false},
-      {Kind::Proc, "", "/d11", -1, false},        {Kind::Dev, "", "/d12", -1, false},
-      {Kind::Mqueue, "", "/d13", -1, false},      {Kind::Dir, "", "/d14", -1, false},
+      {Kind::Bind, "/s1", "/d1", -1, false},        {Kind::Bind, "/s2", "/d2", -1, true},
+      {Kind::RoBind, "/s3", "/d3", -1, false},      {Kind::RoBind, "/s4", "/d4", -1, true},
+      {Kind::DevBind, "/s5", "/d5", -1, false},     {Kind::DevBind, "/s6", "/d6", -1, true},
+      {Kind::BindFd, "", "/d7", 5, false},          {Kind::RoBindFd, "", "/d8", 6, false},
+      {Kind::RemountRo, "", "/d9", -1, false},      {Kind::Tmpfs, "", "/d10", -1, false},
+      {Kind::Proc, "", "/d11", -1, false},          {Kind::Dev, "", "/d12", -1, false},
+      {Kind::Mqueue, "", "/d13", -1, false},        {Kind::Dir, "", "/d14", -1, false},
       {Kind::Symlink, "target", "/d15", -1, false}, {Kind::File, "", "/d16", 9, false},
-      {Kind::BindData, "", "/d17", 10, false},    {Kind::RoBindData, "", "/d18", 11, false},
-      {Kind::Chmod, "", "/d19", -1, false},       {Kind::LockFile, "", "/d20", -1, false},
+      {Kind::BindData, "", "/d17", 10, false},      {Kind::RoBindData, "", "/d18", 11, false},
+      {Kind::Chmod, "", "/d19", -1, false},         {Kind::LockFile, "", "/d20", -1, false},
   };
   const auto& fs = r->policy.fs;
   ASSERT_EQ(fs.size(), expected.size());
@@ -329,8 +327,8 @@ TEST(CliFilesystem, EveryOperationParsesIntoItsKindSourceDestAndFd) {
 }
 
 TEST(CliFilesystem, OperationsKeepCommandLineOrder) {
-  auto r = bwrap({"--tmpfs", "/a", "--bind", "/x", "/a/x", "--remount-ro", "/a", "--dir",
-                  "/a/y", "--tmpfs", "/b", "--symlink", "/a", "/c", "true"});
+  auto r = bwrap({"--tmpfs", "/a", "--bind", "/x", "/a/x", "--remount-ro", "/a", "--dir", "/a/y",
+                  "--tmpfs", "/b", "--symlink", "/a", "/c", "true"});
   ASSERT_TRUE(r.ok()) << why(r);
   const auto& fs = r->policy.fs;
   ASSERT_EQ(fs.size(), 6u);
@@ -348,10 +346,11 @@ TEST(CliFilesystem, OperationsKeepCommandLineOrder) {
 }
 
 TEST(CliFilesystem, PermsAppliesToTheNextOperationOnly) {
-  auto r = bwrap({"--perms", "0700", "--dir", "/a", "--dir", "/b", "--perms", "01777",
-                  "--tmpfs", "/t", "--tmpfs", "/u", "--perms", "0640", "--file", "3", "/f",
-                  "--perms", "0444", "--bind-data", "4", "/g", "--perms", "0400",
-                  "--ro-bind-data", "5", "/h", "true"});
+  auto r = bwrap({"--perms",        "0700",        "--dir",   "/a",  "--dir",   "/b",
+                  "--perms",        "01777",       "--tmpfs", "/t",  "--tmpfs", "/u",
+                  "--perms",        "0640",        "--file",  "3",   "/f",      "--perms",
+                  "0444",           "--bind-data", "4",       "/g",  "--perms", "0400",
+                  "--ro-bind-data", "5",           "/h",      "true"});
   ASSERT_TRUE(r.ok()) << why(r);
   const auto& fs = r->policy.fs;
   ASSERT_EQ(fs.size(), 7u);
@@ -437,10 +436,10 @@ TEST(CliFilesystem, PermsGivenTwiceIsAnError) {
 }
 
 TEST(CliFilesystem, SizeAppliesToTheNextTmpfsOnlyWithSuffixes) {
-  auto r = bwrap({"--size", "4096", "--tmpfs", "/a", "--tmpfs", "/b", "--size", "1k", "--tmpfs",
-                  "/c", "--size", "3M", "--tmpfs", "/d", "--size", "2G", "--tmpfs", "/e",
-                  "--size", "5K", "--perms", "0700", "--tmpfs", "/f", "--perms", "0750",
-                  "--size", "7m", "--tmpfs", "/g", "true"});
+  auto r = bwrap({"--size",  "4096", "--tmpfs", "/a", "--tmpfs", "/b",   "--size",  "1k",
+                  "--tmpfs", "/c",   "--size",  "3M", "--tmpfs", "/d",   "--size",  "2G",
+                  "--tmpfs", "/e",   "--size",  "5K", "--perms", "0700", "--tmpfs", "/f",
+                  "--perms", "0750", "--size",  "7m", "--tmpfs", "/g",   "true"});
   ASSERT_TRUE(r.ok()) << why(r);
   const auto& fs = r->policy.fs;
   ASSERT_EQ(fs.size(), 7u);
@@ -516,8 +515,8 @@ TEST(CliFilesystem, SizeOverflowIsAnError) {
 
 TEST(CliFilesystem, OctalModes) {
   const std::vector<std::pair<std::string, mode_t>> good = {
-      {"0755", 0755}, {"755", 0755}, {"0", 0}, {"07777", 07777}, {"1777", 01777},
-      {"0644", 0644}, {"4755", 04755},
+      {"0755", 0755},  {"755", 0755},  {"0", 0},        {"07777", 07777},
+      {"1777", 01777}, {"0644", 0644}, {"4755", 04755},
   };
   for (const auto& [text, mode] : good) {
     auto r = bwrap({"--perms", text, "--dir", "/d", "--chmod", text, "/e", "true"});
@@ -538,8 +537,8 @@ TEST(CliFilesystem, OctalModes) {
 }
 
 TEST(CliFilesystem, BadFdArgumentsAreErrors) {
-  for (const char* option : {"--bind-fd", "--ro-bind-fd", "--file", "--bind-data",
-                             "--ro-bind-data"}) {
+  for (const char* option :
+       {"--bind-fd", "--ro-bind-fd", "--file", "--bind-data", "--ro-bind-data"}) {
     auto r = bwrap({option, "x", "/d", "true"});
     ASSERT_FALSE(r.ok()) << option;
     EXPECT_EQ(r.error().step, option);
@@ -553,8 +552,8 @@ TEST(CliFilesystem, BadFdArgumentsAreErrors) {
 // Process options
 
 TEST(CliProcess, EnvironmentOperationsInOrder) {
-  auto r = bwrap({"--setenv", "A", "1", "--unsetenv", "B", "--clearenv", "--setenv", "C",
-                  "x=y", "true"});
+  auto r = bwrap(
+      {"--setenv", "A", "1", "--unsetenv", "B", "--clearenv", "--setenv", "C", "x=y", "true"});
   ASSERT_TRUE(r.ok()) << why(r);
   const auto& env = r->policy.env;
   ASSERT_EQ(env.size(), 4u);
@@ -594,8 +593,8 @@ TEST(CliProcess, FlagsAndValues) {
 }
 
 TEST(CliProcess, StatusAndSyncFds) {
-  auto r = bwrap({"--json-status-fd", "3", "--info-fd", "4", "--sync-fd", "5", "--block-fd",
-                  "6", "--userns-block-fd", "7", "true"});
+  auto r = bwrap({"--json-status-fd", "3", "--info-fd", "4", "--sync-fd", "5", "--block-fd", "6",
+                  "--userns-block-fd", "7", "true"});
   ASSERT_TRUE(r.ok()) << why(r);
   EXPECT_EQ(r->policy.json_status_fd, 3);
   EXPECT_EQ(r->policy.info_fd, 4);
@@ -751,11 +750,13 @@ TEST(CliErrors, UnknownOptionErrorStepIsTheOption) {
 
 TEST(CliErrors, MissingArgumentIsAnErrorNamingTheOption) {
   const std::vector<Args> cases = {
-      {"--bind"},        {"--bind", "/a"},   {"--ro-bind-try", "/a"}, {"--tmpfs"},
-      {"--setenv", "A"}, {"--unsetenv"},     {"--uid"},              {"--hostname"},
-      {"--chdir"},       {"--symlink", "a"}, {"--file", "3"},        {"--chmod", "0755"},
-      {"--cap-add"},     {"--args"},         {"--sandbox"},          {"--perms"},
-      {"--size"},        {"--info-fd"},      {"--argv0"},            {"--uid-map"},
+      {"--bind"},         {"--bind", "/a"},  {"--ro-bind-try", "/a"},
+      {"--tmpfs"},        {"--setenv", "A"}, {"--unsetenv"},
+      {"--uid"},          {"--hostname"},    {"--chdir"},
+      {"--symlink", "a"}, {"--file", "3"},   {"--chmod", "0755"},
+      {"--cap-add"},      {"--args"},        {"--sandbox"},
+      {"--perms"},        {"--size"},        {"--info-fd"},
+      {"--argv0"},        {"--uid-map"},
   };
   for (const auto& args : cases) {
     auto r = run(args);

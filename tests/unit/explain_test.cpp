@@ -1,10 +1,11 @@
 // cloister explain: the seccomp figures and rule list, and the generated groups document.
-#include <fstream>
-#include <sstream>
+#include "plan/explain.hpp"
 
 #include <gtest/gtest.h>
 
-#include "plan/explain.hpp"
+#include <fstream>
+#include <sstream>
+
 #include "policy/cli.hpp"
 #include "policy/profile.hpp"
 
@@ -27,7 +28,8 @@ TEST(Explain, ShowsAllowedCountAndRules) {
                              std::to_string(plan.seccomp_summary->known) + " syscalls allowed";
   EXPECT_NE(text.find(figure), std::string::npos) << text;
   EXPECT_NE(text.find("ptrace: errno:EPERM  [built-in]"), std::string::npos) << text;
-  EXPECT_NE(text.find("ioctl: errno:EPERM if arg1 & 0xffffffff == 0x5412"), std::string::npos) << text;
+  EXPECT_NE(text.find("ioctl: errno:EPERM if arg1 & 0xffffffff == 0x5412"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("1. ro-bind /usr -> /usr"), std::string::npos) << text;
 }
 
@@ -38,14 +40,17 @@ TEST(Explain, FiguresDifferPerProfile) {
   EXPECT_LT(strict.seccomp_summary->allowed, lax.seccomp_summary->allowed);
   EXPECT_NE(explain::plan_text(strict).find("default action kill-process"), std::string::npos);
   const Plan none = plan_for({"--seccomp-policy", "none", "true"});
-  EXPECT_NE(explain::plan_text(none).find("seccomp: no filter of cloister's own"), std::string::npos);
+  EXPECT_NE(explain::plan_text(none).find("seccomp: no filter of cloister's own"),
+            std::string::npos);
 }
 
 TEST(Explain, JsonCarriesTheSameFigures) {
   const Plan plan = plan_for({"true"});
   const std::string json = explain::plan_json(plan);
-  EXPECT_NE(json.find("\"allowed\": " + std::to_string(plan.seccomp_summary->allowed)), std::string::npos);
-  EXPECT_NE(json.find("{\"syscall\": \"ptrace\", \"action\": \"errno:EPERM\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"allowed\": " + std::to_string(plan.seccomp_summary->allowed)),
+            std::string::npos);
+  EXPECT_NE(json.find("{\"syscall\": \"ptrace\", \"action\": \"errno:EPERM\""), std::string::npos)
+      << json;
   EXPECT_EQ(json.back(), '\n');
 }
 

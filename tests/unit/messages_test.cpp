@@ -1,9 +1,9 @@
 // describe() for every step kind and Error::message()'s format.
+#include <gtest/gtest.h>
+
 #include <cerrno>
 #include <cstring>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "cloister/error.hpp"
 #include "plan/plan.hpp"
@@ -52,7 +52,8 @@ TEST(Describe, MountsAndDirectories) {
 
 TEST(Describe, LinksFilesAndTheRest) {
   EXPECT_EQ(describe(step::Symlink{"usr/bin", "/bin"}), "symlink /bin -> usr/bin");
-  EXPECT_EQ(describe(step::File{"/etc/motd", "hello", 0644}), "file /etc/motd (5 bytes, mode 0644)");
+  EXPECT_EQ(describe(step::File{"/etc/motd", "hello", 0644}),
+            "file /etc/motd (5 bytes, mode 0644)");
   EXPECT_EQ(describe(step::File{"/empty", "", 0666}), "file /empty (0 bytes, mode 0666)");
   EXPECT_EQ(describe(step::BindData{"/etc/passwd", "root:x:0:0\n", 0600, false}),
             "bind-data /etc/passwd (11 bytes)");

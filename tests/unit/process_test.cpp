@@ -1,6 +1,7 @@
 // Child-to-parent error records, the --info-fd / --json-status-fd records, init's exit code
 // and capability names.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -12,8 +13,6 @@
 #include <csignal>
 #include <cstring>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "isolate/capabilities.hpp"
 #include "process/init.hpp"
@@ -199,8 +198,8 @@ TEST(Status, StartRecordPrettyFormForInfoFd) {
   const std::string record = status::start_record(child.pid(), true);
   EXPECT_EQ(record, expected_record(child.pid(), true));
   EXPECT_EQ(record, "{\n    \"child-pid\": " + std::to_string(child.pid()) +
-                        ",\n    \"uts-namespace\": " + std::to_string(ns_inode(child.pid(), "uts")) +
-                        "\n}\n");
+                        ",\n    \"uts-namespace\": " +
+                        std::to_string(ns_inode(child.pid(), "uts")) + "\n}\n");
 }
 
 TEST(Status, StartRecordOfAGonePidHasOnlyThePid) {
@@ -285,8 +284,8 @@ TEST(Caps, FromNameAcceptsEverySpelling) {
 }
 
 TEST(Caps, FromNameRejectsUnknownNames) {
-  for (const char* bad : {"", "CAP_", "cap", "ALL", "CAP_FLY", "NET RAW", "CAP_NET_RAW ",
-                          "13", "CAP_CAP_NET_RAW"}) {
+  for (const char* bad :
+       {"", "CAP_", "cap", "ALL", "CAP_FLY", "NET RAW", "CAP_NET_RAW ", "13", "CAP_CAP_NET_RAW"}) {
     EXPECT_FALSE(caps::from_name(bad).has_value()) << "'" << bad << "'";
   }
 }

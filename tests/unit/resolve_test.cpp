@@ -1,5 +1,6 @@
 // resolve(): Policy -> Plan. Reads the host (realpath, stat, fds) but creates no sandbox.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,8 +14,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "isolate/capabilities.hpp"
 #include "plan/plan.hpp"
@@ -110,8 +109,10 @@ class EnvGuard {
   }
   ~EnvGuard() {
     for (std::size_t i = 0; i < names_.size(); ++i) {
-      if (saved_[i]) ::setenv(names_[i].c_str(), saved_[i]->c_str(), 1);
-      else ::unsetenv(names_[i].c_str());
+      if (saved_[i])
+        ::setenv(names_[i].c_str(), saved_[i]->c_str(), 1);
+      else
+        ::unsetenv(names_[i].c_str());
     }
   }
   EnvGuard(const EnvGuard&) = delete;
@@ -249,8 +250,8 @@ TEST(ResolveValidation, UidOrGidWithoutUserNamespaceForRootCaller) {
 }
 
 TEST(ResolveValidation, UidMapByNonRootCallerIsRefusedWithEperm) {
-  for (const Args& args : {Args{"--uid-map", "0:1000:1", "true"},
-                           Args{"--gid-map", "0:1001:1", "true"}}) {
+  for (const Args& args :
+       {Args{"--uid-map", "0:1000:1", "true"}, Args{"--gid-map", "0:1001:1", "true"}}) {
     auto r = resolve(run(args), kUser);
     ASSERT_FALSE(r.ok()) << args[0];
     EXPECT_EQ(r.error().step, "--uid-map/--gid-map");
@@ -292,8 +293,8 @@ TEST(ResolveValidation, UsernsRelatedOptionsNeedAUserNamespace) {
   ASSERT_FALSE(block.ok());
   EXPECT_EQ(block.error().step, "--userns-block-fd");
 
-  auto ok = resolve(run({"--userns-block-fd", "5", "--info-fd", "6", "--disable-userns", "true"}),
-                    kRoot);
+  auto ok =
+      resolve(run({"--userns-block-fd", "5", "--info-fd", "6", "--disable-userns", "true"}), kRoot);
   ASSERT_TRUE(ok.ok()) << why(ok);
   EXPECT_EQ(ok->userns_block_fd, 5);
   EXPECT_EQ(ok->info_fd, 6);
@@ -586,16 +587,16 @@ TEST(ResolveCaps, BwrapUidZeroInANewUserNamespaceIsRoot) {
 
 TEST(ResolveBinds, SourcesAreRealpathedAndTheirInodeRecorded) {
   TempTree tree;
-  auto plan = resolve(bwrap({"--bind", tree.path("link"), "/a", "--ro-bind",
-                             tree.path("file-link"), "/b", "--dev-bind", tree.path("real/../link"),
-                             "/c", "true"}),
+  auto plan = resolve(bwrap({"--bind", tree.path("link"), "/a", "--ro-bind", tree.path("file-link"),
+                             "/b", "--dev-bind", tree.path("real/../link"), "/c", "true"}),
                       kRoot);
   ASSERT_TRUE(plan.ok()) << why(plan);
   ASSERT_EQ(plan->fs.size(), 3u);
   const std::string real_dir = real(tree.path("real"));
   const std::string real_file = real(tree.path("real/file"));
   ASSERT_FALSE(real_dir.empty());
-  struct stat dir_st {}, file_st {};
+  struct stat dir_st {
+  }, file_st{};
   ASSERT_EQ(::stat(real_dir.c_str(), &dir_st), 0);
   ASSERT_EQ(::stat(real_file.c_str(), &file_st), 0);
 
@@ -772,12 +773,14 @@ TEST(ResolveFiles, UnreadableFdIsAnError) {
 }
 
 TEST(ResolveFiles, SimpleStepsKeepOrderAndDefaults) {
-  auto plan = resolve(bwrap({"--tmpfs", "/t", "--size", "1M", "--perms", "0700", "--tmpfs", "/u",
-                             "--dir", "/d", "--perms", "0711", "--dir", "/e", "--proc", "/proc",
-                             "--dev", "/dev", "--mqueue", "/dev/mqueue", "--symlink", "usr/bin",
-                             "/bin", "--remount-ro", "/d", "--chmod", "0750", "/e", "--lock-file",
-                             "/l", "true"}),
-                      kRoot);
+  auto plan = resolve(
+      bwrap({"--tmpfs",  "/t",          "--size",    "1M",      "--perms",     "0700",
+             "--tmpfs",  "/u",          "--dir",     "/d",      "--perms",     "0711",
+             "--dir",    "/e",          "--proc",    "/proc",   "--dev",       "/dev",
+             "--mqueue", "/dev/mqueue", "--symlink", "usr/bin", "/bin",        "--remount-ro",
+             "/d",       "--chmod",     "0750",      "/e",      "--lock-file", "/l",
+             "true"}),
+      kRoot);
   ASSERT_TRUE(plan.ok()) << why(plan);
   const auto& fs = plan->fs;
   ASSERT_EQ(fs.size(), 11u);
@@ -925,8 +928,8 @@ TEST(ResolveChroot, RootIsTheSourceOfTheFirstBindWhoseDestIsSlash) {
 
 TEST(ResolveChroot, ReadOnlyRootBindIsReportedAsDacOnly) {
   TempTree tree;
-  auto plan = resolve(bwrap({"--sandbox", "chroot", "--ro-bind", tree.path("real"), "/", "true"}),
-                      kRoot);
+  auto plan =
+      resolve(bwrap({"--sandbox", "chroot", "--ro-bind", tree.path("real"), "/", "true"}), kRoot);
   ASSERT_TRUE(plan.ok()) << why(plan);
   ASSERT_TRUE(plan->chroot.has_value());
   EXPECT_EQ(plan->chroot->root, real(tree.path("real")));
@@ -950,8 +953,8 @@ TEST(ResolveChroot, RootBindByFdUsesTheFdsDirectory) {
 
 TEST(ResolveChroot, FirstExistingRootBindWinsMissingTryRootBindIsSkipped) {
   TempTree tree;
-  auto plan = resolve(bwrap({"--sandbox=chroot", "--bind-try", tree.path("missing"), "/",
-                             "--bind", tree.path("real"), "/", "true"}),
+  auto plan = resolve(bwrap({"--sandbox=chroot", "--bind-try", tree.path("missing"), "/", "--bind",
+                             tree.path("real"), "/", "true"}),
                       kRoot);
   ASSERT_TRUE(plan.ok()) << why(plan);
   ASSERT_TRUE(plan->chroot.has_value());
@@ -970,8 +973,8 @@ TEST(ResolveChroot, ASecondRootBindIsAnOperationChrootCannotApply) {
 
 TEST(ResolveChroot, OtherFilesystemOperationsAreAnErrorNamingThem) {
   TempTree tree;
-  auto plan = resolve(run({"--sandbox=chroot", "--tmpfs", "/tmp", "--bind", tree.path("real"),
-                           "/", "--proc", "/proc", "--symlink", "a", "/b", "true"}),
+  auto plan = resolve(run({"--sandbox=chroot", "--tmpfs", "/tmp", "--bind", tree.path("real"), "/",
+                           "--proc", "/proc", "--symlink", "a", "/b", "true"}),
                       kRoot);
   ASSERT_FALSE(plan.ok());
   const Error& e = plan.error();

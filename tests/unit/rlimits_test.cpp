@@ -1,8 +1,8 @@
-#include <sys/resource.h>
+#include "isolate/rlimits.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
-#include "isolate/rlimits.hpp"
 #include "policy/cli.hpp"
 #include "policy/profile.hpp"
 
@@ -23,13 +23,15 @@ TEST(Rlimits, ParsesNamesValuesAndSuffixes) {
   auto c = rlimits::parse("core=0:unlimited", "--rlimit");
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->hard, RLIM_INFINITY);
-  for (const char* name : {"as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice",
-                           "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"})
+  for (const char* name :
+       {"as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
+        "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"})
     EXPECT_TRUE(rlimits::resource_from_name(name)) << name;
 }
 
 TEST(Rlimits, RejectsMalformed) {
-  for (const char* bad : {"nofile", "nofile=", "nofile=x", "bogus=1", "nofile=10:5", "as=99999999999G"}) {
+  for (const char* bad :
+       {"nofile", "nofile=", "nofile=x", "bogus=1", "nofile=10:5", "as=99999999999G"}) {
     auto r = rlimits::parse(bad, "--rlimit");
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().step, "--rlimit");
@@ -39,7 +41,8 @@ TEST(Rlimits, RejectsMalformed) {
 TEST(Rlimits, AboveTheCallersHardLimitIsAnError) {
   rlimit current{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &current), 0);
-  if (current.rlim_max == RLIM_INFINITY) GTEST_SKIP() << "the caller's nofile hard limit is unlimited";
+  if (current.rlim_max == RLIM_INFINITY)
+    GTEST_SKIP() << "the caller's nofile hard limit is unlimited";
   RlimitSetting above{RLIMIT_NOFILE, current.rlim_max + 1, current.rlim_max + 1};
   auto st = rlimits::check_against_caller(above, "--rlimit");
   // Only a caller holding CAP_SYS_RESOURCE may raise it.
@@ -56,7 +59,9 @@ TEST(Rlimits, FromFlagsAndProfiles) {
   ASSERT_EQ(parsed->policy.rlimits.size(), 1u);
   EXPECT_EQ(parsed->policy.rlimits[0].resource, RLIMIT_NPROC);
   Policy p;
-  ASSERT_TRUE(profile::load_text("[rlimits]\nnofile = 64\ncore = \"0:0\"\nas = \"unlimited\"\n", "r.toml", p).ok());
+  ASSERT_TRUE(profile::load_text("[rlimits]\nnofile = 64\ncore = \"0:0\"\nas = \"unlimited\"\n",
+                                 "r.toml", p)
+                  .ok());
   ASSERT_EQ(p.rlimits.size(), 3u);
   Policy bad;
   auto st = profile::load_text("[rlimits]\nnofile = \"lots\"\n", "r.toml", bad);

@@ -1,5 +1,6 @@
 // Verdicts of compiled seccomp filters, checked with a userspace BPF interpreter: every
 // syscall of the native table, foreign architectures, argument conditions, no privileges.
+#include <gtest/gtest.h>
 #include <linux/audit.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -7,14 +8,12 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
-#include <gtest/gtest.h>
+#include <cstring>
 
 #include "bpf_interpreter.hpp"
 #include "policy/profile.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/precompiled.hpp"
-
-#include <cstring>
 
 namespace cloister {
 namespace {
@@ -52,8 +51,10 @@ Verdict verdict(const seccomp::Compiled& c, const seccomp_data& d) {
     Verdict r = run_filter(c.refinements->code, d);
     EXPECT_TRUE(r.valid) << "malformed refinement program for nr " << d.nr;
     r.read_args |= v.read_args;
-    if (precedence(r.action) < precedence(v.action)) v = r;
-    else v.read_args = r.read_args;
+    if (precedence(r.action) < precedence(v.action))
+      v = r;
+    else
+      v.read_args = r.read_args;
   }
   return v;
 }
@@ -75,17 +76,39 @@ int nr_of(const char* name) { return seccomp_syscall_resolve_name(name); }
 
 TEST(SeccompDefault, AllowsOrdinarySyscalls) {
   auto c = compile_or_die(SeccompPolicy{});
-  for (const char* name : {"read", "write", "openat", "getppid", "mmap", "execve", "socket", "clone", "exit_group"})
+  for (const char* name :
+       {"read", "write", "openat", "getppid", "mmap", "execve", "socket", "clone", "exit_group"})
     EXPECT_TRUE(allows(c, call(nr_of(name)))) << name;
 }
 
 TEST(SeccompDefault, DeniesTheDangerousOnes) {
   auto c = compile_or_die(SeccompPolicy{});
-  for (const char* name : {"mount", "umount2", "pivot_root", "chroot", "ptrace", "process_vm_readv",
-                           "process_vm_writev", "bpf", "perf_event_open", "kexec_load", "init_module",
-                           "finit_module", "add_key", "request_key", "keyctl", "userfaultfd",
-                           "io_uring_setup", "open_by_handle_at", "quotactl", "acct", "swapon",
-                           "reboot", "setns", "move_mount", "open_tree", "fsopen"})
+  for (const char* name : {"mount",
+                           "umount2",
+                           "pivot_root",
+                           "chroot",
+                           "ptrace",
+                           "process_vm_readv",
+                           "process_vm_writev",
+                           "bpf",
+                           "perf_event_open",
+                           "kexec_load",
+                           "init_module",
+                           "finit_module",
+                           "add_key",
+                           "request_key",
+                           "keyctl",
+                           "userfaultfd",
+                           "io_uring_setup",
+                           "open_by_handle_at",
+                           "quotactl",
+                           "acct",
+                           "swapon",
+                           "reboot",
+                           "setns",
+                           "move_mount",
+                           "open_tree",
+                           "fsopen"})
     EXPECT_TRUE(denies_with(c, call(nr_of(name)), EPERM)) << name;
 }
 
@@ -178,10 +201,13 @@ TEST(SeccompLayers, DenyWithConditionsAndAction) {
   ASSERT_TRUE(profile::load_text(R"([seccomp]
 deny = [{ name = "socket", args = [{ index = 0, op = "==", value = "AF_INET" }], action = "errno:EAFNOSUPPORT" },
         { name = "kill", action = "kill-process" }]
-)", "t.toml", p).ok());
+)",
+                                 "t.toml", p)
+                  .ok());
   auto c = compile_or_die(p.seccomp);
   EXPECT_TRUE(denies_with(c, call(SYS_socket, {AF_INET, SOCK_STREAM, 0}), EAFNOSUPPORT));
-  EXPECT_TRUE(denies_with(c, call(SYS_socket, {(1ULL << 32) | AF_INET, SOCK_STREAM, 0}), EAFNOSUPPORT));
+  EXPECT_TRUE(
+      denies_with(c, call(SYS_socket, {(1ULL << 32) | AF_INET, SOCK_STREAM, 0}), EAFNOSUPPORT));
   EXPECT_TRUE(allows(c, call(SYS_socket, {AF_UNIX, SOCK_STREAM, 0})));
   EXPECT_TRUE(kills(c, call(SYS_kill, {1, 9})));
 }
@@ -193,7 +219,9 @@ base = "none"
 default = "errno:ENOSYS"
 allow = ["read", "write", { name = "socket", args = [{ index = 0, op = "==", value = "AF_UNIX" }] },
          { name = "mmap", args = [{ index = 2, op = "masked==", mask = "PROT_EXEC", value = 0 }] }]
-)", "t.toml", p).ok());
+)",
+                                 "t.toml", p)
+                  .ok());
   auto c = compile_or_die(p.seccomp);
   EXPECT_TRUE(allows(c, call(SYS_read)));
   EXPECT_TRUE(denies_with(c, call(SYS_openat), ENOSYS));
@@ -211,7 +239,9 @@ deny = [{ name = "setpgid", args = [{ index = 0, op = ">", value = 100 }] },
         { name = "dup2", args = [{ index = 1, op = ">=", value = 1000 }] },
         { name = "close_range", args = [{ index = 0, op = "<", value = 3 }] },
         { name = "kill", args = [{ index = 0, op = "<=", value = 1 }, { index = 1, op = "!=", value = 0 }] }]
-)", "t.toml", p).ok());
+)",
+                                 "t.toml", p)
+                  .ok());
   auto c = compile_or_die(p.seccomp);
   EXPECT_TRUE(denies_with(c, call(SYS_setpgid, {101}), EPERM));
   EXPECT_TRUE(allows(c, call(SYS_setpgid, {100})));
@@ -235,7 +265,7 @@ TEST(SeccompStrictDaemon, AllowlistWithDenialsOnTop) {
     EXPECT_TRUE(denies_with(c, call(nr_of(name)), EPERM)) << name;
   for (const char* name : {"delete_module", "sethostname", "vm86", "pciconfig_read", "kcmp"}) {
     const int nr = nr_of(name);
-    if (nr < 0) continue;  // not a syscall here
+    if (nr < 0) continue;                       // not a syscall here
     if (std::string(name) == "kcmp") continue;  // in @process
     EXPECT_FALSE(allows(c, call(nr))) << name;
   }
@@ -255,10 +285,14 @@ TEST(SeccompLayers, ConditionsAboveRefineTheCatchAllBelow) {
 base = "none"
 default = "kill-process"
 allow = ["write"]
-)", "a.toml", p).ok());
+)",
+                                 "a.toml", p)
+                  .ok());
   ASSERT_TRUE(profile::load_text(R"([seccomp]
 deny = [{ name = "write", args = [{ index = 0, op = "==", value = 2 }], action = "errno:EBADF" }]
-)", "b.toml", p).ok());
+)",
+                                 "b.toml", p)
+                  .ok());
   auto c = compile_or_die(p.seccomp);
   EXPECT_TRUE(allows(c, call(SYS_write, {1})));
   EXPECT_TRUE(denies_with(c, call(SYS_write, {2}), EBADF));
@@ -296,7 +330,8 @@ TEST(SeccompPrecompiled, EqualsAFreshCompile) {
 
 TEST(SeccompErrors, UnknownSyscallNamesItsLocation) {
   Policy p;
-  ASSERT_TRUE(profile::load_text("[seccomp]\nallow = [\"read\",\n  \"no_such_call\"]\n", "p.toml", p).ok());
+  ASSERT_TRUE(
+      profile::load_text("[seccomp]\nallow = [\"read\",\n  \"no_such_call\"]\n", "p.toml", p).ok());
   auto c = seccomp::compile(p.seccomp);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().step, "p.toml:3:3");
@@ -315,7 +350,9 @@ TEST(SeccompErrors, NameOfAnotherArchitectureIsAWarning) {
 
 TEST(SeccompErrors, ConflictingRulesInOneLayer) {
   Policy p;
-  ASSERT_TRUE(profile::load_text("[seccomp]\nallow = [\"ptrace\"]\ndeny = [\"ptrace\"]\n", "p.toml", p).ok());
+  ASSERT_TRUE(
+      profile::load_text("[seccomp]\nallow = [\"ptrace\"]\ndeny = [\"ptrace\"]\n", "p.toml", p)
+          .ok());
   auto c = seccomp::compile(p.seccomp);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.error().message().find("conflicting"), std::string::npos) << c.error().message();
@@ -328,7 +365,8 @@ TEST(SeccompErrors, UnknownBase) {
 }
 
 TEST(SeccompActions, ParseAndName) {
-  for (const char* text : {"allow", "kill-process", "kill-thread", "trap", "log", "errno:EPERM", "errno:ENOSYS"}) {
+  for (const char* text :
+       {"allow", "kill-process", "kill-thread", "trap", "log", "errno:EPERM", "errno:ENOSYS"}) {
     auto a = seccomp::parse_action(text);
     ASSERT_TRUE(a.ok()) << text;
     EXPECT_EQ(seccomp::action_name(*a), text);
