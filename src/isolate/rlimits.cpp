@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <charconv>
 
+#include "kernel/io.hpp"
+
 namespace cloister::rlimits {
 namespace {
 
@@ -37,24 +39,9 @@ constexpr std::array<Name, 16> kNames = {{{"as", RLIMIT_AS},
 
 std::optional<rlim_t> parse_value(std::string_view text) {
   if (text == "unlimited" || text == "infinity") return RLIM_INFINITY;
-  std::uint64_t scale = 1;
-  if (!text.empty()) {
-    switch (text.back()) {
-      case 'k':
-      case 'K': scale = 1ULL << 10; break;
-      case 'm':
-      case 'M': scale = 1ULL << 20; break;
-      case 'g':
-      case 'G': scale = 1ULL << 30; break;
-      default: break;
-    }
-    if (scale != 1) text.remove_suffix(1);
-  }
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  if (n > (RLIM_INFINITY - 1) / scale) return std::nullopt;
-  return static_cast<rlim_t>(n * scale);
+  auto n = io::parse_bytes(text);
+  if (!n || *n >= RLIM_INFINITY) return std::nullopt;
+  return static_cast<rlim_t>(*n);
 }
 
 bool caller_has_sys_resource() {

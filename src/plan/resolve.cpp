@@ -12,6 +12,7 @@
 
 #include "isolate/capabilities.hpp"
 #include "isolate/rlimits.hpp"
+#include "kernel/io.hpp"
 #include "plan/plan.hpp"
 #include "seccomp/precompiled.hpp"
 
@@ -66,15 +67,9 @@ Result<IdMaps> id_maps_for(const Policy& p, const Caller& caller) {
 }
 
 Result<std::string> read_all(int fd, const std::string& option) {
-  std::string data;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error{option, "read", "fd " + std::to_string(fd), errno, ""};
-    if (n == 0) return data;
-    data.append(buf, static_cast<std::size_t>(n));
-  }
+  auto data = io::read_all(fd);
+  if (!data) return Error{option, "read", "fd " + std::to_string(fd), errno, ""};
+  return std::move(*data);
 }
 
 struct Source {

@@ -13,6 +13,7 @@
 
 #include "isolate/capabilities.hpp"
 #include "isolate/rlimits.hpp"
+#include "kernel/io.hpp"
 #include "policy/profile.hpp"
 
 namespace cloister::cli {
@@ -52,24 +53,10 @@ mode_t parse_mode(const std::string& option, const std::string& text) {
 
 // BYTES with an optional K, M or G suffix; 0 would mean "unlimited" to tmpfs, so it is refused.
 std::uint64_t parse_size(const std::string& option, const std::string& text) {
-  std::string digits = text;
-  std::uint64_t scale = 1;
-  if (!digits.empty()) {
-    switch (digits.back()) {
-      case 'k':
-      case 'K': scale = 1ULL << 10; break;
-      case 'm':
-      case 'M': scale = 1ULL << 20; break;
-      case 'g':
-      case 'G': scale = 1ULL << 30; break;
-      default: break;
-    }
-    if (scale != 1) digits.pop_back();
-  }
-  const auto value = parse_int<std::uint64_t>(option, digits);
-  if (value == 0) fail(option, "takes a non-zero number of bytes");
-  if (value > UINT64_MAX / scale) fail(option, "is too large: '" + text + "'");
-  return value * scale;
+  auto value = io::parse_bytes(text);
+  if (!value) fail(option, "expects BYTES with an optional K, M or G suffix, got '" + text + "'");
+  if (*value == 0) fail(option, "takes a non-zero number of bytes");
+  return *value;
 }
 
 std::uint64_t parse_weight(const std::string& option, const std::string& text) {
@@ -174,15 +161,9 @@ class Parser {
   void read_args_fd(const std::string& option) {
     int fd = parse_fd(option, next(option));
     out_.policy.consumed_fds.push_back(fd);
-    std::string data;
-    char buf[4096];
-    for (;;) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw UsageFailure{Error{option, "read", "fd " + std::to_string(fd), errno, ""}};
-      if (n == 0) break;
-      data.append(buf, static_cast<std::size_t>(n));
-    }
+    auto read = io::read_all(fd);
+    if (!read) throw UsageFailure{Error{option, "read", "fd " + std::to_string(fd), errno, ""}};
+    const std::string& data = *read;
     std::vector<std::string> more;
     std::size_t start = 0;
     while (start < data.size()) {

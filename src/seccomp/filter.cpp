@@ -15,6 +15,7 @@
 #include <set>
 
 #include "kernel/fd.hpp"
+#include "kernel/io.hpp"
 #include "seccomp/tables.hpp"
 
 namespace cloister::seccomp {
@@ -365,15 +366,9 @@ Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& opti
 }
 
 Result<Program> read_program(int fd, const std::string& option) {
-  std::string data;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error{option, "read", "fd " + std::to_string(fd), errno, ""};
-    if (n == 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-  }
+  auto read = io::read_all(fd);
+  if (!read) return Error{option, "read", "fd " + std::to_string(fd), errno, ""};
+  const std::string& data = *read;
   if (data.empty() || data.size() % sizeof(sock_filter) != 0 ||
       data.size() / sizeof(sock_filter) > BPF_MAXINSNS)
     return Error{option, "invalid BPF program", std::to_string(data.size()) + " bytes", EINVAL,

@@ -1,0 +1,43 @@
+#include "kernel/io.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+
+namespace cloister::io {
+
+std::optional<std::string> read_all(int fd) {
+  std::string data;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) return data;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+std::optional<std::uint64_t> parse_bytes(std::string_view text) {
+  std::uint64_t scale = 1;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 'k':
+      case 'K': scale = 1ULL << 10; break;
+      case 'm':
+      case 'M': scale = 1ULL << 20; break;
+      case 'g':
+      case 'G': scale = 1ULL << 30; break;
+      default: break;
+    }
+    if (scale != 1) text.remove_suffix(1);
+  }
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  if (n > UINT64_MAX / scale) return std::nullopt;
+  return n * scale;
+}
+
+}  // namespace cloister::io

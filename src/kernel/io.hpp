@@ -1,0 +1,17 @@
+// Small I/O and text helpers shared by the front ends and mechanisms.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cloister::io {
+
+// Reads `fd` to EOF (EINTR retried). On failure returns nullopt with errno set.
+std::optional<std::string> read_all(int fd);
+
+// "4096", "64K", "512M", "2G" -> bytes; nullopt when malformed or above UINT64_MAX.
+std::optional<std::uint64_t> parse_bytes(std::string_view text);
+
+}  // namespace cloister::io
