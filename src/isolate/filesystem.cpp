@@ -196,10 +196,7 @@ class StepApplier {
     for (const auto& [name, target] : links)
       if (::symlinkat(target, dev->get(), name) != 0)
         return fs_error("symlink", s.dest + "/" + name, errno);
-    // Like bwrap: the caller's terminal, if any, is the sandbox's console.
-    char tty[256];
-    if (::isatty(0) && ::ttyname_r(0, tty, sizeof tty) == 0)
-      CLOISTER_TRY(bind_device(dev->get(), tty, "console"));
+    if (!s.console.empty()) CLOISTER_TRY(bind_device(dev->get(), s.console, "console"));
     return ok_status();
   }
 

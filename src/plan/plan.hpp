@@ -44,6 +44,7 @@ struct Proc {
 };
 struct Dev {
   std::string dest;
+  std::string console;  // the caller's terminal (ttyname of stdin), bound as DEST/console
 };
 struct Mqueue {
   std::string dest;

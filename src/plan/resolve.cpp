@@ -157,6 +157,14 @@ step::Bind bind_step(const Source& src, const FsOp& op) {
   return b;
 }
 
+// Like bwrap, the caller's terminal (if stdin is one) becomes the sandbox's /dev/console;
+// named here, where /proc/self/fd can tell which it is.
+std::string caller_terminal() {
+  char tty[256];
+  if (::isatty(0) && ::ttyname_r(0, tty, sizeof tty) == 0) return tty;
+  return "";
+}
+
 Status add_fs_step(const FsOp& op, Plan& plan) {
   using K = FsOp::Kind;
   switch (op.kind) {
@@ -184,7 +192,7 @@ Status add_fs_step(const FsOp& op, Plan& plan) {
       plan.fs.emplace_back(step::Tmpfs{op.dest, op.perms.value_or(0755), op.size});
       return ok_status();
     case K::Proc: plan.fs.emplace_back(step::Proc{op.dest}); return ok_status();
-    case K::Dev: plan.fs.emplace_back(step::Dev{op.dest}); return ok_status();
+    case K::Dev: plan.fs.emplace_back(step::Dev{op.dest, caller_terminal()}); return ok_status();
     case K::Mqueue: plan.fs.emplace_back(step::Mqueue{op.dest}); return ok_status();
     case K::Dir:
       plan.fs.emplace_back(step::Dir{op.dest, op.perms.value_or(0755)});
@@ -248,7 +256,7 @@ void add_default_root(Plan& plan) {
   plan.fs.emplace_back(step::Dir{"/var", 0755});
   plan.fs.emplace_back(step::Tmpfs{"/var/tmp", 01777, {}});
   plan.fs.emplace_back(step::Proc{"/proc"});
-  plan.fs.emplace_back(step::Dev{"/dev"});
+  plan.fs.emplace_back(step::Dev{"/dev", caller_terminal()});
   plan.fs.emplace_back(step::SealRoot{});
 }
 
