@@ -16,6 +16,7 @@
 #include <string_view>
 #include <thread>
 
+#include "kernel/io.hpp"
 #include "kernel/syscalls.hpp"
 
 namespace cloister::cgroups {
@@ -47,14 +48,7 @@ int write_text(const std::string& path, std::string_view text) {
 std::optional<std::string> read_text(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return std::nullopt;
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) return std::nullopt;
-    if (n == 0) return text;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
+  return io::read_all(fd.get());
 }
 
 bool exists(const std::string& path) {
@@ -154,8 +148,9 @@ void add_mount(Host& host, const std::vector<std::string>& f, std::size_t dash) 
     return;
   }
   for (const auto& opt : split(f[dash + 3], ','))
-    if (opt != "rw" && opt != "ro" && opt.rfind("name=", 0) != 0 && opt.find('=') == std::string::npos &&
-        opt != "noprefix" && opt != "clone_children" && opt != "xattr" && opt != "cpuset_v2_mode")
+    if (opt != "rw" && opt != "ro" && opt.rfind("name=", 0) != 0 &&
+        opt.find('=') == std::string::npos && opt != "noprefix" && opt != "clone_children" &&
+        opt != "xattr" && opt != "cpuset_v2_mode")
       m.controllers.push_back(opt);
   if (m.controllers.empty()) return;  // name=systemd and the like: no resource controller
   for (auto& known : host.v1)
@@ -187,7 +182,8 @@ void read_caller_cgroups(Host& host) {
     if (second == std::string::npos) continue;
     const auto controllers = line.substr(first + 1, second - first - 1);
     const auto path = line.substr(second + 1);
-    if (line.compare(0, first, "0") == 0 && controllers.empty()) host.v2_path = path;
+    if (line.compare(0, first, "0") == 0 && controllers.empty())
+      host.v2_path = path;
     else
       for (const auto& c : split(controllers, ',')) host.v1_path[c] = path;
   }
@@ -204,7 +200,8 @@ Host discover() {
 // root is a cgroup below the top (containers bind-mount their own subtree) drops that prefix.
 std::string dir_of(const Mount& m, const std::string& cg_path) {
   std::string rel = cg_path;
-  if (m.root != "/" && (rel == m.root || rel.rfind(m.root + "/", 0) == 0)) rel.erase(0, m.root.size());
+  if (m.root != "/" && (rel == m.root || rel.rfind(m.root + "/", 0) == 0))
+    rel.erase(0, m.root.size());
   while (rel.size() > 1 && rel.back() == '/') rel.pop_back();
   if (rel.empty() || rel == "/") return m.point;
   return m.point + (rel.front() == '/' ? "" : "/") + rel;
@@ -217,7 +214,9 @@ const Mount* v1_mount(const Host& host, std::string_view controller) {
 }
 
 // v2 names; on v1 "io" is the blkio hierarchy.
-std::string v1_name(const std::string& controller) { return controller == "io" ? "blkio" : controller; }
+std::string v1_name(const std::string& controller) {
+  return controller == "io" ? "blkio" : controller;
+}
 
 std::vector<std::string> wanted_controllers(const Limits& l) {
   std::vector<std::string> wanted;
@@ -254,13 +253,19 @@ std::string delegation_hint(const std::string& dir, bool callers_own) {
          "--cgroup-parent at a cgroup delegated to this user";
 }
 
-Error mkdir_error(const std::string& dir, int err, const std::string& parent_dir, bool callers_own) {
+Error mkdir_error(const std::string& dir, int err, const std::string& parent_dir,
+                  bool callers_own) {
   std::string hint;
   switch (err) {
-    case EACCES: case EPERM: hint = delegation_hint(parent_dir, callers_own); break;
-    case EROFS: hint = "the cgroup filesystem is mounted read-only (a container without cgroup access?)"; break;
-    case EAGAIN: case ENOSPC:
-      hint = "cgroup.max.descendants or cgroup.max.depth of an ancestor is reached"; break;
+    case EACCES:
+    case EPERM: hint = delegation_hint(parent_dir, callers_own); break;
+    case EROFS:
+      hint = "the cgroup filesystem is mounted read-only (a container without cgroup access?)";
+      break;
+    case EAGAIN:
+    case ENOSPC:
+      hint = "cgroup.max.descendants or cgroup.max.depth of an ancestor is reached";
+      break;
     default: break;
   }
   return Error{kStep, "mkdir", dir, err, hint};
@@ -272,19 +277,21 @@ Status check_parent(const std::string& dir, const std::string& parent, const Mou
   const int err = errno != 0 ? errno : ENOTDIR;
   if (parent.empty())
     return Error{kStep, "the caller's cgroup is not under the mount", dir, err,
-                 "the cgroup filesystem at " + m.point + " does not show the caller's cgroup (another "
-                 "cgroup namespace?); use --cgroup-parent"};
+                 "the cgroup filesystem at " + m.point +
+                     " does not show the caller's cgroup (another "
+                     "cgroup namespace?); use --cgroup-parent"};
   return Error{kStep, "cgroup parent", dir, err,
-               "--cgroup-parent " + parent + " must name an existing cgroup, relative to the cgroup root " +
-                   m.point};
+               "--cgroup-parent " + parent +
+                   " must name an existing cgroup, relative to the cgroup root " + m.point};
 }
 
 // ---- limits ----------------------------------------------------------------------------------
 
 struct Setting {
   std::string controller;  // the hierarchy that holds the files: memory, pids, cpu, io, blkio
-  std::vector<std::pair<std::string, std::string>> files;  // file, value: the first present is written
-  std::string missing;     // what it means when none is present
+  std::vector<std::pair<std::string, std::string>>
+      files;            // file, value: the first present is written
+  std::string missing;  // what it means when none is present
 };
 
 std::string not_provided(const std::string& controller) {
@@ -293,20 +300,29 @@ std::string not_provided(const std::string& controller) {
 
 std::vector<Setting> v2_settings(const Limits& l) {
   std::vector<Setting> s;
-  if (l.memory_max) s.push_back({"memory", {{"memory.max", std::to_string(*l.memory_max)}}, not_provided("memory")});
+  if (l.memory_max)
+    s.push_back(
+        {"memory", {{"memory.max", std::to_string(*l.memory_max)}}, not_provided("memory")});
   if (l.memory_swap_max)
-    s.push_back({"memory", {{"memory.swap.max", std::to_string(*l.memory_swap_max)}},
+    s.push_back({"memory",
+                 {{"memory.swap.max", std::to_string(*l.memory_swap_max)}},
                  "controller 'memory' has no swap accounting on this host"});
-  if (l.pids_max) s.push_back({"pids", {{"pids.max", std::to_string(*l.pids_max)}}, not_provided("pids")});
+  if (l.pids_max)
+    s.push_back({"pids", {{"pids.max", std::to_string(*l.pids_max)}}, not_provided("pids")});
   if (l.cpu_quota_us)
-    s.push_back({"cpu", {{"cpu.max", std::to_string(*l.cpu_quota_us) + " " + std::to_string(l.cpu_period_us)}},
-                 "controller 'cpu' has no bandwidth control on this host (CONFIG_CFS_BANDWIDTH)"});
-  if (l.cpu_weight) s.push_back({"cpu", {{"cpu.weight", std::to_string(*l.cpu_weight)}}, not_provided("cpu")});
+    s.push_back(
+        {"cpu",
+         {{"cpu.max", std::to_string(*l.cpu_quota_us) + " " + std::to_string(l.cpu_period_us)}},
+         "controller 'cpu' has no bandwidth control on this host (CONFIG_CFS_BANDWIDTH)"});
+  if (l.cpu_weight)
+    s.push_back({"cpu", {{"cpu.weight", std::to_string(*l.cpu_weight)}}, not_provided("cpu")});
   if (l.io_weight) {
     const auto w = std::to_string(*l.io_weight);
     // io.weight comes from blk-iocost; with the BFQ scheduler only io.bfq.weight exists.
-    s.push_back({"io", {{"io.weight", "default " + w}, {"io.bfq.weight", "default " + w}},
-                 "controller 'io' has no proportional weight here (needs the iocost or BFQ scheduler)"});
+    s.push_back(
+        {"io",
+         {{"io.weight", "default " + w}, {"io.bfq.weight", "default " + w}},
+         "controller 'io' has no proportional weight here (needs the iocost or BFQ scheduler)"});
   }
   return s;
 }
@@ -315,28 +331,37 @@ std::vector<Setting> v2_settings(const Limits& l) {
 std::vector<Setting> v1_settings(const Limits& l) {
   std::vector<Setting> s;
   if (l.memory_max) {
-    s.push_back({"memory", {{"memory.limit_in_bytes", std::to_string(*l.memory_max)}}, not_provided("memory")});
+    s.push_back({"memory",
+                 {{"memory.limit_in_bytes", std::to_string(*l.memory_max)}},
+                 not_provided("memory")});
     if (l.memory_swap_max) {
       // v1 has no swap-only limit: memsw caps memory + swap together.
       const auto sum = *l.memory_max + std::min(*l.memory_swap_max, UINT64_MAX / 2);
-      s.push_back({"memory", {{"memory.memsw.limit_in_bytes", std::to_string(sum)}},
-                   "controller 'memory' has no swap accounting on this host (boot with swapaccount=1)"});
+      s.push_back(
+          {"memory",
+           {{"memory.memsw.limit_in_bytes", std::to_string(sum)}},
+           "controller 'memory' has no swap accounting on this host (boot with swapaccount=1)"});
     }
   }
-  if (l.pids_max) s.push_back({"pids", {{"pids.max", std::to_string(*l.pids_max)}}, not_provided("pids")});
+  if (l.pids_max)
+    s.push_back({"pids", {{"pids.max", std::to_string(*l.pids_max)}}, not_provided("pids")});
   if (l.cpu_quota_us) {
-    const std::string why = "controller 'cpu' has no bandwidth control on this host (CONFIG_CFS_BANDWIDTH)";
+    const std::string why =
+        "controller 'cpu' has no bandwidth control on this host (CONFIG_CFS_BANDWIDTH)";
     s.push_back({"cpu", {{"cpu.cfs_period_us", std::to_string(l.cpu_period_us)}}, why});
     s.push_back({"cpu", {{"cpu.cfs_quota_us", std::to_string(*l.cpu_quota_us)}}, why});
   }
   if (l.cpu_weight)  // cpu.weight 100 is the default share, 1024 in v1 terms; linear, v1 minimum 2
-    s.push_back({"cpu", {{"cpu.shares", std::to_string(std::max<std::uint64_t>(2, *l.cpu_weight * 1024 / 100))}},
-                 not_provided("cpu")});
+    s.push_back(
+        {"cpu",
+         {{"cpu.shares", std::to_string(std::max<std::uint64_t>(2, *l.cpu_weight * 1024 / 100))}},
+         not_provided("cpu")});
   if (l.io_weight) {
     // CFQ's blkio.weight is 10..1000 around 500 (systemd's mapping); BFQ's is 1..1000 around 100.
     const auto cfq = std::clamp<std::uint64_t>(*l.io_weight * 500 / 100, 10, 1000);
     const auto bfq = std::clamp<std::uint64_t>(*l.io_weight, 1, 1000);
-    s.push_back({"blkio", {{"blkio.weight", std::to_string(cfq)}, {"blkio.bfq.weight", std::to_string(bfq)}},
+    s.push_back({"blkio",
+                 {{"blkio.weight", std::to_string(cfq)}, {"blkio.bfq.weight", std::to_string(bfq)}},
                  "controller 'blkio' has no weight file here (needs the CFQ or BFQ scheduler)"});
   }
   return s;
@@ -344,10 +369,13 @@ std::vector<Setting> v1_settings(const Limits& l) {
 
 Status validate(const Limits& l) {
   if (l.cpu_weight && (*l.cpu_weight < 1 || *l.cpu_weight > kMaxWeight))
-    return Error{kStep, "cpu weight out of range", std::to_string(*l.cpu_weight), EINVAL, "1 to 10000, default 100"};
+    return Error{kStep, "cpu weight out of range", std::to_string(*l.cpu_weight), EINVAL,
+                 "1 to 10000, default 100"};
   if (l.io_weight && (*l.io_weight < 1 || *l.io_weight > kMaxWeight))
-    return Error{kStep, "io weight out of range", std::to_string(*l.io_weight), EINVAL, "1 to 10000, default 100"};
-  if (l.cpu_quota_us && (*l.cpu_quota_us < 1000 || l.cpu_period_us < 1000 || l.cpu_period_us > 1000000))
+    return Error{kStep, "io weight out of range", std::to_string(*l.io_weight), EINVAL,
+                 "1 to 10000, default 100"};
+  if (l.cpu_quota_us &&
+      (*l.cpu_quota_us < 1000 || l.cpu_period_us < 1000 || l.cpu_period_us > 1000000))
     return Error{kStep, "cpu quota/period out of range",
                  std::to_string(*l.cpu_quota_us) + "/" + std::to_string(l.cpu_period_us), EINVAL,
                  "quota at least 1000, period 1000 to 1000000 microseconds"};
@@ -355,14 +383,16 @@ Status validate(const Limits& l) {
 }
 
 // Writes one setting into `dir`; a file the host lacks is an error or, best effort, a warning.
-Status apply(const Setting& s, const std::string& dir, bool best_effort, std::vector<std::string>& warnings) {
+Status apply(const Setting& s, const std::string& dir, bool best_effort,
+             std::vector<std::string>& warnings) {
   for (const auto& [file, value] : s.files) {
     const auto path = dir + "/" + file;
     if (!exists(path)) continue;
     if (int err = write_text(path, value); err != 0)
       return Error{kStep, "write " + value + " to", path, err,
-                   err == EINVAL ? "the kernel rejected the value" :
-                   err == EBUSY ? "the cgroup already uses more than this limit" : ""};
+                   err == EINVAL  ? "the kernel rejected the value"
+                   : err == EBUSY ? "the cgroup already uses more than this limit"
+                                  : ""};
     return ok_status();
   }
   const auto& first = s.files.front().first;
@@ -376,8 +406,9 @@ Status apply(const Setting& s, const std::string& dir, bool best_effort, std::ve
 // A v1 memsw limit cannot exist without a memory limit: it caps memory + swap together.
 Status check_v1_swap(Limits& l, bool best_effort, std::vector<std::string>& warnings) {
   if (!l.memory_swap_max || l.memory_max) return ok_status();
-  const std::string why = "memory.memsw.limit_in_bytes: cgroup v1 limits memory and swap together "
-                          "(memsw = memory + swap), so a swap limit needs a memory limit";
+  const std::string why =
+      "memory.memsw.limit_in_bytes: cgroup v1 limits memory and swap together "
+      "(memsw = memory + swap), so a swap limit needs a memory limit";
   if (!best_effort) return Error{kStep, why, "", EINVAL, "add --memory-max"};
   warnings.push_back(std::string(kStep) + ": " + why + "; swap limit not applied");
   l.memory_swap_max = std::nullopt;
@@ -401,7 +432,8 @@ std::vector<std::string> v2_offered(const Host& host, const std::string& parent)
 }
 
 // v2 passes a controller down only when the parent lists it in cgroup.subtree_control.
-Status enable_controllers(const std::string& dir, const std::vector<std::string>& wanted, bool callers_own) {
+Status enable_controllers(const std::string& dir, const std::vector<std::string>& wanted,
+                          bool callers_own) {
   const auto file = dir + "/cgroup.subtree_control";
   const auto current = read_text(file).value_or("");
   std::istringstream in(current);
@@ -413,12 +445,16 @@ Status enable_controllers(const std::string& dir, const std::vector<std::string>
     if (err == 0) continue;
     std::string hint;
     if (err == EBUSY)
-      hint = std::string(callers_own ? "the caller's cgroup " : "the cgroup ") + dir +
-             " has processes in it, and cgroup v2 passes controllers only down from cgroups without "
-             "processes (the no-internal-process rule); move the caller into a leaf cgroup first (mkdir "
-             + dir + "/leaf; echo $$ > " + dir + "/leaf/cgroup.procs) or use --cgroup-parent";
-    else if (err == EACCES || err == EPERM) hint = delegation_hint(dir, callers_own);
-    else if (err == ENOENT) hint = "the cgroup's parent does not pass controller '" + c + "' down";
+      hint =
+          std::string(callers_own ? "the caller's cgroup " : "the cgroup ") + dir +
+          " has processes in it, and cgroup v2 passes controllers only down from cgroups without "
+          "processes (the no-internal-process rule); move the caller into a leaf cgroup first "
+          "(mkdir " +
+          dir + "/leaf; echo $$ > " + dir + "/leaf/cgroup.procs) or use --cgroup-parent";
+    else if (err == EACCES || err == EPERM)
+      hint = delegation_hint(dir, callers_own);
+    else if (err == ENOENT)
+      hint = "the cgroup's parent does not pass controller '" + c + "' down";
     return Error{kStep, "enable controller '" + c + "' in", file, err, hint};
   }
   return ok_status();
@@ -431,7 +467,8 @@ struct Made {
 };
 
 // v2: <caller>/cloister/sandbox-<pid> (controllers enabled on the way), or <parent>/cloister-<pid>.
-Result<Made> make_v2(const Host& host, const std::vector<std::string>& wanted, const std::string& parent) {
+Result<Made> make_v2(const Host& host, const std::vector<std::string>& wanted,
+                     const std::string& parent) {
   const bool callers_own = parent.empty();
   const std::string base = dir_of(*host.v2, callers_own ? host.v2_path : parent);
   CLOISTER_TRY(check_parent(base, parent, *host.v2));
@@ -442,15 +479,21 @@ Result<Made> make_v2(const Host& host, const std::vector<std::string>& wanted, c
       if (::mkdir(holder.c_str(), 0755) != 0 && errno != EEXIST)
         return mkdir_error(holder, errno, base, callers_own);
       auto enabled = enable_controllers(holder, wanted, false);
-      if (!enabled.ok() && enabled.error().err == ENOENT && !exists(holder)) continue;  // removed meanwhile
-      CLOISTER_TRY(enabled);
+      if (!enabled.ok() && enabled.error().err == ENOENT && !exists(holder))
+        continue;  // removed meanwhile
+      if (!enabled.ok()) {
+        ::rmdir(holder.c_str());  // only if empty: another sandbox may be using it
+        return enabled.take_error();
+      }
     }
     const auto leaf = (holder.empty() ? base : holder) + "/" +
                       leaf_name(callers_own ? "sandbox-" : "cloister-", attempt);
     if (::mkdir(leaf.c_str(), 0755) == 0) return Made{{leaf}, {""}, holder};
     // EEXIST: name taken; ENOENT: another sandbox's cleanup removed the shared holder.
-    if (errno != EEXIST && !(errno == ENOENT && !holder.empty()))
-      return mkdir_error(leaf, errno, holder.empty() ? base : holder, callers_own && holder.empty());
+    const int err = errno;
+    if (err == EEXIST || (err == ENOENT && !holder.empty())) continue;
+    if (!holder.empty()) ::rmdir(holder.c_str());
+    return mkdir_error(leaf, err, holder.empty() ? base : holder, callers_own && holder.empty());
   }
   return Error{kStep, "no free cgroup name under", holder.empty() ? base : holder, EEXIST,
                "remove stale sandbox-*/cloister-* directories"};
@@ -469,11 +512,17 @@ Result<std::vector<V1Target>> v1_targets(const Host& host, const std::vector<std
     const Mount* m = v1_mount(host, controller);
     if (!m) return ok_status();  // checked by the caller for required ones
     for (auto& t : targets)
-      if (t.mount == m) { t.required = t.required || required; return ok_status(); }
+      if (t.mount == m) {
+        t.required = t.required || required;
+        return ok_status();
+      }
     auto it = host.v1_path.find(controller);
-    const auto base = dir_of(*m, parent.empty() ? (it == host.v1_path.end() ? "/" : it->second) : parent);
-    if (required) CLOISTER_TRY(check_parent(base, parent, *m));
-    else if (!exists(base)) return ok_status();
+    const auto base =
+        dir_of(*m, parent.empty() ? (it == host.v1_path.end() ? "/" : it->second) : parent);
+    if (required)
+      CLOISTER_TRY(check_parent(base, parent, *m));
+    else if (!exists(base))
+      return ok_status();
     targets.push_back({m, base, required});
     return ok_status();
   };
@@ -493,14 +542,17 @@ std::string join_controllers(const Mount& m) {
 
 // v1: <hierarchy>/<caller's path there>/cloister-<pid> (or <parent>/cloister-<pid>) in each
 // hierarchy, one name for all. A hierarchy used only for stats is skipped when refused.
-Result<Made> make_v1(const Host& host, const std::vector<std::string>& wanted, const std::string& parent) {
+Result<Made> make_v1(const Host& host, const std::vector<std::string>& wanted,
+                     const std::string& parent) {
   auto targets = v1_targets(host, wanted, parent);
   if (!targets.ok()) return targets.take_error();
   if (targets->empty())
-    return Error{kStep, "no cgroup hierarchy to use", "", ENOENT, "no cgroup filesystem is mounted"};
+    return Error{kStep, "no cgroup hierarchy to use", "", ENOENT,
+                 "no cgroup filesystem is mounted"};
   for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
     Made made;
     bool taken = false;
+    int skipped_err = 0;
     for (const auto& t : *targets) {
       const auto leaf = t.base + "/" + leaf_name("cloister-", attempt);
       if (::mkdir(leaf.c_str(), 0755) == 0) {
@@ -509,7 +561,10 @@ Result<Made> make_v1(const Host& host, const std::vector<std::string>& wanted, c
         continue;
       }
       const int err = errno;
-      if (!t.required && err != EEXIST) continue;
+      if (!t.required && err != EEXIST) {
+        skipped_err = err;
+        continue;
+      }
       for (const auto& p : made.paths) ::rmdir(p.c_str());  // ours, empty: undo this attempt
       if (err != EEXIST) return mkdir_error(leaf, err, t.base, parent.empty());
       taken = true;
@@ -517,7 +572,7 @@ Result<Made> make_v1(const Host& host, const std::vector<std::string>& wanted, c
     }
     if (taken) continue;
     if (made.paths.empty())
-      return mkdir_error((*targets)[0].base + "/" + leaf_name("cloister-", attempt), EACCES,
+      return mkdir_error((*targets)[0].base + "/" + leaf_name("cloister-", attempt), skipped_err,
                          (*targets)[0].base, parent.empty());
     return made;
   }
@@ -536,12 +591,20 @@ bool kill_until_empty(const std::string& dir, Clock::time_point deadline) {
     const auto listed = read_pids(procs);
     if (listed.empty()) return true;
     std::vector<std::pair<pid_t, UniqueFd>> pinned;
-    for (pid_t pid : listed)
-      if (pid > 0) pinned.emplace_back(pid, UniqueFd(sys::pidfd_open(pid)));
+    bool no_pidfd = false;  // before 5.3: plain kill(2), with the (tiny) pid reuse window
+    for (pid_t pid : listed) {
+      if (pid <= 0) continue;  // 0: a process outside this pid namespace, out of reach
+      pinned.emplace_back(pid, UniqueFd(sys::pidfd_open(pid)));
+      no_pidfd = no_pidfd || (!pinned.back().second && errno == ENOSYS);
+    }
     const auto still = read_pids(procs);
-    for (auto& [pid, fd] : pinned)
-      if (fd && std::find(still.begin(), still.end(), pid) != still.end())
+    for (auto& [pid, fd] : pinned) {
+      if (std::find(still.begin(), still.end(), pid) == still.end()) continue;
+      if (fd)
         sys::pidfd_send_signal(fd.get(), SIGKILL);
+      else if (no_pidfd)
+        ::kill(pid, SIGKILL);
+    }
     if (Clock::now() >= deadline) return read_pids(procs).empty();
     std::this_thread::sleep_for(delay);
   }
@@ -573,7 +636,8 @@ Status kill_v2(const std::string& dir) {
 
 Status remove_dir(const std::string& dir) {
   if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return ok_status();
-  return Error{kStep, "rmdir", dir, errno, errno == EBUSY ? "processes or child cgroups are still in it" : ""};
+  return Error{kStep, "rmdir", dir, errno,
+               errno == EBUSY ? "processes or child cgroups are still in it" : ""};
 }
 
 }  // namespace
@@ -604,8 +668,8 @@ Sandbox& Sandbox::operator=(Sandbox&& other) noexcept {
 
 Sandbox::~Sandbox() { (void)kill_and_remove(); }
 
-Result<Sandbox> Sandbox::create(const Limits& requested, const std::string& parent, bool best_effort,
-                                std::vector<std::string>& warnings) {
+Result<Sandbox> Sandbox::create(const Limits& requested, const std::string& parent,
+                                bool best_effort, std::vector<std::string>& warnings) {
   CLOISTER_TRY(validate(requested));
   Limits limits = requested;
   const Host host = discover();
@@ -622,15 +686,17 @@ Result<Sandbox> Sandbox::create(const Limits& requested, const std::string& pare
   if (!host.v2 && host.v1.empty())
     return Error{kStep, "no cgroup filesystem in /proc/self/mountinfo", "", ENOENT,
                  "mount cgroup2 on /sys/fs/cgroup"};
-  const bool use_v2 = host.v2 && (missing_v2.empty() || host.v1.empty() || missing_v2.size() <= missing_v1.size());
+  const bool use_v2 =
+      host.v2 && (missing_v2.empty() || host.v1.empty() || missing_v2.size() <= missing_v1.size());
   for (const auto& c : use_v2 ? missing_v2 : missing_v1) {
     const std::string what = "controller '" + c + "' is not available";
     if (!best_effort)
       return Error{kStep, what, "", ENOENT,
-                   use_v2 ? "the cgroup v2 parent does not offer it (cgroup.controllers) and no v1 "
-                            "hierarchy has it; --cgroup=best-effort runs without its limits"
-                          : "neither cgroup v2 nor a v1 hierarchy has it; --cgroup=best-effort runs "
-                            "without its limits"};
+                   use_v2
+                       ? "the cgroup v2 parent does not offer it (cgroup.controllers) and no v1 "
+                         "hierarchy has it; --cgroup=best-effort runs without its limits"
+                       : "neither cgroup v2 nor a v1 hierarchy has it; --cgroup=best-effort runs "
+                         "without its limits"};
     warnings.push_back(std::string(kStep) + ": " + what + "; its limits are not applied");
     drop_controller(limits, c);
     wanted.erase(std::find(wanted.begin(), wanted.end(), c));
@@ -663,11 +729,13 @@ Status Sandbox::attach(pid_t pid) {
   for (const auto& dir : paths_) {
     const auto file = dir + "/cgroup.procs";
     if (int err = write_text(file, std::to_string(pid)); err != 0)
-      return Error{kStep, "move pid " + std::to_string(pid) + " into", file, err,
-                   err == ESRCH ? "the process is gone" :
-                   err == EACCES || err == EPERM
-                       ? "moving a process needs write access to cgroup.procs of the common ancestor "
-                         "of its cgroup and this one (a delegated subtree)" : ""};
+      return Error{
+          kStep, "move pid " + std::to_string(pid) + " into", file, err,
+          err == ESRCH ? "the process is gone"
+          : err == EACCES || err == EPERM
+              ? "moving a process needs write access to cgroup.procs of the common ancestor "
+                "of its cgroup and this one (a delegated subtree)"
+              : ""};
   }
   return ok_status();
 }

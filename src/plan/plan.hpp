@@ -155,6 +155,7 @@ struct Plan {
   std::vector<seccomp::Program> seccomp;
   std::optional<seccomp::Compiled> seccomp_summary;  // for explain
   std::vector<RlimitSetting> rlimits;
+  std::optional<CgroupPolicy> cgroup;  // the sandbox's own cgroup, when limits are asked
 };
 
 struct Caller {

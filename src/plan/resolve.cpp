@@ -379,9 +379,6 @@ Status validate(const Policy& p, std::uint64_t flags) {
     return needs("--userns-block-fd", "--info-fd and --unshare-user");
   if (p.ns.disable_userns && p.ns.assert_userns_disabled)
     return Error{"--assert-userns-disabled", "conflicts with --disable-userns", "", 0, ""};
-  if (p.cgroup.any())
-    return Error{"--memory-max/--pids-max/--cpu-max", "are not enforced yet", "", 0,
-                 "cgroup limits are being added; refusing rather than running without them"};
   if (p.argv.empty())
     return Error{"run", "no COMMAND given", "", 0,
                  "usage: cloister run [OPTIONS] [--] COMMAND [ARGS...]"};
@@ -500,6 +497,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   for (const auto& limit : p.rlimits)
     CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
   plan.rlimits = p.rlimits;
+  if (p.cgroup.any() || !p.cgroup.parent.empty()) plan.cgroup = p.cgroup;
   plan.close_before_exec = p.consumed_fds;
   for (const auto& op : p.fs)
     if (op.fd >= 0) plan.close_before_exec.push_back(op.fd);

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "isolate/capabilities.hpp"
+#include "isolate/cgroups.hpp"
 #include "isolate/filesystem.hpp"
 #include "isolate/namespaces.hpp"
 #include "isolate/network.hpp"
@@ -37,10 +38,11 @@ constexpr std::uint64_t kAllNamespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEW
 
 // Descriptors the child needs; the parent keeps its own ends.
 struct ChildContext {
-  int report_fd = -1;       // write end of the close-on-exec report pipe
-  int maps_ready_fd = -1;   // read end: one byte once the parent wrote the id maps
-  int parent_pidfd = -1;    // for a race-free --die-with-parent
-  std::uint64_t flags = 0;  // namespaces actually created
+  int report_fd = -1;           // write end of the close-on-exec report pipe
+  int parent_ready_fd = -1;     // read end: one byte once the parent wrote id maps / set the cgroup
+  bool late_cgroup_ns = false;  // cgroup v1: unshare the cgroup namespace once attached
+  int parent_pidfd = -1;        // for a race-free --die-with-parent
+  std::uint64_t flags = 0;      // namespaces actually created
   bool chroot_mode = false;
 };
 
@@ -115,11 +117,6 @@ void set_cloexec(int fd) {
 void enter_user_namespace(const Plan& plan, const ChildContext& ctx) {
   if (!(ctx.flags & CLONE_NEWUSER)) return;
   if (!plan.ids.written_by_parent) return check(ctx, ns::write_own_id_maps(plan.ids));
-  char byte;
-  ssize_t n;
-  do n = ::read(ctx.maps_ready_fd, &byte, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1) ::_exit(kExitSetupFailed);  // the parent is gone (and reports nothing)
   check(ctx, ns::switch_ids(plan.ids));
   if (plan.die_with_parent) die_with_parent(ctx);  // changing ids cleared PR_SET_PDEATHSIG
 }
@@ -151,8 +148,22 @@ void join_pid_namespace(const Plan& plan, const ChildContext& ctx) {
   fork_into_pid_namespace(ctx);
 }
 
+// The parent writes id maps and attaches cgroup v1 hierarchies after clone; nothing in the
+// child may run before (its memory would be charged outside its cgroup).
+void wait_for_parent(const ChildContext& ctx) {
+  if (ctx.parent_ready_fd < 0) return;
+  char byte;
+  ssize_t n;
+  do n = ::read(ctx.parent_ready_fd, &byte, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) ::_exit(kExitSetupFailed);  // the parent is gone (and reports its own error)
+  if (ctx.late_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0)
+    fail(ctx, Error{"namespaces", "unshare(CLONE_NEWCGROUP)", "", errno, ""});
+}
+
 [[noreturn]] void namespace_child(const Plan& plan, ChildContext ctx) {
   SetupTrace trace(plan.trace_setup, "child");
+  wait_for_parent(ctx);
   if (plan.die_with_parent) die_with_parent(ctx);
   if (plan.userns_fd >= 0) join_then_unshare(plan, ctx);
   enter_user_namespace(plan, ctx);
@@ -193,6 +204,7 @@ void join_pid_namespace(const Plan& plan, const ChildContext& ctx) {
 }
 
 [[noreturn]] void chroot_child(const Plan& plan, const ChildContext& ctx) {
+  wait_for_parent(ctx);
   if (plan.die_with_parent) die_with_parent(ctx);
   check(ctx, fs::enter_chroot(plan.chroot->root, plan.cwd_required ? plan.cwd : ""));
   Plan confined = plan;
@@ -222,10 +234,15 @@ struct Child {
   UniqueFd pidfd;
 };
 
-Result<Child> clone_child(std::uint64_t flags) {
+Result<Child> clone_child(std::uint64_t flags, int cgroup_fd) {
   int pidfd = -1;
   uapi::CloneArgs args{};
   args.flags = flags | CLONE_PIDFD;
+  if (cgroup_fd >= 0) {
+    // Born inside its cgroup: no moment runs outside the limits.
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+  }
   args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   pid_t pid = sys::clone3(args);
@@ -237,9 +254,9 @@ Result<Child> clone_child(std::uint64_t flags) {
 }
 
 // clone3 with the plan's namespaces, dropping the optional ones the kernel refuses.
-Result<Child> clone_with_fallbacks(const Plan& plan, std::uint64_t& flags) {
+Result<Child> clone_with_fallbacks(const Plan& plan, std::uint64_t& flags, int cgroup_fd) {
   for (;;) {
-    auto child = clone_child(flags);
+    auto child = clone_child(flags, cgroup_fd);
     if (child) return child;
     const int err = child.error().err;
     if (!namespaces_refused(err)) return child;
@@ -312,17 +329,45 @@ std::string join_list(const std::vector<std::string>& items) {
   return out;
 }
 
+// The sandbox's cgroup, when the plan has limits. best-effort: running without it is said.
+Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan, Outcome& failed) {
+  if (!plan.cgroup) return std::optional<cgroups::Sandbox>{};
+  const CgroupPolicy& c = *plan.cgroup;
+  cgroups::Limits limits;
+  limits.memory_max = c.memory_max;
+  limits.memory_swap_max = c.memory_swap_max;
+  limits.pids_max = c.pids_max;
+  limits.cpu_quota_us = c.cpu_quota_us;
+  limits.cpu_period_us = c.cpu_period_us;
+  limits.cpu_weight = c.cpu_weight;
+  limits.io_weight = c.io_weight;
+  std::vector<std::string> warnings;
+  auto sandbox = cgroups::Sandbox::create(limits, c.parent, c.best_effort, warnings);
+  for (auto& w : warnings) failed.notices.push_back(std::move(w));
+  if (!sandbox) {
+    if (!c.best_effort) return sandbox.take_error();
+    failed.notices.push_back("running without a cgroup (best effort): " +
+                             sandbox.error().message());
+    return std::optional<cgroups::Sandbox>{};
+  }
+  return std::optional<cgroups::Sandbox>{std::move(*sandbox)};
+}
+
 }  // namespace
 
 Outcome launch(const Plan& plan) {
   Outcome failed{kExitSetupFailed, std::nullopt, {}};
   auto report = make_pipe("report pipe");
   if (!report) return failed.error = report.take_error(), failed;
-  Pipe maps_ready;
-  if (plan.ids.written_by_parent) {
-    auto p = make_pipe("id map pipe");
+  auto cgroup = make_cgroup(plan, failed);
+  if (!cgroup) return failed.error = cgroup.take_error(), failed;
+  const int cgroup_fd = *cgroup ? (*cgroup)->clone_into_fd() : -1;
+  const bool attach_after_clone = *cgroup && cgroup_fd < 0;
+  Pipe parent_ready;
+  if (plan.ids.written_by_parent || attach_after_clone) {
+    auto p = make_pipe("parent sync pipe");
     if (!p) return failed.error = p.take_error(), failed;
-    maps_ready = std::move(*p);
+    parent_ready = std::move(*p);
   }
   UniqueFd parent_pidfd;
   if (plan.die_with_parent) {
@@ -345,12 +390,18 @@ Outcome launch(const Plan& plan) {
   sigset_t saved;
   ::sigprocmask(SIG_BLOCK, &watched, &saved);
 
-  ChildContext ctx{report->write.get(), maps_ready.read.get(), parent_pidfd.get(), 0, false};
+  ChildContext ctx{
+      report->write.get(), parent_ready.read.get(), false, parent_pidfd.get(), 0, false};
   std::uint64_t flags = plan.userns_fd >= 0 ? 0 : plan.clone_flags;
+  if (attach_after_clone && (flags & CLONE_NEWCGROUP)) {
+    // The cgroup namespace's root is fixed when it is created: after the attach, not before.
+    flags &= ~CLONE_NEWCGROUP;
+    ctx.late_cgroup_ns = true;
+  }
   bool chroot_mode = plan.mode == SandboxMode::Chroot;
   Result<Child> child = Error{};
   if (!chroot_mode) {
-    child = clone_with_fallbacks(plan, flags);
+    child = clone_with_fallbacks(plan, flags, cgroup_fd);
     if (!child && plan.mode == SandboxMode::Auto) {
       if (!plan.chroot) {
         auto e = child.take_error();
@@ -366,11 +417,12 @@ Outcome launch(const Plan& plan) {
   if (chroot_mode) {
     if (plan.mode == SandboxMode::Chroot)
       failed.notices.push_back("chroot mode without: " + join_list(plan.chroot->lost));
-    child = clone_child(0);
+    ctx.late_cgroup_ns = false;
+    child = clone_child(0, cgroup_fd);
   }
   if (!child) return failed.error = child.take_error(), failed;
   if (child->pid == 0) {
-    ctx.flags = flags;
+    ctx.flags = flags | (ctx.late_cgroup_ns ? CLONE_NEWCGROUP : 0);
     report->read.reset();
     if (chroot_mode) chroot_child(plan, ctx);
     namespace_child(plan, ctx);
@@ -378,22 +430,34 @@ Outcome launch(const Plan& plan) {
 
   trace.mark("resolve to clone3 done");
   report->write.reset();
-  maps_ready.read.reset();
+  parent_ready.read.reset();
+  auto abandon = [&](Error e) {
+    ::kill(child->pid, SIGKILL);
+    ::waitpid(child->pid, nullptr, 0);
+    failed.error = std::move(e);
+    return failed;
+  };
+  if (attach_after_clone) {
+    auto st = (*cgroup)->attach(child->pid);
+    if (!st) return abandon(st.take_error());
+  }
   if (plan.ids.written_by_parent && (flags & CLONE_NEWUSER)) {
     auto st = ns::write_id_maps_for(child->pid, plan.ids);
-    if (!st) {
-      ::kill(child->pid, SIGKILL);
-      ::waitpid(child->pid, nullptr, 0);
-      return failed.error = st.take_error(), failed;
-    }
-    if (::write(maps_ready.write.get(), "1", 1) != 1) {
-    }
+    if (!st) return abandon(st.take_error());
   }
+  if (parent_ready.write && ::write(parent_ready.write.get(), "1", 1) != 1)
+    return abandon(Error{"parent sync pipe", "write", "", errno, ""});
   status::write_start(plan, child->pid);
   Supervisor supervisor(std::move(*child), std::move(report->read));
   Outcome outcome = supervisor.wait();
   ::sigprocmask(SIG_SETMASK, &saved, nullptr);
-  status::write_exit(plan, outcome.exit_code);
+  std::optional<cgroups::Stats> stats;
+  if (*cgroup) {
+    auto st = (*cgroup)->kill_and_remove();
+    stats = (*cgroup)->stats();
+    if (!st) outcome.notices.push_back("cgroup cleanup: " + st.error().message());
+  }
+  status::write_exit(plan, outcome.exit_code, stats);
   outcome.notices.insert(outcome.notices.begin(), failed.notices.begin(), failed.notices.end());
   return outcome;
 }

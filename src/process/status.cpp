@@ -48,9 +48,19 @@ void write_start(const Plan& plan, pid_t child) {
   if (plan.json_status_fd >= 0) write_text(plan.json_status_fd, start_record(child, false));
 }
 
-void write_exit(const Plan& plan, int exit_code) {
-  if (plan.json_status_fd >= 0)
-    write_text(plan.json_status_fd, "{ \"exit-code\": " + std::to_string(exit_code) + " }\n");
+std::string exit_record(int exit_code, const std::optional<cgroups::Stats>& stats) {
+  std::string out = "{ \"exit-code\": " + std::to_string(exit_code);
+  if (stats) {
+    if (stats->memory_peak_bytes)
+      out += ", \"memory-peak\": " + std::to_string(*stats->memory_peak_bytes);
+    if (stats->cpu_usec) out += ", \"cpu-usec\": " + std::to_string(*stats->cpu_usec);
+    if (stats->oom_kills) out += ", \"oom-kills\": " + std::to_string(*stats->oom_kills);
+  }
+  return out + " }\n";
+}
+
+void write_exit(const Plan& plan, int exit_code, const std::optional<cgroups::Stats>& stats) {
+  if (plan.json_status_fd >= 0) write_text(plan.json_status_fd, exit_record(exit_code, stats));
 }
 
 }  // namespace cloister::status

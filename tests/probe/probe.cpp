@@ -458,6 +458,65 @@ int cmd_capsys(const Args&) {
   return kOk;
 }
 
+// fork-until-fail N: forks up to N sleeping children, reports how many and the errno that
+// stopped it, then kills and reaps them.
+int cmd_fork_until_fail(const Args& args) {
+  long limit = 0;
+  if (args.size() != 2 || !parse_long(args[1], limit)) return kUsage;
+  std::vector<pid_t> children;
+  int err = 0;
+  for (long i = 0; i < limit; ++i) {
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      err = errno;
+      break;
+    }
+    if (pid == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  put("forks", std::to_string(children.size()));
+  put("fork-error", err ? errno_name(err) : "none");
+  for (pid_t pid : children) ::kill(pid, SIGKILL);
+  for (pid_t pid : children) ::waitpid(pid, nullptr, 0);
+  return kOk;
+}
+
+// alloc MB: allocates and touches MB mebibytes, 4 MiB at a time, then reports.
+int cmd_alloc(const Args& args) {
+  long mb = 0;
+  if (args.size() != 2 || !parse_long(args[1], mb)) return kUsage;
+  std::vector<char*> blocks;
+  for (long done = 0; done < mb; done += 4) {
+    char* block = static_cast<char*>(std::malloc(4 << 20));
+    if (!block) return outcome("alloc", ENOMEM);
+    std::memset(block, 1, 4 << 20);
+    blocks.push_back(block);
+  }
+  put("alloc", std::to_string(mb));
+  for (char* b : blocks) std::free(b);
+  return kOk;
+}
+
+// spin MS: busy for MS ms of wall time; reports the CPU time it got.
+int cmd_spin(const Args& args) {
+  long ms = 0;
+  if (args.size() != 2 || !parse_long(args[1], ms)) return kUsage;
+  timespec start{}, now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &start);
+  volatile unsigned long sink = 0;
+  do {
+    for (int i = 0; i < 100000; ++i) sink = sink + static_cast<unsigned long>(i);
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+  } while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+  timespec cpu{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+  put("cpu-ms", std::to_string(cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000));
+  return kOk;
+}
+
 int cmd_rlimits(const Args&) {
   const std::pair<const char*, int> limits[] = {
       {"nofile", RLIMIT_NOFILE}, {"core", RLIMIT_CORE}, {"nproc", RLIMIT_NPROC}, {"as", RLIMIT_AS}};
@@ -796,6 +855,9 @@ const std::map<std::string, std::function<int(const Args&)>>& commands() {
       {"sys", cmd_sys},
       {"rlimits", cmd_rlimits},
       {"capsys", cmd_capsys},
+      {"fork-until-fail", cmd_fork_until_fail},
+      {"alloc", cmd_alloc},
+      {"spin", cmd_spin},
   };
   return table;
 }

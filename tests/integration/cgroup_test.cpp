@@ -1,0 +1,123 @@
+// The sandbox's own cgroup: limits hold inside, the host and cloister survive, and nothing
+// is left in the cgroup tree afterwards. Creating cgroups needs root here (the controllers
+// sit on v1 hierarchies owned by root, not delegated): the unprivileged run checks the
+// refusal instead.
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace cloister_it {
+namespace {
+
+// cloister's cgroups anywhere under the cgroup mounts (cloister-<pid>, cloister/sandbox-<pid>).
+std::vector<std::string> leftover_cgroups() {
+  std::vector<std::string> found;
+  std::vector<std::string> todo = {"/sys/fs/cgroup"};
+  while (!todo.empty() && found.size() < 50) {
+    const std::string dir = todo.back();
+    todo.pop_back();
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) continue;
+    while (dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      if (e->d_type != DT_DIR || name == "." || name == "..") continue;
+      const std::string path = dir + "/" + name;
+      if (name.rfind("cloister-", 0) == 0 || name.rfind("sandbox-", 0) == 0) found.push_back(path);
+      if (todo.size() < 10000) todo.push_back(path);
+    }
+    ::closedir(d);
+  }
+  return found;
+}
+
+#define REQUIRE_ROOT()                                                                           \
+  if (::geteuid() != 0)                                                                          \
+  GTEST_SKIP() << "creating cgroups needs root here (not delegated); the refusal is checked by " \
+                  "Cgroup.UnprivilegedCallerIsToldAboutDelegation"
+
+TEST(Cgroup, ForkLoopStopsAtPidsMax) {
+  REQUIRE_ROOT();
+  auto r = run_sandbox({"--pids-max", "12"}, {"fork-until-fail", "200"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.value("fork-error"), "EAGAIN") << r.describe();
+  EXPECT_LE(std::stoi(r.value("forks")), 12) << r.describe();
+  EXPECT_TRUE(leftover_cgroups().empty());
+}
+
+TEST(Cgroup, MemoryHogIsOomKilledAndReported) {
+  REQUIRE_ROOT();
+  auto [status_read, status_write] = make_pipe();
+  auto r = run_sandbox(
+      {"--memory-max", "48M", "--memory-swap-max", "48M", "--as-pid-1", "--json-status-fd", "5"},
+      {"alloc", "400"}, with_fds({{5, status_write.get()}}));
+  status_write.reset();
+  const std::string status = read_all(status_read.get(), milliseconds(2000));
+  EXPECT_EQ(r.exit_code, 128 + SIGKILL) << r.describe();
+  EXPECT_FALSE(r.find("alloc")) << r.describe();
+  auto values = json_numbers(status);
+  ASSERT_TRUE(values.count("oom-kills")) << status;
+  EXPECT_GE(values["oom-kills"], 1) << status;
+  ASSERT_TRUE(values.count("memory-peak")) << status;
+  EXPECT_LE(values["memory-peak"], 48LL << 20) << status;
+  EXPECT_TRUE(leftover_cgroups().empty());
+}
+
+// tmpfs pages written inside the sandbox are charged to its memory cgroup.
+TEST(Cgroup, FillingATmpfsIsContainedByMemoryMax) {
+  REQUIRE_ROOT();
+  auto r = run_sandbox({"--memory-max", "32M", "--memory-swap-max", "32M", "--as-pid-1", "--size",
+                        "512M", "--tmpfs", "/t"},
+                       {"fill", "/t/big", std::to_string(200L << 20)});
+  EXPECT_NE(r.value("fill:/t/big"), "ok") << r.describe();
+  EXPECT_TRUE(r.exit_code == 128 + SIGKILL || r.exit_code == 1) << r.describe();
+  EXPECT_TRUE(leftover_cgroups().empty());
+}
+
+TEST(Cgroup, CpuQuotaHolds) {
+  REQUIRE_ROOT();
+  auto r = run_sandbox({"--cpus", "0.25"}, {"spin", "1200"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const int cpu_ms = std::stoi(r.value("cpu-ms"));
+  EXPECT_GT(cpu_ms, 150) << r.describe();
+  EXPECT_LT(cpu_ms, 450) << "a quarter CPU for 1.2 s is ~300 ms\n" << r.describe();
+}
+
+TEST(Cgroup, NothingLeftAfterInitIsKilled) {
+  REQUIRE_ROOT();
+  auto [info_read, info_write] = make_pipe();
+  RunOptions options = with_fds({{5, info_write.get()}});
+  Process p(
+      sandbox({"--pids-max", "50", "--info-fd", "5"}, {"spawn-sleepers", "3", "+", "sleep", "30"}),
+      options);
+  info_write.reset();
+  auto values = json_numbers(read_all(info_read.get(), milliseconds(5000)));
+  ASSERT_TRUE(values.count("child-pid"));
+  ASSERT_FALSE(leftover_cgroups().empty());
+  ::kill(static_cast<pid_t>(values["child-pid"]), SIGKILL);
+  auto r = p.finish();
+  EXPECT_EQ(r.exit_code, 128 + SIGKILL) << r.describe();
+  EXPECT_TRUE(leftover_cgroups().empty());
+}
+
+TEST(Cgroup, UnavailableSettingIsAnErrorOrAWarning) {
+  REQUIRE_ROOT();
+  // On v1 hierarchies a swap limit needs a memory limit (memsw counts both).
+  auto strict = run_sandbox({"--memory-swap-max", "64M"}, {"exit", "0"});
+  auto lax = run_sandbox({"--memory-swap-max", "64M", "--cgroup=best-effort"}, {"exit", "0"});
+  if (strict.exit_code == 0) GTEST_SKIP() << "this host enforces a swap limit alone (cgroup v2)";
+  EXPECT_EQ(strict.exit_code, 125) << strict.describe();
+  EXPECT_NE(strict.err.find("swap"), std::string::npos) << strict.describe();
+  EXPECT_EQ(lax.exit_code, 0) << lax.describe();
+  EXPECT_NE(lax.err.find("cloister: cgroup: "), std::string::npos) << lax.describe();
+}
+
+TEST(Cgroup, UnprivilegedCallerIsToldAboutDelegation) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root may create cgroups; this checks the refusal";
+  auto r = run_sandbox({"--pids-max", "10"}, {"exit", "0"});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_NE(r.err.find("delegated"), std::string::npos) << r.describe();
+}
+
+}  // namespace
+}  // namespace cloister_it
