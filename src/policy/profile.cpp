@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "isolate/rlimits.hpp"
+#include "kernel/io.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/tables.hpp"
 
@@ -56,6 +58,8 @@ class Loader {
         seccomp(node);
       else if (key == "rlimits")
         limits(node);
+      else if (key == "cgroup")
+        cgroup(node);
       else
         problem(name, node.source(), "unknown key '" + std::string(key.str()) + "'");
     }
@@ -143,6 +147,87 @@ class Loader {
         continue;
       }
       policy_.rlimits.push_back(*limit);
+    }
+  }
+
+  // [cgroup] memory-max = "512M", memory-swap-max, pids-max = 100, cpus = 1.5 or
+  // cpu-max = "50000/100000", cpu-weight, io-weight, parent = "path", mode = "best-effort"
+  void cgroup(const toml::node& node) {
+    const auto* table = node.as_table();
+    if (!table) return problem(node, "[cgroup] must be a table");
+    auto& cg = policy_.cgroup;
+    for (const auto& [key, value] : *table) {
+      const std::string k(key.str());
+      auto text = [&value]() -> std::optional<std::string> {
+        if (const auto* s = value.as_string()) return s->get();
+        if (const auto* i = value.as_integer()) return std::to_string(i->get());
+        if (const auto* f = value.as_floating_point()) return std::to_string(f->get());
+        return std::nullopt;
+      }();
+      if (!text) {
+        problem(value, k + " must be a number or a string");
+        continue;
+      }
+      auto bytes = [&]() -> std::optional<std::uint64_t> {
+        auto b = io::parse_bytes(*text);
+        if (!b || *b == 0) problem(value, k + " expects BYTES with an optional K, M or G suffix");
+        return b && *b ? b : std::nullopt;
+      };
+      auto count = [&](std::uint64_t lo, std::uint64_t hi) -> std::optional<std::uint64_t> {
+        std::uint64_t n = 0;
+        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+        if (ec != std::errc{} || end != text->data() + text->size() || n < lo || n > hi) {
+          problem(value, k + " expects a whole number from " + std::to_string(lo) + " to " +
+                             std::to_string(hi));
+          return std::nullopt;
+        }
+        return n;
+      };
+      if (k == "memory-max") {
+        if (auto b = bytes()) cg.memory_max = b;
+      } else if (k == "memory-swap-max") {
+        if (auto b = bytes()) cg.memory_swap_max = b;
+      } else if (k == "pids-max") {
+        if (auto n = count(1, UINT32_MAX)) cg.pids_max = n;
+      } else if (k == "cpu-weight") {
+        if (auto n = count(1, 10000)) cg.cpu_weight = n;
+      } else if (k == "io-weight") {
+        if (auto n = count(1, 10000)) cg.io_weight = n;
+      } else if (k == "cpus") {
+        char* end = nullptr;
+        const double n = std::strtod(text->c_str(), &end);
+        if (*end != '\0' || !(n >= 0.01) || n > 4096) {
+          problem(value, "cpus expects a number such as 0.5 or 1.5");
+          continue;
+        }
+        cg.cpu_period_us = 100000;
+        cg.cpu_quota_us = static_cast<std::uint64_t>(n * 100000 + 0.5);
+      } else if (k == "cpu-max") {
+        const auto slash = text->find('/');
+        std::uint64_t quota = 0, period = 0;
+        const bool ok =
+            slash != std::string::npos &&
+            std::from_chars(text->data(), text->data() + slash, quota).ec == std::errc{} &&
+            std::from_chars(text->data() + slash + 1, text->data() + text->size(), period).ec ==
+                std::errc{} &&
+            quota >= 1000 && period >= 1000 && period <= 1000000;
+        if (!ok) {
+          problem(value, "cpu-max expects \"QUOTA/PERIOD\" in microseconds, e.g. \"50000/100000\"");
+          continue;
+        }
+        cg.cpu_quota_us = quota;
+        cg.cpu_period_us = period;
+      } else if (k == "parent") {
+        cg.parent = *text;
+      } else if (k == "mode") {
+        if (*text != "required" && *text != "best-effort") {
+          problem(value, "mode must be \"required\" or \"best-effort\"");
+          continue;
+        }
+        cg.best_effort = *text == "best-effort";
+      } else {
+        problem(value, "unknown key '" + k + "' in [cgroup]");
+      }
     }
   }
 

@@ -69,5 +69,71 @@ TEST(Rlimits, FromFlagsAndProfiles) {
   EXPECT_NE(st.error().message().find("r.toml:2:10"), std::string::npos) << st.error().message();
 }
 
+TEST(CgroupProfile, SectionFillsThePolicy) {
+  Policy p;
+  auto st = profile::load_text(R"([cgroup]
+memory-max = "512M"
+memory-swap-max = "1G"
+pids-max = 100
+cpus = 1.5
+cpu-weight = 200
+io-weight = 50
+parent = "/my/slice"
+mode = "best-effort"
+)",
+                               "c.toml", p);
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  EXPECT_EQ(p.cgroup.memory_max, 512ULL << 20);
+  EXPECT_EQ(p.cgroup.memory_swap_max, 1ULL << 30);
+  EXPECT_EQ(p.cgroup.pids_max, 100u);
+  EXPECT_EQ(p.cgroup.cpu_quota_us, 150000u);
+  EXPECT_EQ(p.cgroup.cpu_period_us, 100000u);
+  EXPECT_EQ(p.cgroup.cpu_weight, 200u);
+  EXPECT_EQ(p.cgroup.io_weight, 50u);
+  EXPECT_EQ(p.cgroup.parent, "/my/slice");
+  EXPECT_TRUE(p.cgroup.best_effort);
+  Policy q;
+  ASSERT_TRUE(profile::load_text("[cgroup]\ncpu-max = \"50000/100000\"\n", "c.toml", q).ok());
+  EXPECT_EQ(q.cgroup.cpu_quota_us, 50000u);
+  Policy bad;
+  auto err =
+      profile::load_text("[cgroup]\npids-max = 0\ncpu-weight = 99999\nswap = 1\n", "c.toml", bad);
+  ASSERT_FALSE(err.ok());
+  const std::string m = err.error().message();
+  EXPECT_NE(m.find("c.toml:2:12"), std::string::npos) << m;
+  EXPECT_NE(m.find("c.toml:3:14"), std::string::npos) << m;
+  EXPECT_NE(m.find("unknown key 'swap'"), std::string::npos) << m;
+}
+
+TEST(CgroupFlags, ParseIntoThePolicy) {
+  auto parsed =
+      cli::parse({"--memory-max", "64M", "--pids-max", "10", "--cpus", "0.5", "--cpu-weight", "300",
+                  "--io-weight", "20", "--cgroup-parent", "/x", "--cgroup=best-effort", "true"},
+                 cli::Dialect::Run);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+  const auto& cg = parsed->policy.cgroup;
+  EXPECT_EQ(cg.memory_max, 64ULL << 20);
+  EXPECT_EQ(cg.pids_max, 10u);
+  EXPECT_EQ(cg.cpu_quota_us, 50000u);
+  EXPECT_EQ(cg.cpu_weight, 300u);
+  EXPECT_EQ(cg.io_weight, 20u);
+  EXPECT_EQ(cg.parent, "/x");
+  EXPECT_TRUE(cg.best_effort);
+  auto cpu = cli::parse({"--cpu-max", "20000/50000", "true"}, cli::Dialect::Run);
+  ASSERT_TRUE(cpu.ok());
+  EXPECT_EQ(cpu->policy.cgroup.cpu_quota_us, 20000u);
+  EXPECT_EQ(cpu->policy.cgroup.cpu_period_us, 50000u);
+  for (const auto& bad : std::vector<std::vector<std::string>>{{"--pids-max", "0"},
+                                                               {"--cpus", "x"},
+                                                               {"--cpu-max", "100"},
+                                                               {"--cpu-weight", "0"},
+                                                               {"--memory-max", "lots"},
+                                                               {"--cgroup=maybe"}}) {
+    std::vector<std::string> args = bad;
+    args.push_back("true");
+    EXPECT_FALSE(cli::parse(args, cli::Dialect::Run).ok()) << bad[0];
+  }
+}
+
 }  // namespace
 }  // namespace cloister
