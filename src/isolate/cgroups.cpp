@@ -120,19 +120,6 @@ struct Host {
   std::map<std::string, std::string> v1_path;  // controller -> the caller's cgroup in it
 };
 
-std::string unescape_mountinfo(const std::string& field) {
-  std::string out;
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size()) {
-      out += static_cast<char>(std::strtol(field.substr(i + 1, 3).c_str(), nullptr, 8));
-      i += 3;
-    } else {
-      out += field[i];
-    }
-  }
-  return out;
-}
-
 // The canonical places win over bind mounts of the same hierarchy elsewhere.
 int mount_rank(const std::string& point) {
   if (point == "/sys/fs/cgroup") return 0;
@@ -142,7 +129,7 @@ int mount_rank(const std::string& point) {
 
 void add_mount(Host& host, const std::vector<std::string>& f, std::size_t dash) {
   const std::string& type = f[dash + 1];
-  Mount m{unescape_mountinfo(f[4]), unescape_mountinfo(f[3]), {}};
+  Mount m{io::unescape_mountinfo(f[4]), io::unescape_mountinfo(f[3]), {}};
   if (type == "cgroup2") {
     if (!host.v2 || mount_rank(m.point) < mount_rank(host.v2->point)) host.v2 = m;
     return;

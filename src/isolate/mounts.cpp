@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "kernel/io.hpp"
 #include "kernel/syscalls.hpp"
 
 namespace cloister::mnt {
@@ -87,19 +88,6 @@ unsigned long current_flags(const std::string& path) {
   return flags;
 }
 
-std::string unescape_mountinfo(const std::string& field) {
-  std::string out;
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size()) {
-      out += static_cast<char>(std::strtol(field.substr(i + 1, 3).c_str(), nullptr, 8));
-      i += 3;
-    } else {
-      out += field[i];
-    }
-  }
-  return out;
-}
-
 // Mount points at or below `top`, as seen from this process's root, top first.
 std::vector<std::string> mounts_below(const std::string& top) {
   std::vector<std::string> found;
@@ -111,7 +99,7 @@ std::vector<std::string> mounts_below(const std::string& top) {
       pos = line.find(' ', pos + 1);
     if (pos == std::string::npos) continue;
     const auto end = line.find(' ', pos + 1);
-    const auto point = unescape_mountinfo(line.substr(pos + 1, end - pos - 1));
+    const auto point = io::unescape_mountinfo(line.substr(pos + 1, end - pos - 1));
     if (point == top || (point.size() > top.size() && point.compare(0, top.size(), top) == 0 &&
                          (top == "/" || point[top.size()] == '/')))
       found.push_back(point);

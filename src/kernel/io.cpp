@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 
 namespace cloister::io {
 
@@ -38,6 +39,19 @@ std::optional<std::uint64_t> parse_bytes(std::string_view text) {
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
   if (n > UINT64_MAX / scale) return std::nullopt;
   return n * scale;
+}
+
+std::string unescape_mountinfo(const std::string& field) {
+  std::string out;
+  for (std::size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '\\' && i + 3 < field.size()) {
+      out += static_cast<char>(std::strtol(field.substr(i + 1, 3).c_str(), nullptr, 8));
+      i += 3;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace cloister::io

@@ -14,4 +14,7 @@ std::optional<std::string> read_all(int fd);
 // "4096", "64K", "512M", "2G" -> bytes; nullopt when malformed or above UINT64_MAX.
 std::optional<std::uint64_t> parse_bytes(std::string_view text);
 
+// A path field of /proc/self/mountinfo with its octal escapes ("\\040" for a space) undone.
+std::string unescape_mountinfo(const std::string& field);
+
 }  // namespace cloister::io
