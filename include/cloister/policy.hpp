@@ -163,6 +163,31 @@ struct CgroupPolicy {
   }
 };
 
+// Landlock: unprivileged access control applied inside the sandbox (paths as seen there).
+// Once any rule is given, everything not granted is denied for the rights the kernel handles.
+struct LandlockPolicy {
+  enum class Mode : std::uint8_t {
+    Required,    // a right the kernel cannot enforce is an error naming it and the ABI needed
+    BestEffort,  // enforce what the kernel can, report the rest on stderr
+    Off,
+  };
+  struct PathRule {
+    std::string path;
+    bool read = false, write = false, exec = false, ioctl_dev = false;
+  };
+  Mode mode = Mode::Required;
+  std::vector<PathRule> paths;           // --landlock-read/-write/-exec/-ioctl-dev PATH
+  std::vector<std::uint16_t> bind_ports;     // --allow-bind PORT (TCP, ABI 4)
+  std::vector<std::uint16_t> connect_ports;  // --allow-connect PORT (TCP, ABI 4)
+  bool restrict_tcp = false;                 // handle TCP bind/connect even with no port
+  bool scope_abstract_unix = false;  // --landlock-scope abstract-unix (ABI 6)
+  bool scope_signal = false;         // --landlock-scope signal (ABI 6)
+  bool any() const {
+    return !paths.empty() || !bind_ports.empty() || !connect_ports.empty() || restrict_tcp ||
+           scope_abstract_unix || scope_signal;
+  }
+};
+
 enum class SandboxMode : std::uint8_t {
   Namespace,  // namespaces + pivot_root into a constructed root (default)
   Chroot,     // chroot into the first bind whose DEST is "/" (containers refusing namespaces)
@@ -203,6 +228,7 @@ struct Policy {
   SeccompPolicy seccomp;
   std::vector<RlimitSetting> rlimits;  // applied in order; a later one for a resource wins
   CgroupPolicy cgroup;
+  LandlockPolicy landlock;
   bool trace_setup = false;  // --trace-setup: time every setup step, on stderr
 };
 

@@ -38,6 +38,7 @@ int launch(const std::vector<std::string>& args, Dialect dialect) {
     print_error(plan.error());
     return plan.error().err == 0 ? kExitUsage : kExitSetupFailed;
   }
+  for (const auto& notice : plan->notices) std::fprintf(stderr, "cloister: %s\n", notice.c_str());
   Outcome outcome = launch(*plan);
   for (const auto& notice : outcome.notices) std::fprintf(stderr, "cloister: %s\n", notice.c_str());
   if (outcome.error) print_error(*outcome.error);

@@ -156,6 +156,9 @@ struct Plan {
   std::optional<seccomp::Compiled> seccomp_summary;  // for explain
   std::vector<RlimitSetting> rlimits;
   std::optional<CgroupPolicy> cgroup;  // the sandbox's own cgroup, when limits are asked
+  std::optional<LandlockPolicy> landlock;
+  int landlock_abi = 0;                // the kernel's, probed while planning
+  std::vector<std::string> notices;    // said on stderr before the sandbox starts
 };
 
 struct Caller {

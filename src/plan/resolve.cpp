@@ -11,6 +11,7 @@
 #include <map>
 
 #include "isolate/capabilities.hpp"
+#include "isolate/landlock.hpp"
 #include "isolate/rlimits.hpp"
 #include "kernel/io.hpp"
 #include "plan/plan.hpp"
@@ -424,6 +425,24 @@ SeccompPolicy with_chroot_denials(SeccompPolicy sp) {
   return sp;
 }
 
+// What the user asked for is required unless they said best-effort: a right the kernel's
+// ABI cannot enforce is an error naming it, or one line on stderr.
+Status add_landlock(const LandlockPolicy& l, Plan& plan) {
+  if (!l.any() || l.mode == LandlockPolicy::Mode::Off) return ok_status();
+  plan.landlock_abi = landlock::abi();
+  const auto missing = landlock::unenforceable(l, plan.landlock_abi);
+  if (!missing.empty() && l.mode == LandlockPolicy::Mode::Required) {
+    std::string all;
+    for (const auto& m : missing) all += (all.empty() ? "" : "; ") + m;
+    return Error{"landlock", "cannot enforce", all, EOPNOTSUPP,
+                 "--landlock=best-effort applies what the kernel can"};
+  }
+  for (const auto& m : missing)
+    plan.notices.push_back("landlock (best effort): not enforced: " + m);
+  plan.landlock = l;
+  return ok_status();
+}
+
 Caller current_caller() {
   Caller c{::geteuid(), ::getegid(), "/", ::getppid()};
   char buf[PATH_MAX];
@@ -498,6 +517,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
     CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
   plan.rlimits = p.rlimits;
   if (p.cgroup.any() || !p.cgroup.parent.empty()) plan.cgroup = p.cgroup;
+  CLOISTER_TRY(add_landlock(p.landlock, plan));
   plan.close_before_exec = p.consumed_fds;
   for (const auto& op : p.fs)
     if (op.fd >= 0) plan.close_before_exec.push_back(op.fd);

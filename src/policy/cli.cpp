@@ -59,6 +59,12 @@ std::uint64_t parse_size(const std::string& option, const std::string& text) {
   return *value;
 }
 
+std::uint16_t parse_port(const std::string& option, const std::string& text) {
+  auto port = parse_int<unsigned>(option, text);
+  if (port > 65535) fail(option, "expects a TCP port (0 to 65535), got '" + text + "'");
+  return static_cast<std::uint16_t>(port);
+}
+
 std::uint64_t parse_weight(const std::string& option, const std::string& text) {
   auto w = parse_int<std::uint64_t>(option, text);
   if (w < 1 || w > 10000) fail(option, "expects a weight from 1 to 10000, got '" + text + "'");
@@ -213,6 +219,25 @@ class Parser {
     out_.policy.cgroup.cpu_quota_us = static_cast<std::uint64_t>(n * 100000 + 0.5);
   }
 
+  void landlock_path(const std::string& option, bool read, bool write, bool exec, bool ioctl) {
+    auto path = next(option);
+    if (path.empty() || path[0] != '/') fail(option, "expects an absolute path inside the sandbox");
+    out_.policy.landlock.paths.push_back({path, read, write, exec, ioctl});
+  }
+
+  void landlock_mode(const std::string& option, const std::string& value) {
+    using Mode = LandlockPolicy::Mode;
+    auto& mode = out_.policy.landlock.mode;
+    if (value == "required")
+      mode = Mode::Required;
+    else if (value == "best-effort")
+      mode = Mode::BestEffort;
+    else if (value == "off")
+      mode = Mode::Off;
+    else
+      fail(option, "unknown mode '" + value + "'", "required, best-effort or off");
+  }
+
   void cgroup_mode(const std::string& option, const std::string& value) {
     if (value != "required" && value != "best-effort")
       fail(option, "unknown mode '" + value + "'", "required or best-effort");
@@ -245,6 +270,7 @@ class Parser {
 void Parser::dispatch(const std::string& arg) {
   if (arg.rfind("--sandbox=", 0) == 0) return sandbox_mode("--sandbox", arg.substr(10));
   if (arg.rfind("--cgroup=", 0) == 0) return cgroup_mode("--cgroup", arg.substr(9));
+  if (arg.rfind("--landlock=", 0) == 0) return landlock_mode("--landlock", arg.substr(11));
 
   static const std::map<std::string, Handler> table = {
       {"--help", [](Parser& s, const std::string&) { s.out_.help = true; }},
@@ -345,6 +371,18 @@ void Parser::dispatch(const std::string& arg) {
       {"--io-weight", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.io_weight = parse_weight(o, s.next(o)); }},
       {"--cgroup", [](Parser& s, const std::string& o) { s.cgroup_mode(o, s.next(o)); }},
       {"--cgroup-parent", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.parent = s.next(o); }},
+      {"--landlock-read", [](Parser& s, const std::string& o) { s.landlock_path(o, true, false, false, false); }},
+      {"--landlock-write", [](Parser& s, const std::string& o) { s.landlock_path(o, true, true, false, false); }},
+      {"--landlock-exec", [](Parser& s, const std::string& o) { s.landlock_path(o, true, false, true, false); }},
+      {"--landlock-ioctl-dev", [](Parser& s, const std::string& o) { s.landlock_path(o, false, false, false, true); }},
+      {"--allow-bind", [](Parser& s, const std::string& o) { s.out_.policy.landlock.bind_ports.push_back(parse_port(o, s.next(o))); }},
+      {"--allow-connect", [](Parser& s, const std::string& o) { s.out_.policy.landlock.connect_ports.push_back(parse_port(o, s.next(o))); }},
+      {"--landlock-scope", [](Parser& s, const std::string& o) {
+         auto scope = s.next(o);
+         if (scope == "abstract-unix") s.out_.policy.landlock.scope_abstract_unix = true;
+         else if (scope == "signal") s.out_.policy.landlock.scope_signal = true;
+         else fail(o, "unknown scope '" + scope + "'", "abstract-unix or signal"); }},
+      {"--landlock", [](Parser& s, const std::string& o) { s.landlock_mode(o, s.next(o)); }},
       {"--trace-setup", [](Parser& s, const std::string&) { s.out_.policy.trace_setup = true; }},
       // not available (yet): a clear refusal rather than a silently weaker sandbox
       {"--seccomp", [](Parser& s, const std::string& o) {
@@ -410,6 +448,10 @@ Process:
   --die-with-parent  --new-session  --as-pid-1  --cap-add CAP  --cap-drop CAP|ALL
   --args FD  --json-status-fd FD  --info-fd FD  --sync-fd FD  --block-fd FD
   --userns-block-fd FD  --rlimit NAME=SOFT[:HARD] (nofile, nproc, as, core, cpu, ...; unlimited)
+Landlock (paths as seen inside the sandbox; once any is given, the rest is denied):
+  --landlock-read PATH  --landlock-write PATH  --landlock-exec PATH  --landlock-ioctl-dev PATH
+  --allow-bind PORT  --allow-connect PORT  --landlock-scope abstract-unix|signal
+  --landlock=required|best-effort|off
 Resources (the sandbox's own cgroup; killed and removed when it ends):
   --memory-max BYTES  --memory-swap-max BYTES  --pids-max N  --cpu-max QUOTA/PERIOD  --cpus N
   --cpu-weight N  --io-weight N  --cgroup-parent PATH  --cgroup=required|best-effort

@@ -16,6 +16,7 @@
 #include "isolate/capabilities.hpp"
 #include "isolate/cgroups.hpp"
 #include "isolate/filesystem.hpp"
+#include "isolate/landlock.hpp"
 #include "isolate/namespaces.hpp"
 #include "isolate/network.hpp"
 #include "isolate/rlimits.hpp"
@@ -85,6 +86,7 @@ void set_cloexec(int fd) {
   if (plan.block_fd >= 0) wait_for_byte(ctx, plan.block_fd, "--block-fd");
   for (int fd : plan.close_before_exec) set_cloexec(fd);
   for (const auto& limit : plan.rlimits) check(ctx, rlimits::apply(limit));
+  if (plan.landlock) check(ctx, landlock::apply(*plan.landlock, plan.landlock_abi));
   check(ctx, caps::apply_keep_only(plan.keep_caps, plan.keep_caps_if_held));
   check(ctx, caps::set_no_new_privs());
   // Last: from here on every syscall, exec included, goes through the filters.

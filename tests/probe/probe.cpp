@@ -517,6 +517,37 @@ int cmd_spin(const Args& args) {
   return kOk;
 }
 
+// exec PATH: tries to execute PATH (with "exit 0" as its arguments, for the probe itself).
+int cmd_exec(const Args& args) {
+  if (args.size() != 2) return kUsage;
+  const char* argv[] = {args[1].c_str(), "exit", "0", nullptr};
+  ::execv(args[1].c_str(), const_cast<char* const*>(argv));
+  return outcome("exec:" + args[1], errno);
+}
+
+// signal PID: kill(PID, 0), the permission check without a signal.
+int cmd_signal(const Args& args) {
+  long pid = 0;
+  if (args.size() != 2 || !parse_long(args[1], pid)) return kUsage;
+  return outcome("signal:" + args[1], ::kill(static_cast<pid_t>(pid), 0) == 0 ? 0 : errno);
+}
+
+// connect PORT: TCP connect to 127.0.0.1:PORT.
+int cmd_connect(const Args& args) {
+  long port = 0;
+  if (args.size() != 2 || !parse_long(args[1], port)) return kUsage;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return outcome("connect:" + args[1], errno);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  const int err = rc == 0 ? 0 : errno;
+  ::close(fd);
+  return outcome("connect:" + args[1], err);
+}
+
 int cmd_rlimits(const Args&) {
   const std::pair<const char*, int> limits[] = {
       {"nofile", RLIMIT_NOFILE}, {"core", RLIMIT_CORE}, {"nproc", RLIMIT_NPROC}, {"as", RLIMIT_AS}};
@@ -855,6 +886,9 @@ const std::map<std::string, std::function<int(const Args&)>>& commands() {
       {"sys", cmd_sys},
       {"rlimits", cmd_rlimits},
       {"capsys", cmd_capsys},
+      {"exec", cmd_exec},
+      {"signal", cmd_signal},
+      {"connect", cmd_connect},
       {"fork-until-fail", cmd_fork_until_fail},
       {"alloc", cmd_alloc},
       {"spin", cmd_spin},

@@ -1,0 +1,70 @@
+#include "isolate/landlock.hpp"
+
+#include <gtest/gtest.h>
+
+#include "plan/plan.hpp"
+#include "policy/cli.hpp"
+
+namespace cloister {
+namespace {
+
+LandlockPolicy everything() {
+  LandlockPolicy p;
+  p.paths.push_back({"/", true, false, false, false});
+  p.paths.push_back({"/dev/dri", false, false, false, true});
+  p.connect_ports.push_back(443);
+  p.scope_abstract_unix = true;
+  p.scope_signal = true;
+  return p;
+}
+
+TEST(LandlockAbi, UnenforceableRightsNameTheAbiNeeded) {
+  const auto at3 = landlock::unenforceable(everything(), 3);
+  ASSERT_EQ(at3.size(), 4u);
+  EXPECT_NE(at3[0].find("--landlock-ioctl-dev): needs Landlock ABI 5, the kernel has 3"),
+            std::string::npos)
+      << at3[0];
+  EXPECT_NE(at3[1].find("needs Landlock ABI 4"), std::string::npos) << at3[1];
+  EXPECT_NE(at3[2].find("abstract-unix scope: needs Landlock ABI 6"), std::string::npos) << at3[2];
+  EXPECT_TRUE(landlock::unenforceable(everything(), 7).empty());
+  const auto none = landlock::unenforceable(everything(), 0);
+  EXPECT_NE(none[0].find("the kernel has no Landlock"), std::string::npos) << none[0];
+}
+
+TEST(LandlockFlags, ParseIntoThePolicy) {
+  auto parsed =
+      cli::parse({"--landlock-read", "/usr", "--landlock-write", "/tmp", "--landlock-exec", "/bin",
+                  "--landlock-ioctl-dev", "/dev/dri", "--allow-bind", "8080", "--allow-connect",
+                  "443", "--landlock-scope", "signal", "--landlock=best-effort", "true"},
+                 cli::Dialect::Run);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+  const auto& l = parsed->policy.landlock;
+  ASSERT_EQ(l.paths.size(), 4u);
+  EXPECT_TRUE(l.paths[1].write && l.paths[1].read);
+  EXPECT_TRUE(l.paths[2].exec);
+  EXPECT_TRUE(l.paths[3].ioctl_dev);
+  EXPECT_EQ(l.bind_ports, std::vector<std::uint16_t>{8080});
+  EXPECT_EQ(l.connect_ports, std::vector<std::uint16_t>{443});
+  EXPECT_TRUE(l.scope_signal);
+  EXPECT_FALSE(l.scope_abstract_unix);
+  EXPECT_EQ(l.mode, LandlockPolicy::Mode::BestEffort);
+  for (const auto& bad : std::vector<std::vector<std::string>>{{"--landlock-read", "relative"},
+                                                               {"--allow-bind", "70000"},
+                                                               {"--landlock-scope", "files"},
+                                                               {"--landlock=maybe"}}) {
+    std::vector<std::string> args = bad;
+    args.push_back("true");
+    EXPECT_FALSE(cli::parse(args, cli::Dialect::Run).ok()) << bad[0];
+  }
+}
+
+TEST(LandlockResolve, OffMeansNoLandlock) {
+  auto parsed = cli::parse({"--landlock-read", "/", "--landlock=off", "true"}, cli::Dialect::Run);
+  ASSERT_TRUE(parsed.ok());
+  auto plan = resolve(parsed->policy, current_caller());
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  EXPECT_FALSE(plan->landlock);
+}
+
+}  // namespace
+}  // namespace cloister
