@@ -188,6 +188,18 @@ struct LandlockPolicy {
   }
 };
 
+// --net=MODE ([network] mode): what the sandbox may reach over the network.
+enum class NetMode : std::uint8_t {
+  Unset,  // the namespace options decide (--unshare-net, --share-net)
+  None,   // a new network namespace with only lo, up
+  Unix,   // no network namespace (filesystem AF_UNIX sockets work); socket()/socketpair() of
+          // any other family fail with EAFNOSUPPORT; abstract sockets outside are scoped off
+  Host,   // the host's network (bwrap's --share-net)
+  Tcp,    // the host's network, TCP only to/from the --allow-connect/--allow-bind ports
+          // (Landlock), UDP, raw and packet sockets refused (seccomp)
+  Pasta,  // a private namespace with user-mode connectivity through pasta
+};
+
 enum class SandboxMode : std::uint8_t {
   Namespace,  // namespaces + pivot_root into a constructed root (default)
   Chroot,     // chroot into the first bind whose DEST is "/" (containers refusing namespaces)
@@ -229,6 +241,8 @@ struct Policy {
   std::vector<RlimitSetting> rlimits;  // applied in order; a later one for a resource wins
   CgroupPolicy cgroup;
   LandlockPolicy landlock;
+  NetMode net = NetMode::Unset;
+  bool net_namespace_explicit = false;  // --unshare-net/--share-net given (conflict checks)
   bool trace_setup = false;  // --trace-setup: time every setup step, on stderr
 };
 

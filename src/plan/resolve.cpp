@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,11 +30,23 @@ Error needs(const std::string& option, const std::string& requirement) {
   return Error{option, "needs " + requirement, "", 0, ""};
 }
 
+bool net_namespace(const Policy& p) {
+  switch (p.net) {
+    case NetMode::None:
+    case NetMode::Pasta: return true;
+    case NetMode::Unix:
+    case NetMode::Host:
+    case NetMode::Tcp: return false;
+    case NetMode::Unset: break;
+  }
+  return p.ns.net != Want::No;
+}
+
 Result<std::uint64_t> clone_flags_for(const Policy& p, bool userns_implicit) {
   std::uint64_t flags = CLONE_NEWNS;
   if ((wanted(p.ns.user) || userns_implicit) && p.ns.userns_fd < 0) flags |= CLONE_NEWUSER;
   if (wanted(p.ns.pid) && p.ns.pidns_fd < 0) flags |= CLONE_NEWPID;
-  if (wanted(p.ns.net)) flags |= CLONE_NEWNET;
+  if (net_namespace(p)) flags |= CLONE_NEWNET;
   if (wanted(p.ns.ipc)) flags |= CLONE_NEWIPC;
   if (wanted(p.ns.uts)) flags |= CLONE_NEWUTS;
   if (wanted(p.ns.cgroup)) flags |= CLONE_NEWCGROUP;
@@ -443,6 +456,57 @@ Status add_landlock(const LandlockPolicy& l, Plan& plan) {
   return ok_status();
 }
 
+Status check_net_mode(const Policy& p) {
+  if (p.net == NetMode::Unset) return ok_status();
+  if (p.net == NetMode::Pasta)
+    return Error{"--net=pasta", "is not supported yet", "", 0, "use --net=none, unix, host or tcp"};
+  if (p.net_namespace_explicit && p.ns.net == Want::Yes && p.net != NetMode::None)
+    return Error{"--net", "conflicts with --unshare-net", "", 0,
+                 "a new network namespace has no host network nor host sockets; --net already "
+                 "says which network the sandbox gets"};
+  if (p.net_namespace_explicit && p.ns.net == Want::No && p.net == NetMode::None)
+    return Error{"--net=none", "conflicts with --share-net", "", 0, "pick one"};
+  if (p.net != NetMode::Tcp &&
+      (!p.landlock.bind_ports.empty() || !p.landlock.connect_ports.empty()) &&
+      p.net != NetMode::Unset && p.net != NetMode::Host)
+    return Error{"--allow-bind/--allow-connect", "need a network to connect to", "", 0,
+                 "use them with --net=tcp or --net=host"};
+  return ok_status();
+}
+
+SeccompRule deny_rule(const char* name, std::vector<SeccompCondition> conditions, int err,
+                      const char* origin) {
+  return SeccompRule{name, std::move(conditions), SeccompAction{SeccompAction::Kind::Errno, err},
+                     origin};
+}
+
+// The seccomp and Landlock parts of a network mode, on top of what the policy asks.
+void apply_net_mode(const Policy& p, SeccompPolicy& sp, LandlockPolicy& ll, Plan& plan) {
+  using Op = SeccompCondition::Op;
+  std::vector<SeccompRule> layer;
+  if (p.net == NetMode::Unix) {
+    for (const char* call : {"socket", "socketpair"})
+      layer.push_back(deny_rule(call, {{0, Op::Ne, AF_UNIX, ~0ULL}}, EAFNOSUPPORT, "--net=unix"));
+    // Added by cloister, not asked for: best effort, reported when the kernel lacks it.
+    if (!ll.scope_abstract_unix) {
+      ll.scope_abstract_unix = true;
+      if (landlock::abi() < 6)
+        plan.notices.push_back(
+            "--net=unix: abstract AF_UNIX sockets outside the sandbox stay "
+            "reachable (needs Landlock ABI 6)");
+    }
+  } else if (p.net == NetMode::Tcp) {
+    for (std::uint64_t family : {AF_INET, AF_INET6})
+      for (std::uint64_t type : {SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET})
+        layer.push_back(deny_rule("socket",
+                                  {{0, Op::Eq, family, ~0ULL}, {1, Op::MaskedEq, type, 0xf}}, EPERM,
+                                  "--net=tcp"));
+    layer.push_back(deny_rule("socket", {{0, Op::Eq, AF_PACKET, ~0ULL}}, EPERM, "--net=tcp"));
+    ll.restrict_tcp = true;
+  }
+  if (!layer.empty()) sp.layers.push_back(std::move(layer));
+}
+
 Caller current_caller() {
   Caller c{::geteuid(), ::getegid(), "/", ::getppid()};
   char buf[PATH_MAX];
@@ -459,6 +523,10 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   if (!flags) return flags.take_error();
   plan.clone_flags = *flags;
   CLOISTER_TRY(validate(p, plan.clone_flags));
+  CLOISTER_TRY(check_net_mode(p));
+  SeccompPolicy seccomp_policy = p.seccomp;
+  LandlockPolicy landlock_policy = p.landlock;
+  apply_net_mode(p, seccomp_policy, landlock_policy, plan);
   plan.user_ns_optional = p.ns.user == Want::Try && !userns_implicit;
   plan.cgroup_ns_optional = p.ns.cgroup == Want::Try;
   plan.userns_fd = p.ns.userns_fd;
@@ -474,15 +542,15 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   for (const auto& op : p.fs) CLOISTER_TRY(add_fs_step(op, plan));
 
   if (p.mode != SandboxMode::Chroot)
-    CLOISTER_TRY(
-        add_seccomp(p, p.seccomp, plan.seccomp, options.summary ? &plan.seccomp_summary : nullptr));
+    CLOISTER_TRY(add_seccomp(p, seccomp_policy, plan.seccomp,
+                             options.summary ? &plan.seccomp_summary : nullptr));
   if (p.mode != SandboxMode::Namespace) {
     auto c = chroot_plan_for(p, plan);
     if (!c && p.mode == SandboxMode::Chroot) return c.take_error();
     if (c) {
       std::optional<seccomp::Compiled>* summary =
           p.mode == SandboxMode::Chroot && options.summary ? &plan.seccomp_summary : nullptr;
-      CLOISTER_TRY(add_seccomp(p, with_chroot_denials(p.seccomp), c->seccomp, summary));
+      CLOISTER_TRY(add_seccomp(p, with_chroot_denials(seccomp_policy), c->seccomp, summary));
       plan.chroot = std::move(*c);
     } else {
       plan.chroot_unavailable = c.error().message();
@@ -517,7 +585,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
     CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
   plan.rlimits = p.rlimits;
   if (p.cgroup.any() || !p.cgroup.parent.empty()) plan.cgroup = p.cgroup;
-  CLOISTER_TRY(add_landlock(p.landlock, plan));
+  CLOISTER_TRY(add_landlock(landlock_policy, plan));
   plan.close_before_exec = p.consumed_fds;
   for (const auto& op : p.fs)
     if (op.fd >= 0) plan.close_before_exec.push_back(op.fd);

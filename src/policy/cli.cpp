@@ -59,6 +59,15 @@ std::uint64_t parse_size(const std::string& option, const std::string& text) {
   return *value;
 }
 
+std::optional<NetMode> parse_net_mode(const std::string& value) {
+  if (value == "none") return NetMode::None;
+  if (value == "unix") return NetMode::Unix;
+  if (value == "host") return NetMode::Host;
+  if (value == "tcp") return NetMode::Tcp;
+  if (value == "pasta") return NetMode::Pasta;
+  return std::nullopt;
+}
+
 std::uint16_t parse_port(const std::string& option, const std::string& text) {
   auto port = parse_int<unsigned>(option, text);
   if (port > 65535) fail(option, "expects a TCP port (0 to 65535), got '" + text + "'");
@@ -238,6 +247,12 @@ class Parser {
       fail(option, "unknown mode '" + value + "'", "required, best-effort or off");
   }
 
+  void net_mode(const std::string& option, const std::string& value) {
+    auto mode = parse_net_mode(value);
+    if (!mode) fail(option, "unknown mode '" + value + "'", "one of none, unix, host, tcp, pasta");
+    out_.policy.net = *mode;
+  }
+
   void cgroup_mode(const std::string& option, const std::string& value) {
     if (value != "required" && value != "best-effort")
       fail(option, "unknown mode '" + value + "'", "required or best-effort");
@@ -271,6 +286,7 @@ void Parser::dispatch(const std::string& arg) {
   if (arg.rfind("--sandbox=", 0) == 0) return sandbox_mode("--sandbox", arg.substr(10));
   if (arg.rfind("--cgroup=", 0) == 0) return cgroup_mode("--cgroup", arg.substr(9));
   if (arg.rfind("--landlock=", 0) == 0) return landlock_mode("--landlock", arg.substr(11));
+  if (arg.rfind("--net=", 0) == 0) return net_mode("--net", arg.substr(6));
 
   static const std::map<std::string, Handler> table = {
       {"--help", [](Parser& s, const std::string&) { s.out_.help = true; }},
@@ -282,7 +298,9 @@ void Parser::dispatch(const std::string& arg) {
          if (s.out_.policy.ns.user == Want::No) s.out_.policy.ns.user = Want::Try; }},
       {"--unshare-ipc", [](Parser& s, const std::string&) { s.out_.policy.ns.ipc = Want::Yes; }},
       {"--unshare-pid", [](Parser& s, const std::string&) { s.out_.policy.ns.pid = Want::Yes; }},
-      {"--unshare-net", [](Parser& s, const std::string&) { s.out_.policy.ns.net = Want::Yes; }},
+      {"--unshare-net", [](Parser& s, const std::string&) {
+         s.out_.policy.ns.net = Want::Yes;
+         s.out_.policy.net_namespace_explicit = true; }},
       {"--unshare-uts", [](Parser& s, const std::string&) { s.out_.policy.ns.uts = Want::Yes; }},
       {"--unshare-cgroup", [](Parser& s, const std::string&) { s.out_.policy.ns.cgroup = Want::Yes; }},
       {"--unshare-cgroup-try", [](Parser& s, const std::string&) {
@@ -292,7 +310,10 @@ void Parser::dispatch(const std::string& arg) {
          if (n.user == Want::No) n.user = Want::Try;
          if (n.cgroup == Want::No) n.cgroup = Want::Try;
          n.ipc = n.pid = n.net = n.uts = Want::Yes; }},
-      {"--share-net", [](Parser& s, const std::string&) { s.out_.policy.ns.net = Want::No; }},
+      {"--share-net", [](Parser& s, const std::string&) {
+         s.out_.policy.ns.net = Want::No;
+         s.out_.policy.net_namespace_explicit = true; }},
+      {"--net", [](Parser& s, const std::string& o) { s.net_mode(o, s.next(o)); }},
       {"--userns", [](Parser& s, const std::string& o) { s.out_.policy.ns.userns_fd = parse_fd(o, s.next(o)); }},
       {"--pidns", [](Parser& s, const std::string& o) { s.out_.policy.ns.pidns_fd = parse_fd(o, s.next(o)); }},
       {"--disable-userns", [](Parser& s, const std::string&) { s.out_.policy.ns.disable_userns = true; }},
@@ -448,6 +469,9 @@ Process:
   --die-with-parent  --new-session  --as-pid-1  --cap-add CAP  --cap-drop CAP|ALL
   --args FD  --json-status-fd FD  --info-fd FD  --sync-fd FD  --block-fd FD
   --userns-block-fd FD  --rlimit NAME=SOFT[:HARD] (nofile, nproc, as, core, cpu, ...; unlimited)
+Network:
+  --net=none|unix|host|tcp|pasta  (unix: no namespace, only AF_UNIX sockets; tcp: host network,
+                                   only --allow-connect/--allow-bind TCP ports)
 Landlock (paths as seen inside the sandbox; once any is given, the rest is denied):
   --landlock-read PATH  --landlock-write PATH  --landlock-exec PATH  --landlock-ioctl-dev PATH
   --allow-bind PORT  --allow-connect PORT  --landlock-scope abstract-unix|signal

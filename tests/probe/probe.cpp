@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -548,6 +550,52 @@ int cmd_connect(const Args& args) {
   return outcome("connect:" + args[1], err);
 }
 
+// socket FAMILY TYPE: families unix inet inet6 packet netlink; types stream dgram raw.
+int cmd_socket(const Args& args) {
+  if (args.size() != 3) return kUsage;
+  const std::map<std::string, int> families = {{"unix", AF_UNIX},
+                                               {"inet", AF_INET},
+                                               {"inet6", AF_INET6},
+                                               {"packet", AF_PACKET},
+                                               {"netlink", AF_NETLINK}};
+  const std::map<std::string, int> types = {
+      {"stream", SOCK_STREAM}, {"dgram", SOCK_DGRAM}, {"raw", SOCK_RAW}};
+  auto f = families.find(args[1]);
+  auto t = types.find(args[2]);
+  if (f == families.end() || t == types.end()) return kUsage;
+  int fd = ::socket(f->second, t->second | SOCK_CLOEXEC, 0);
+  const int err = fd < 0 ? errno : 0;
+  if (fd >= 0) ::close(fd);
+  return outcome("socket:" + args[1] + "-" + args[2], err);
+}
+
+// unix-connect PATH / abstract-connect NAME: connect a stream AF_UNIX socket.
+int unix_connect(const std::string& key, const std::string& name, bool abstract) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return outcome(key, errno);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::size_t offset = abstract ? 1 : 0;
+  std::memcpy(addr.sun_path + offset, name.data(),
+              std::min(name.size(), sizeof addr.sun_path - 1 - offset));
+  const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + offset +
+                                               name.size() + (abstract ? 0 : 1));
+  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), len);
+  const int err = rc == 0 ? 0 : errno;
+  ::close(fd);
+  return outcome(key, err);
+}
+
+int cmd_unix_connect(const Args& args) {
+  if (args.size() != 2) return kUsage;
+  return unix_connect("unix-connect:" + args[1], args[1], false);
+}
+
+int cmd_abstract_connect(const Args& args) {
+  if (args.size() != 2) return kUsage;
+  return unix_connect("abstract-connect:" + args[1], args[1], true);
+}
+
 int cmd_rlimits(const Args&) {
   const std::pair<const char*, int> limits[] = {
       {"nofile", RLIMIT_NOFILE}, {"core", RLIMIT_CORE}, {"nproc", RLIMIT_NPROC}, {"as", RLIMIT_AS}};
@@ -889,6 +937,9 @@ const std::map<std::string, std::function<int(const Args&)>>& commands() {
       {"exec", cmd_exec},
       {"signal", cmd_signal},
       {"connect", cmd_connect},
+      {"socket", cmd_socket},
+      {"unix-connect", cmd_unix_connect},
+      {"abstract-connect", cmd_abstract_connect},
       {"fork-until-fail", cmd_fork_until_fail},
       {"alloc", cmd_alloc},
       {"spin", cmd_spin},
