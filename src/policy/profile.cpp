@@ -60,6 +60,10 @@ class Loader {
         limits(node);
       else if (key == "cgroup")
         cgroup(node);
+      else if (key == "landlock")
+        landlock(node);
+      else if (key == "network")
+        network(node);
       else
         problem(name, node.source(), "unknown key '" + std::string(key.str()) + "'");
     }
@@ -228,6 +232,111 @@ class Loader {
       } else {
         problem(value, "unknown key '" + k + "' in [cgroup]");
       }
+    }
+  }
+
+  std::optional<std::vector<std::string>> strings(const toml::node& value, const std::string& key) {
+    const auto* list = value.as_array();
+    std::vector<std::string> out;
+    if (list)
+      for (const auto& item : *list)
+        if (const auto* str = item.as_string()) out.push_back(str->get());
+    if (!list || out.size() != list->size()) {
+      problem(value, key + " must be an array of strings");
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  std::optional<std::vector<std::uint16_t>> ports(const toml::node& value, const std::string& key) {
+    const auto* list = value.as_array();
+    std::vector<std::uint16_t> out;
+    if (list)
+      for (const auto& item : *list)
+        if (const auto* i = item.as_integer(); i && i->get() >= 0 && i->get() <= 65535)
+          out.push_back(static_cast<std::uint16_t>(i->get()));
+    if (!list || out.size() != list->size()) {
+      problem(value, key + " must be an array of TCP ports (0 to 65535)");
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  // [landlock] read = [...], write = [...], exec = [...], ioctl-dev = [...],
+  // allow-bind = [ports], allow-connect = [ports], scope = ["abstract-unix", "signal"],
+  // mode = "required" | "best-effort" | "off"
+  void landlock(const toml::node& node) {
+    const auto* table = node.as_table();
+    if (!table) return problem(node, "[landlock] must be a table");
+    auto& ll = policy_.landlock;
+    for (const auto& [key, value] : *table) {
+      const std::string k(key.str());
+      if (k == "read" || k == "write" || k == "exec" || k == "ioctl-dev") {
+        auto paths = strings(value, k);
+        if (!paths) continue;
+        for (const auto& path : *paths) {
+          if (path.empty() || path[0] != '/') {
+            problem(value, k + " paths must be absolute");
+            break;
+          }
+          ll.paths.push_back({path, k != "ioctl-dev", k == "write", k == "exec", k == "ioctl-dev"});
+        }
+      } else if (k == "allow-bind" || k == "allow-connect") {
+        auto list = ports(value, k);
+        if (!list) continue;
+        auto& target = k == "allow-bind" ? ll.bind_ports : ll.connect_ports;
+        target.insert(target.end(), list->begin(), list->end());
+      } else if (k == "scope") {
+        auto scopes = strings(value, k);
+        if (!scopes) continue;
+        for (const auto& scope : *scopes) {
+          if (scope == "abstract-unix")
+            ll.scope_abstract_unix = true;
+          else if (scope == "signal")
+            ll.scope_signal = true;
+          else
+            problem(value, "unknown scope '" + scope + "' (abstract-unix or signal)");
+        }
+      } else if (k == "mode") {
+        const auto* mode = value.as_string();
+        if (mode && mode->get() == "required")
+          ll.mode = LandlockPolicy::Mode::Required;
+        else if (mode && mode->get() == "best-effort")
+          ll.mode = LandlockPolicy::Mode::BestEffort;
+        else if (mode && mode->get() == "off")
+          ll.mode = LandlockPolicy::Mode::Off;
+        else
+          problem(value, "mode must be \"required\", \"best-effort\" or \"off\"");
+      } else {
+        problem(value, "unknown key '" + k + "' in [landlock]");
+      }
+    }
+  }
+
+  // [network] mode = "none" | "unix" | "host" | "tcp" | "pasta"
+  void network(const toml::node& node) {
+    const auto* table = node.as_table();
+    if (!table) return problem(node, "[network] must be a table");
+    for (const auto& [key, value] : *table) {
+      const std::string k(key.str());
+      if (k != "mode") {
+        problem(value, "unknown key '" + k + "' in [network]");
+        continue;
+      }
+      const auto* mode = value.as_string();
+      const std::string m = mode ? mode->get() : "";
+      if (m == "none")
+        policy_.net = NetMode::None;
+      else if (m == "unix")
+        policy_.net = NetMode::Unix;
+      else if (m == "host")
+        policy_.net = NetMode::Host;
+      else if (m == "tcp")
+        policy_.net = NetMode::Tcp;
+      else if (m == "pasta")
+        policy_.net = NetMode::Pasta;
+      else
+        problem(value, "mode must be one of none, unix, host, tcp, pasta");
     }
   }
 

@@ -4,6 +4,7 @@
 
 #include "plan/plan.hpp"
 #include "policy/cli.hpp"
+#include "policy/profile.hpp"
 
 namespace cloister {
 namespace {
@@ -56,6 +57,44 @@ TEST(LandlockFlags, ParseIntoThePolicy) {
     args.push_back("true");
     EXPECT_FALSE(cli::parse(args, cli::Dialect::Run).ok()) << bad[0];
   }
+}
+
+TEST(LandlockProfile, SectionsFillThePolicy) {
+  Policy p;
+  auto st = profile::load_text(R"([landlock]
+read = ["/usr", "/etc"]
+write = ["/tmp"]
+exec = ["/usr/bin"]
+allow-connect = [443]
+scope = ["signal"]
+mode = "best-effort"
+[network]
+mode = "tcp"
+)",
+                               "l.toml", p);
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  ASSERT_EQ(p.landlock.paths.size(), 4u);
+  auto rule = [&p](const std::string& path) {
+    for (const auto& r : p.landlock.paths)
+      if (r.path == path) return r;
+    return LandlockPolicy::PathRule{};
+  };
+  EXPECT_TRUE(rule("/tmp").write && rule("/tmp").read);
+  EXPECT_TRUE(rule("/usr/bin").exec);
+  EXPECT_TRUE(rule("/etc").read && !rule("/etc").write);
+  EXPECT_EQ(p.landlock.connect_ports, std::vector<std::uint16_t>{443});
+  EXPECT_TRUE(p.landlock.scope_signal);
+  EXPECT_EQ(p.landlock.mode, LandlockPolicy::Mode::BestEffort);
+  EXPECT_EQ(p.net, NetMode::Tcp);
+  Policy bad;
+  auto err = profile::load_text(
+      "[landlock]\nread = [\"relative\"]\nscope = [\"files\"]\n[network]\nmode = \"wifi\"\n",
+      "l.toml", bad);
+  ASSERT_FALSE(err.ok());
+  const std::string m = err.error().message();
+  EXPECT_NE(m.find("l.toml:2:8: read paths must be absolute"), std::string::npos) << m;
+  EXPECT_NE(m.find("unknown scope 'files'"), std::string::npos) << m;
+  EXPECT_NE(m.find("l.toml:5:8: mode must be one of none"), std::string::npos) << m;
 }
 
 TEST(LandlockResolve, OffMeansNoLandlock) {
