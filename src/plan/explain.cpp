@@ -124,6 +124,28 @@ std::string plan_text(const Plan& plan) {
       << (plan.die_with_parent ? "; dies with its parent" : "")
       << (plan.new_session ? "; new session" : "") << "\n";
   out << "command: " << join(plan.argv) << "\n";
+  static const char* kNetNames[] = {"(namespace options)", "none", "unix", "host", "tcp", "pasta"};
+  if (plan.net != NetMode::Unset)
+    out << "network: " << kNetNames[static_cast<int>(plan.net)] << "\n";
+  if (plan.landlock) {
+    const auto& l = *plan.landlock;
+    out << "landlock: kernel ABI " << plan.landlock_abi << "\n";
+    for (const auto& r : l.paths) {
+      std::vector<std::string> rights;
+      if (r.read) rights.emplace_back("read");
+      if (r.write) rights.emplace_back("write");
+      if (r.exec) rights.emplace_back("exec");
+      if (r.ioctl_dev) rights.emplace_back("ioctl-dev");
+      out << "  " << r.path << ": " << join(rights, ",") << "\n";
+    }
+    for (auto port : l.bind_ports) out << "  bind TCP " << port << "\n";
+    for (auto port : l.connect_ports) out << "  connect TCP " << port << "\n";
+    if (l.restrict_tcp && l.bind_ports.empty() && l.connect_ports.empty())
+      out << "  no TCP bind or connect\n";
+    if (l.scope_abstract_unix) out << "  scope: abstract-unix\n";
+    if (l.scope_signal) out << "  scope: signal\n";
+    for (const auto& u : plan.landlock_unenforced) out << "  not enforced: " << u << "\n";
+  }
   if (plan.seccomp_summary) {
     const auto& s = *plan.seccomp_summary;
     out << "seccomp: " << s.allowed << " of " << s.known << " syscalls allowed, "
@@ -161,6 +183,9 @@ std::string plan_json(const Plan& plan) {
   out << ", \"init_is_pid1\": " << (plan.init_is_pid1 ? "true" : "false");
   out << ", \"capabilities\": " << json_string(caps_text(plan.keep_caps));
   out << ", \"command\": " << json_list(plan.argv);
+  if (plan.landlock)
+    out << ", \"landlock\": {\"abi\": " << plan.landlock_abi
+        << ", \"unenforced\": " << json_list(plan.landlock_unenforced) << "}";
   if (plan.seccomp_summary) {
     const auto& s = *plan.seccomp_summary;
     out << ", \"seccomp\": {\"allowed\": " << s.allowed

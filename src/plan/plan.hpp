@@ -157,8 +157,10 @@ struct Plan {
   std::vector<RlimitSetting> rlimits;
   std::optional<CgroupPolicy> cgroup;  // the sandbox's own cgroup, when limits are asked
   std::optional<LandlockPolicy> landlock;
-  int landlock_abi = 0;                // the kernel's, probed while planning
-  std::vector<std::string> notices;    // said on stderr before the sandbox starts
+  int landlock_abi = 0;                          // the kernel's, probed while planning
+  std::vector<std::string> landlock_unenforced;  // best effort: rights the kernel cannot enforce
+  NetMode net = NetMode::Unset;
+  std::vector<std::string> notices;  // said on stderr before the sandbox starts
 };
 
 struct Caller {

@@ -527,6 +527,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   SeccompPolicy seccomp_policy = p.seccomp;
   LandlockPolicy landlock_policy = p.landlock;
   apply_net_mode(p, seccomp_policy, landlock_policy, plan);
+  plan.net = p.net;
   plan.user_ns_optional = p.ns.user == Want::Try && !userns_implicit;
   plan.cgroup_ns_optional = p.ns.cgroup == Want::Try;
   plan.userns_fd = p.ns.userns_fd;

@@ -45,7 +45,20 @@ std::string start_record(pid_t child, bool pretty) {
 void write_start(const Plan& plan, pid_t child) {
   if (plan.info_fd < 0 && plan.json_status_fd < 0) return;
   if (plan.info_fd >= 0) write_text(plan.info_fd, start_record(child, true));
-  if (plan.json_status_fd >= 0) write_text(plan.json_status_fd, start_record(child, false));
+  if (plan.json_status_fd < 0) return;
+  std::string record = start_record(child, false);
+  // Best-effort Landlock rights the kernel could not enforce, said where tools look.
+  if (!plan.landlock_unenforced.empty()) {
+    std::string list;
+    for (const auto& u : plan.landlock_unenforced) {
+      std::string escaped;
+      for (char c : u)
+        escaped += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+      list += (list.empty() ? "\"" : ", \"") + escaped + "\"";
+    }
+    record.insert(record.size() - 3, ", \"landlock-unenforced\": [" + list + "]");
+  }
+  write_text(plan.json_status_fd, record);
 }
 
 std::string exit_record(int exit_code, const std::optional<cgroups::Stats>& stats) {

@@ -1,10 +1,13 @@
 #include "isolate/landlock.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include "plan/explain.hpp"
 #include "plan/plan.hpp"
 #include "policy/cli.hpp"
 #include "policy/profile.hpp"
+#include "process/status.hpp"
 
 namespace cloister {
 namespace {
@@ -95,6 +98,28 @@ mode = "tcp"
   EXPECT_NE(m.find("l.toml:2:8: read paths must be absolute"), std::string::npos) << m;
   EXPECT_NE(m.find("unknown scope 'files'"), std::string::npos) << m;
   EXPECT_NE(m.find("l.toml:5:8: mode must be one of none"), std::string::npos) << m;
+}
+
+TEST(LandlockReport, UnenforcedRightsReachTheStatusFdAndExplain) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  Plan plan;
+  plan.json_status_fd = fds[1];
+  plan.landlock = LandlockPolicy{};
+  plan.landlock_abi = 3;
+  plan.landlock_unenforced = landlock::unenforceable(everything(), 3);
+  status::write_start(plan, ::getpid());
+  ::close(fds[1]);
+  char buf[4096] = {};
+  const ssize_t n = ::read(fds[0], buf, sizeof buf - 1);
+  ::close(fds[0]);
+  ASSERT_GT(n, 0);
+  const std::string record(buf, static_cast<std::size_t>(n));
+  EXPECT_NE(record.find("\"landlock-unenforced\": [\"device ioctl rules"), std::string::npos)
+      << record;
+  EXPECT_EQ(record.substr(record.size() - 3), " }\n") << record;
+  EXPECT_NE(explain::plan_text(plan).find("not enforced: the signal scope: needs Landlock ABI 6"),
+            std::string::npos);
 }
 
 TEST(LandlockResolve, OffMeansNoLandlock) {
