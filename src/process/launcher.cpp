@@ -75,8 +75,32 @@ void set_cloexec(int fd) {
   if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-// The last steps before COMMAND runs: session, capabilities, no_new_privs, exec.
-[[noreturn]] void exec_command(const Plan& plan, const ChildContext& ctx, mode_t umask_value) {
+// argv and envp, built before the process that execs them is started: it may share its
+// memory with its parent (vfork) and must not allocate.
+struct ExecArgs {
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  std::string pwd;
+};
+
+ExecArgs prepare_exec(const Plan& plan) {
+  ExecArgs args;
+  for (const auto& a : plan.argv) args.argv.push_back(const_cast<char*>(a.c_str()));
+  args.argv.push_back(nullptr);
+  // PWD names the directory COMMAND really starts in (bwrap does the same).
+  char cwd[4096];
+  args.pwd = std::string("PWD=") + (::getcwd(cwd, sizeof cwd) ? cwd : "/");
+  for (const auto& e : plan.env)
+    if (e.rfind("PWD=", 0) != 0) args.envp.push_back(const_cast<char*>(e.c_str()));
+  args.envp.push_back(args.pwd.data());
+  args.envp.push_back(nullptr);
+  return args;
+}
+
+// The last steps before COMMAND runs: session, limits, Landlock, capabilities,
+// no_new_privs, seccomp, exec. Allocates nothing unless it fails.
+[[noreturn]] void exec_command(const Plan& plan, const ChildContext& ctx, mode_t umask_value,
+                               ExecArgs& args) {
   SetupTrace trace(plan.trace_setup, "command");
   signals::reset_for_exec();
   ::umask(umask_value);
@@ -95,19 +119,8 @@ void set_cloexec(int fd) {
   if (plan.die_with_parent && !plan.init_is_pid1) die_with_parent(ctx);
   trace.mark("session, capabilities, no_new_privs, seccomp");
 
-  std::vector<char*> argv;
-  for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  // PWD names the directory COMMAND really starts in (bwrap does the same).
-  char cwd[4096];
-  const std::string pwd = std::string("PWD=") + (::getcwd(cwd, sizeof cwd) ? cwd : "/");
-  std::vector<char*> envp;
-  for (const auto& e : plan.env)
-    if (e.rfind("PWD=", 0) != 0) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(const_cast<char*>(pwd.c_str()));
-  envp.push_back(nullptr);
-  environ = envp.data();  // execvp searches the sandbox's PATH, not cloister's
-  ::execvp(plan.exec_path.c_str(), argv.data());
+  environ = args.envp.data();  // execvp searches the sandbox's PATH, not cloister's
+  ::execvp(plan.exec_path.c_str(), args.argv.data());
   const int err = errno;
   const int code = (err == ENOENT || err == ENOTDIR) ? kExitNotFound : kExitCannotExec;
   fail(ctx,
@@ -182,21 +195,23 @@ void wait_for_parent(const ChildContext& ctx) {
   trace.mark("private mounts, scratch root, pivot_root, new root tmpfs");
   for (const auto& s : plan.fs) {
     check(ctx, root->apply(s));
-    trace.mark(describe(s));
+    if (plan.trace_setup) trace.mark(describe(s));
   }
   if (plan.disable_userns) check(ctx, ns::refuse_nested_user_namespaces("/oldroot/proc"));
   check(ctx, root->finish(plan.cwd, plan.cwd_required, plan.cwd_fallback));
   trace.mark("detach host root, pivot_root into new root");
 
+  ExecArgs args = prepare_exec(plan);
   if (!plan.init_is_pid1) {
     for (auto& fd : root->held_fds()) ::fcntl(fd.get(), F_SETFD, 0);  // COMMAND holds locks
-    exec_command(plan, ctx, saved_umask);
+    exec_command(plan, ctx, saved_umask, args);
   }
-  pid_t command = ::fork();
-  if (command < 0) fail(ctx, Error{"init", "fork", "", errno, ""});
+  // vfork: no copy of init's page tables, init waits only until COMMAND execs (or fails).
+  pid_t command = ::vfork();
+  if (command < 0) fail(ctx, Error{"init", "vfork", "", errno, ""});
   if (command == 0) {
-    root->held_fds().clear();
-    exec_command(plan, ctx, saved_umask);
+    for (auto& fd : root->held_fds()) ::close(fd.get());  // the locks stay init's
+    exec_command(plan, ctx, saved_umask, args);
   }
   ::close(ctx.report_fd);
   // init keeps no privileges it does not need: reaping and kill() need none.
@@ -214,7 +229,8 @@ void wait_for_parent(const ChildContext& ctx) {
   ChildContext chrooted = ctx;
   chrooted.chroot_mode = true;
   const mode_t current = ::umask(0);
-  exec_command(confined, chrooted, current);
+  ExecArgs args = prepare_exec(confined);
+  exec_command(confined, chrooted, current, args);
 }
 
 struct Pipe {

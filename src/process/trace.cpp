@@ -12,12 +12,13 @@ long long SetupTrace::now() {
   return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
 }
 
-void SetupTrace::mark(const std::string& what) {
+void SetupTrace::mark(std::string_view what) {
   if (!enabled_) return;
   const long long t = now();
   char line[512];
-  int n = std::snprintf(line, sizeof line, "cloister: trace %s %7.1f us  %s\n", side_,
-                        static_cast<double>(t - last_) / 1000.0, what.c_str());
+  int n = std::snprintf(line, sizeof line, "cloister: trace %s %7.1f us  %.*s\n", side_,
+                        static_cast<double>(t - last_) / 1000.0, static_cast<int>(what.size()),
+                        what.data());
   if (n > 0) {
     ssize_t ignored = ::write(
         2, line,

@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <string>
+#include <string_view>
 
 namespace cloister {
 
@@ -13,7 +14,7 @@ class SetupTrace {
     if (enabled_) last_ = now();
   }
   // Prints the time since the previous mark (or construction), labelled `what`.
-  void mark(const std::string& what);
+  void mark(std::string_view what);  // a view: marking allocates nothing
 
   static long long now();
 
