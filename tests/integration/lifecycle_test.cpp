@@ -256,6 +256,27 @@ TEST(BlockFd, CommandWaitsForAByte) {
   EXPECT_TRUE(r.find("pid")) << r.describe();
 }
 
+// --userns-block-fd: setup waits once the user namespace exists, so the caller can look at
+// it (--info-fd tells the pid) before anything else happens.
+TEST(UsernsBlockFd, SetupWaitsAfterTheUserNamespace) {
+  auto [info_read, info_write] = make_pipe();
+  auto [block_read, block_write] = make_pipe();
+  Process p(sandbox({"--info-fd", "5", "--userns-block-fd", "6"}, {"ids"}),
+            with_fds({{5, info_write.get()}, {6, block_read.get()}}));
+  info_write.reset();
+  block_read.reset();
+  auto values = json_numbers(read_all(info_read.get(), milliseconds(3000)));
+  ASSERT_TRUE(values.count("child-pid"));
+  const std::string proc = "/proc/" + std::to_string(values["child-pid"]);
+  // The user namespace exists and is mapped; the root is not built yet (same mount view).
+  EXPECT_FALSE(read_text(proc + "/uid_map").empty());
+  EXPECT_FALSE(p.wait_for_output("uid=", milliseconds(300))) << "COMMAND ran before the byte";
+  ASSERT_EQ(::write(block_write.get(), "x", 1), 1);
+  auto r = p.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(r.find("uid")) << r.describe();
+}
+
 TEST(LockFile, HeldWhileTheSandboxRuns) {
   TempDir dir;
   const std::string file = dir.write("lock", "");
