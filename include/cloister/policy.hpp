@@ -242,6 +242,7 @@ struct Policy {
   CgroupPolicy cgroup;
   LandlockPolicy landlock;
   NetMode net = NetMode::Unset;
+  std::vector<std::string> forwards;  // --forward TCP:HOSTPORT:PORT (pasta mode)
   bool net_namespace_explicit = false;  // --unshare-net/--share-net given (conflict checks)
   bool trace_setup = false;  // --trace-setup: time every setup step, on stderr
 };

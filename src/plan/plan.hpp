@@ -12,6 +12,7 @@
 
 #include "cloister/error.hpp"
 #include "cloister/policy.hpp"
+#include "isolate/pasta.hpp"
 #include "seccomp/filter.hpp"
 
 namespace cloister {
@@ -160,6 +161,8 @@ struct Plan {
   int landlock_abi = 0;                          // the kernel's, probed while planning
   std::vector<std::string> landlock_unenforced;  // best effort: rights the kernel cannot enforce
   NetMode net = NetMode::Unset;
+  std::string pasta_binary;                 // --net=pasta
+  std::vector<pasta::Forward> forwards;
   std::vector<std::string> notices;  // said on stderr before the sandbox starts
 };
 

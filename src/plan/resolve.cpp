@@ -458,8 +458,8 @@ Status add_landlock(const LandlockPolicy& l, Plan& plan) {
 
 Status check_net_mode(const Policy& p) {
   if (p.net == NetMode::Unset) return ok_status();
-  if (p.net == NetMode::Pasta)
-    return Error{"--net=pasta", "is not supported yet", "", 0, "use --net=none, unix, host or tcp"};
+  if (!p.forwards.empty() && p.net != NetMode::Pasta)
+    return Error{"--forward", "needs --net=pasta", "", 0, "forwards go through pasta"};
   if (p.net_namespace_explicit && p.ns.net == Want::Yes && p.net != NetMode::None)
     return Error{"--net", "conflicts with --unshare-net", "", 0,
                  "a new network namespace has no host network nor host sockets; --net already "
@@ -528,6 +528,16 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   LandlockPolicy landlock_policy = p.landlock;
   apply_net_mode(p, seccomp_policy, landlock_policy, plan);
   plan.net = p.net;
+  if (p.net == NetMode::Pasta) {
+    auto binary = pasta::find_binary();
+    if (!binary) return binary.take_error();
+    plan.pasta_binary = *binary;
+    for (const auto& f : p.forwards) {
+      auto forward = pasta::parse_forward(f);
+      if (!forward) return forward.take_error();
+      plan.forwards.push_back(*forward);
+    }
+  }
   plan.user_ns_optional = p.ns.user == Want::Try && !userns_implicit;
   plan.cgroup_ns_optional = p.ns.cgroup == Want::Try;
   plan.userns_fd = p.ns.userns_fd;

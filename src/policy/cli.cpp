@@ -314,6 +314,7 @@ void Parser::dispatch(const std::string& arg) {
          s.out_.policy.ns.net = Want::No;
          s.out_.policy.net_namespace_explicit = true; }},
       {"--net", [](Parser& s, const std::string& o) { s.net_mode(o, s.next(o)); }},
+      {"--forward", [](Parser& s, const std::string& o) { s.out_.policy.forwards.push_back(s.next(o)); }},
       {"--userns", [](Parser& s, const std::string& o) { s.out_.policy.ns.userns_fd = parse_fd(o, s.next(o)); }},
       {"--pidns", [](Parser& s, const std::string& o) { s.out_.policy.ns.pidns_fd = parse_fd(o, s.next(o)); }},
       {"--disable-userns", [](Parser& s, const std::string&) { s.out_.policy.ns.disable_userns = true; }},
@@ -471,7 +472,9 @@ Process:
   --userns-block-fd FD  --rlimit NAME=SOFT[:HARD] (nofile, nproc, as, core, cpu, ...; unlimited)
 Network:
   --net=none|unix|host|tcp|pasta  (unix: no namespace, only AF_UNIX sockets; tcp: host network,
-                                   only --allow-connect/--allow-bind TCP ports)
+                                   only --allow-connect/--allow-bind TCP ports; pasta: private
+                                   namespace with user-mode connectivity)
+  --forward TCP:HOSTPORT:PORT  (pasta: a host port forwarded into the sandbox; also UDP:)
 Landlock (paths as seen inside the sandbox; once any is given, the rest is denied):
   --landlock-read PATH  --landlock-write PATH  --landlock-exec PATH  --landlock-ioctl-dev PATH
   --allow-bind PORT  --allow-connect PORT  --landlock-scope abstract-unix|signal

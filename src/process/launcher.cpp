@@ -19,6 +19,7 @@
 #include "isolate/landlock.hpp"
 #include "isolate/namespaces.hpp"
 #include "isolate/network.hpp"
+#include "isolate/pasta.hpp"
 #include "isolate/rlimits.hpp"
 #include "kernel/fd.hpp"
 #include "kernel/syscalls.hpp"
@@ -382,7 +383,8 @@ Outcome launch(const Plan& plan) {
   const int cgroup_fd = *cgroup ? (*cgroup)->clone_into_fd() : -1;
   const bool attach_after_clone = *cgroup && cgroup_fd < 0;
   Pipe parent_ready;
-  if (plan.ids.written_by_parent || attach_after_clone) {
+  const bool pasta = plan.net == NetMode::Pasta;
+  if (plan.ids.written_by_parent || attach_after_clone || pasta) {
     auto p = make_pipe("parent sync pipe");
     if (!p) return failed.error = p.take_error(), failed;
     parent_ready = std::move(*p);
@@ -462,6 +464,13 @@ Outcome launch(const Plan& plan) {
   if (plan.ids.written_by_parent && (flags & CLONE_NEWUSER)) {
     auto st = ns::write_id_maps_for(child->pid, plan.ids);
     if (!st) return abandon(st.take_error());
+  }
+  std::optional<pasta::Connection> connection;
+  if (pasta && !chroot_mode) {
+    // Before the child goes on: COMMAND starts with its network already configured.
+    auto started = pasta::Connection::start(plan.pasta_binary, child->pid, plan.forwards);
+    if (!started) return abandon(started.take_error());
+    connection = std::move(*started);
   }
   if (parent_ready.write && ::write(parent_ready.write.get(), "1", 1) != 1)
     return abandon(Error{"parent sync pipe", "write", "", errno, ""});

@@ -102,6 +102,17 @@ TEST(Landlock, ConnectOnlyToAllowedPorts) {
   EXPECT_EQ(allowed.value("connect:" + port), "ok") << allowed.describe();
 }
 
+TEST(Landlock, DeviceIoctlsOnlyWhereGranted) {
+  REQUIRE_ABI(5);
+  auto denied = run_sandbox({"--landlock-exec", "/probe", "--landlock-read", "/dev"},
+                            {"ioctl-tcgets", "/dev/null"});
+  EXPECT_EQ(denied.value("ioctl:/dev/null"), "EACCES") << denied.describe();
+  auto granted = run_sandbox(
+      {"--landlock-exec", "/probe", "--landlock-read", "/dev", "--landlock-ioctl-dev", "/dev"},
+      {"ioctl-tcgets", "/dev/null"});
+  EXPECT_EQ(granted.value("ioctl:/dev/null"), "ENOTTY") << granted.describe();
+}
+
 TEST(Landlock, MissingPathIsAnErrorNamingIt) {
   REQUIRE_ABI(1);
   auto r = run_sandbox({"--landlock-read", "/no/such/dir"}, {"exit", "0"});

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstring>
@@ -113,6 +114,68 @@ TEST(NetNone, OnlyLoopback) {
   EXPECT_EQ(r.value("ifs"), "lo") << r.describe();
   EXPECT_EQ(r.value("up"), "lo") << r.describe();
   EXPECT_EQ(r.value("connect:" + port), "ECONNREFUSED") << r.describe();
+}
+
+bool pasta_usable() {
+  return ::access("/usr/bin/pasta", X_OK) == 0 && ::access("/dev/net/tun", R_OK | W_OK) == 0;
+}
+
+TEST(NetPasta, InsideReachesTheHostLoopbackThroughTheGateway) {
+  if (::access("/usr/bin/pasta", X_OK) != 0)
+    GTEST_SKIP() << "pasta (Debian's passt) is not installed";
+  if (!pasta_usable()) {
+    // This user cannot open /dev/net/tun: cloister must say so, not fail vaguely.
+    auto r = run_sandbox({"--net=pasta"}, {"exit", "0"});
+    EXPECT_EQ(r.exit_code, 125) << r.describe();
+    EXPECT_NE(r.err.find("/dev/net/tun"), std::string::npos) << r.describe();
+    return;
+  }
+  auto [tcp, port] = tcp_listener();
+  ASSERT_TRUE(tcp);
+  auto r = run_sandbox({"--net=pasta"}, {"netifs", "+", "gateway"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const std::string gateway = r.value("gateway");
+  ASSERT_NE(gateway, "none") << r.describe();
+  EXPECT_NE(r.value("ifs"), "lo") << "pasta gave the namespace no interface\n" << r.describe();
+  auto c = run_sandbox({"--net=pasta"}, {"connect", gateway + ":" + port});
+  EXPECT_EQ(c.value("connect:" + gateway + ":" + port), "ok") << c.describe();
+}
+
+TEST(NetPasta, HostReachesAServerInsideThroughAForward) {
+  if (!pasta_usable())
+    GTEST_SKIP() << "pasta is missing or /dev/net/tun is not usable by this user";
+  // A free host port: bind, note, close (the window for a race is tiny and local).
+  auto [probe_port_holder, host_port] = tcp_listener();
+  ASSERT_TRUE(probe_port_holder);
+  probe_port_holder.reset();
+  Process p(sandbox({"--net=pasta", "--forward", "TCP:" + host_port + ":8080"}, {"serve", "8080"}),
+            {});
+  ASSERT_TRUE(p.wait_for_output("listening=8080", std::chrono::seconds(10))) << p.finish().describe();
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(host_port)));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int rc = -1;
+  for (int attempt = 0; attempt < 20 && rc != 0; ++attempt) {
+    rc = ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    if (rc != 0) {
+      fd = Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      ::usleep(100000);
+    }
+  }
+  EXPECT_EQ(rc, 0) << "connect to the forwarded port: " << errno_name(errno);
+  auto r = p.finish();
+  EXPECT_EQ(r.value("serve"), "ok") << r.describe();
+}
+
+TEST(NetPasta, MissingPastaIsAClearError) {
+  RunOptions options;
+  options.env = {"PATH=/nonexistent"};
+  auto r = run(cloister({"--net=pasta", "--", "/bin/true"}), options);
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_NE(r.err.find("needs pasta, not found in PATH"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("passt"), std::string::npos) << r.describe();
 }
 
 TEST(NetModes, ConflictsAndUnknownModesAreUsageErrors) {

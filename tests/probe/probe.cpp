@@ -7,6 +7,7 @@
 // subcommands joined by "+" run in order in one process; the exit code is the last one's.
 // Exit codes: 0 success, 1 the operation failed (its errno name was printed), 2 bad usage.
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -24,6 +25,7 @@
 #include <sys/un.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -534,20 +536,83 @@ int cmd_signal(const Args& args) {
   return outcome("signal:" + args[1], ::kill(static_cast<pid_t>(pid), 0) == 0 ? 0 : errno);
 }
 
-// connect PORT: TCP connect to 127.0.0.1:PORT.
+// connect [ADDR:]PORT: TCP connect to ADDR (default 127.0.0.1), 3 s at most.
 int cmd_connect(const Args& args) {
+  if (args.size() != 2) return kUsage;
+  std::string host = "127.0.0.1", port_text = args[1];
+  if (auto colon = args[1].rfind(':'); colon != std::string::npos) {
+    host = args[1].substr(0, colon);
+    port_text = args[1].substr(colon + 1);
+  }
   long port = 0;
-  if (args.size() != 2 || !parse_long(args[1], port)) return kUsage;
+  if (!parse_long(port_text, port)) return kUsage;
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return outcome("connect:" + args[1], errno);
+  timeval limit{3, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) return kUsage;
   const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   const int err = rc == 0 ? 0 : errno;
   ::close(fd);
   return outcome("connect:" + args[1], err);
+}
+
+// ioctl-tcgets PATH: TCGETS on PATH (ENOTTY on a device that is not a terminal).
+int cmd_ioctl_tcgets(const Args& args) {
+  if (args.size() != 2) return kUsage;
+  int fd = ::open(args[1].c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return outcome("ioctl:" + args[1], errno);
+  termios t{};
+  const int err = ::ioctl(fd, TCGETS, &t) == 0 ? 0 : errno;
+  ::close(fd);
+  return outcome("ioctl:" + args[1], err);
+}
+
+// gateway: the IPv4 default gateway from /proc/net/route.
+int cmd_gateway(const Args&) {
+  std::ifstream routes("/proc/net/route");
+  std::string line;
+  std::getline(routes, line);
+  while (std::getline(routes, line)) {
+    std::istringstream fields(line);
+    std::string iface, dest, gw;
+    fields >> iface >> dest >> gw;
+    if (dest != "00000000") continue;
+    in_addr a{};
+    a.s_addr = static_cast<in_addr_t>(std::stoul(gw, nullptr, 16));
+    char text[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &a, text, sizeof text);
+    put("gateway", text);
+    return kOk;
+  }
+  put("gateway", "none");
+  return kFailed;
+}
+
+// serve PORT: accepts one TCP connection on 0.0.0.0:PORT (5 s at most).
+int cmd_serve(const Args& args) {
+  long port = 0;
+  if (args.size() != 2 || !parse_long(args[1], port)) return kUsage;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(fd, 4) != 0)
+    return outcome("serve", errno);
+  put("listening", args[1]);
+  timeval limit{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  int conn = ::accept(fd, nullptr, nullptr);
+  const int err = conn < 0 ? errno : 0;
+  if (conn >= 0) ::close(conn);
+  ::close(fd);
+  return outcome("serve", err);
 }
 
 // socket FAMILY TYPE: families unix inet inet6 packet netlink; types stream dgram raw.
@@ -938,6 +1003,9 @@ const std::map<std::string, std::function<int(const Args&)>>& commands() {
       {"signal", cmd_signal},
       {"connect", cmd_connect},
       {"socket", cmd_socket},
+      {"gateway", cmd_gateway},
+      {"ioctl-tcgets", cmd_ioctl_tcgets},
+      {"serve", cmd_serve},
       {"unix-connect", cmd_unix_connect},
       {"abstract-connect", cmd_abstract_connect},
       {"fork-until-fail", cmd_fork_until_fail},

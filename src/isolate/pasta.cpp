@@ -1,0 +1,138 @@
+#include "isolate/pasta.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+#include <cstdlib>
+
+#include "kernel/io.hpp"
+#include "kernel/syscalls.hpp"
+
+extern char** environ;
+
+namespace cloister::pasta {
+namespace {
+
+bool parse_port(std::string_view text, unsigned& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size() && out >= 1 && out <= 65535;
+}
+
+std::string temp_pid_file() {
+  char name[] = "/tmp/cloister-pasta-XXXXXX";
+  const int fd = ::mkstemp(name);
+  if (fd < 0) return "";
+  ::close(fd);
+  return name;
+}
+
+}  // namespace
+
+Result<Forward> parse_forward(const std::string& text) {
+  Forward f;
+  const auto first = text.find(':');
+  const auto second = first == std::string::npos ? first : text.find(':', first + 1);
+  const std::string proto = text.substr(0, first);
+  if (second == std::string::npos ||
+      (proto != "TCP" && proto != "UDP" && proto != "tcp" && proto != "udp") ||
+      !parse_port(std::string_view(text).substr(first + 1, second - first - 1), f.host_port) ||
+      !parse_port(std::string_view(text).substr(second + 1), f.sandbox_port))
+    return Error{"--forward", "expects TCP:HOSTPORT:PORT or UDP:HOSTPORT:PORT", text, 0, ""};
+  f.udp = proto == "UDP" || proto == "udp";
+  return f;
+}
+
+Result<std::string> find_binary() {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "/usr/bin:/bin";
+  while (!dirs.empty()) {
+    const auto colon = dirs.find(':');
+    const std::string candidate = std::string(dirs.substr(0, colon)) + "/pasta";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+  }
+  return Error{"--net=pasta", "needs pasta, not found in PATH", "", ENOENT,
+               "install Debian's passt package (apt-get install passt)"};
+}
+
+Result<Connection> Connection::start(const std::string& binary, pid_t pid,
+                                     const std::vector<Forward>& forwards) {
+  const std::string pid_file = temp_pid_file();
+  if (pid_file.empty()) return Error{"--net=pasta", "mkstemp", "/tmp", errno, ""};
+  std::vector<std::string> args = {binary, "--config-net", "--quiet", "-P", pid_file};
+  // As root pasta would switch to nobody, who cannot enter the sandbox's user namespace.
+  if (::geteuid() == 0) args.insert(args.end(), {"--runas", "0"});
+  for (const auto& f : forwards) {
+    args.emplace_back(f.udp ? "-u" : "-t");
+    args.emplace_back(std::to_string(f.host_port) + ":" + std::to_string(f.sandbox_port));
+  }
+  args.push_back(std::to_string(pid));
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // pasta's stderr is kept to explain a failure (its daemon closes it once ready).
+  int err_pipe[2];
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) return Error{"--net=pasta", "pipe2", "", errno, ""};
+  UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  pid_t launcher = -1;
+  const int rc = ::posix_spawn(&launcher, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  err_write.reset();
+  if (rc != 0) {
+    ::unlink(pid_file.c_str());
+    return Error{"--net=pasta", "posix_spawn", binary, rc, ""};
+  }
+  int status = 0;
+  while (::waitpid(launcher, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string said;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    // Read what the failed launcher wrote (non-blocking: a daemon may hold the pipe).
+    ::fcntl(err_read.get(), F_SETFL, O_NONBLOCK);
+    char buf[2048];
+    ssize_t n = ::read(err_read.get(), buf, sizeof buf);
+    if (n > 0) said.assign(buf, static_cast<std::size_t>(n));
+    std::string last;
+    for (std::size_t start = 0; start < said.size();) {
+      auto end = said.find('\n', start);
+      if (end == std::string::npos) end = said.size();
+      const std::string line = said.substr(start, end - start);
+      if (!line.empty() && line.find("syslog") == std::string::npos) last = line;
+      start = end + 1;
+    }
+    said = last;
+  }
+  // pasta forks into the background once the namespace is configured; it exits non-zero
+  // when it cannot.
+  UniqueFd pid_fd(::open(pid_file.c_str(), O_RDONLY | O_CLOEXEC));
+  auto text = pid_fd ? io::read_all(pid_fd.get()) : std::nullopt;
+  ::unlink(pid_file.c_str());
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string hint = "run it by hand to see why: " + binary + " --config-net PID";
+    if (said.find("tun") != std::string::npos && ::access("/dev/net/tun", R_OK | W_OK) != 0)
+      hint = "pasta needs /dev/net/tun, which this user cannot open";
+    return Error{"--net=pasta", "pasta failed:",
+                 said.empty() ? "exit status " + std::to_string(WEXITSTATUS(status)) : said, 0,
+                 hint};
+  }
+  Connection c;
+  pid_t daemon = 0;
+  if (text) std::from_chars(text->data(), text->data() + text->size(), daemon);
+  if (daemon > 0) c.pidfd_.reset(sys::pidfd_open(daemon));
+  return c;
+}
+
+Connection::~Connection() {
+  if (pidfd_) sys::pidfd_send_signal(pidfd_.get(), SIGTERM);
+}
+
+}  // namespace cloister::pasta
