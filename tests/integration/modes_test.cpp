@@ -58,6 +58,16 @@ TEST(ChrootMode, ChrootsIntoTheRootBindAndDropsEverything) {
   EXPECT_NE(r.err.find("mount namespace"), std::string::npos) << r.describe();
 }
 
+TEST(ChrootMode, LandlockAppliesInside) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "chroot mode needs CAP_SYS_CHROOT, which only root has here";
+  ChrootDir root;
+  auto r = run(cloister({"--sandbox=chroot", "--ro-bind", root.path(), "/", "--landlock-exec",
+                         "/probe", "--", "/probe", "read", "/marker", "+", "ls", "/"}));
+  EXPECT_EQ(r.value("read:/marker"), "EACCES") << r.describe();
+  EXPECT_EQ(r.value("ls:/"), "EACCES") << r.describe();
+}
+
 TEST(ChrootMode, NeedsCapSysChroot) {
   if (::geteuid() == 0)
     GTEST_SKIP() << "root holds CAP_SYS_CHROOT; this checks the refusal without it";

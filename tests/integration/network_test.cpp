@@ -107,6 +107,16 @@ TEST(NetTcp, OnlyListedPortsAndNoUdpOrRaw) {
   EXPECT_EQ(allowed.value("connect:" + port), "ok") << allowed.describe();
 }
 
+TEST(NetTcp, BindOnlyToListedPorts) {
+  auto [holder, free_port] = tcp_listener();
+  ASSERT_TRUE(holder);
+  holder.reset();  // a port that was free a moment ago
+  const std::string other = free_port == "40001" ? "40002" : "40001";
+  auto denied = run_sandbox({"--net=tcp", "--allow-bind", other}, {"serve", free_port});
+  EXPECT_EQ(denied.value("serve"), "EACCES") << denied.describe();
+  EXPECT_FALSE(denied.find("listening")) << denied.describe();
+}
+
 TEST(NetNone, OnlyLoopback) {
   auto [tcp, port] = tcp_listener();
   ASSERT_TRUE(tcp);
@@ -150,7 +160,8 @@ TEST(NetPasta, HostReachesAServerInsideThroughAForward) {
   probe_port_holder.reset();
   Process p(sandbox({"--net=pasta", "--forward", "TCP:" + host_port + ":8080"}, {"serve", "8080"}),
             {});
-  ASSERT_TRUE(p.wait_for_output("listening=8080", std::chrono::seconds(10))) << p.finish().describe();
+  ASSERT_TRUE(p.wait_for_output("listening=8080", std::chrono::seconds(10)))
+      << p.finish().describe();
   Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
