@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "seccomp/emulator.hpp"
 #include "seccomp/filter.hpp"
 
 namespace {
@@ -291,128 +292,20 @@ struct Path {
   std::string error;
 };
 
-std::vector<std::uint8_t> seccomp_bytes(int nr, const std::uint64_t (&args)[6]) {
+Path run_filter(const std::vector<sock_filter>& code, int nr, const std::uint64_t (&args)[6]) {
   seccomp_data d{};
   d.nr = nr;
   d.arch = AUDIT_ARCH_X86_64;
   d.instruction_pointer = 0x7f0000001000ULL;
   for (int i = 0; i < 6; ++i) d.args[i] = args[i];
-  std::vector<std::uint8_t> bytes(sizeof d);
-  std::memcpy(bytes.data(), &d, sizeof d);
-  return bytes;
-}
-
-bool kernel_const_allow(const std::vector<sock_filter>& code, int nr) {
-  std::uint32_t a = 0;
-  for (std::size_t pc = 0; pc < code.size(); ++pc) {
-    const sock_filter& in = code[pc];
-    switch (in.code) {
-      case BPF_LD | BPF_W | BPF_ABS:
-        if (in.k == offsetof(seccomp_data, nr))
-          a = static_cast<std::uint32_t>(nr);
-        else if (in.k == offsetof(seccomp_data, arch))
-          a = AUDIT_ARCH_X86_64;
-        else
-          return false;
-        break;
-      case BPF_RET | BPF_K: return in.k == SECCOMP_RET_ALLOW;
-      case BPF_JMP | BPF_JA: pc += in.k; break;
-      case BPF_JMP | BPF_JEQ | BPF_K: pc += a == in.k ? in.jt : in.jf; break;
-      case BPF_JMP | BPF_JGE | BPF_K: pc += a >= in.k ? in.jt : in.jf; break;
-      case BPF_JMP | BPF_JGT | BPF_K: pc += a > in.k ? in.jt : in.jf; break;
-      case BPF_JMP | BPF_JSET | BPF_K: pc += (a & in.k) ? in.jt : in.jf; break;
-      case BPF_ALU | BPF_AND | BPF_K: a &= in.k; break;
-      default: return false;
-    }
-  }
-  return false;
-}
-
-Path run_filter(const std::vector<sock_filter>& code, int nr, const std::uint64_t (&args)[6]) {
+  const auto v = cloister::seccomp::emulate(code, d);
   Path p;
-  const auto data = seccomp_bytes(nr, args);
-  std::uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {};
-  auto bad = [&](const char* what, std::size_t pc) {
-    p.error = std::string(what) + " at " + std::to_string(pc);
-    return p;
-  };
-  for (std::size_t pc = 0; pc < code.size(); ++pc) {
-    const sock_filter& in = code[pc];
-    ++p.executed;
-    const std::uint32_t src = BPF_SRC(in.code) == BPF_X ? x : in.k;
-    switch (BPF_CLASS(in.code)) {
-      case BPF_LD:
-      case BPF_LDX: {
-        std::uint32_t v = 0;
-        switch (BPF_MODE(in.code)) {
-          case BPF_ABS:
-            if (BPF_SIZE(in.code) != BPF_W || in.k % 4 || in.k + 4 > data.size())
-              return bad("bad load", pc);
-            std::memcpy(&v, data.data() + in.k, 4);
-            break;
-          case BPF_IMM: v = in.k; break;
-          case BPF_MEM:
-            if (in.k >= BPF_MEMWORDS) return bad("bad scratch slot", pc);
-            v = mem[in.k];
-            break;
-          case BPF_LEN: v = static_cast<std::uint32_t>(data.size()); break;
-          default: return bad("unsupported load", pc);
-        }
-        (BPF_CLASS(in.code) == BPF_LD ? a : x) = v;
-        break;
-      }
-      case BPF_ST:
-      case BPF_STX:
-        if (in.k >= BPF_MEMWORDS) return bad("bad scratch slot", pc);
-        mem[in.k] = BPF_CLASS(in.code) == BPF_ST ? a : x;
-        break;
-      case BPF_ALU:
-        switch (BPF_OP(in.code)) {
-          case BPF_ADD: a += src; break;
-          case BPF_SUB: a -= src; break;
-          case BPF_MUL: a *= src; break;
-          case BPF_DIV:
-            if (!src) return bad("division by zero", pc);
-            a /= src;
-            break;
-          case BPF_MOD:
-            if (!src) return bad("division by zero", pc);
-            a %= src;
-            break;
-          case BPF_OR: a |= src; break;
-          case BPF_AND: a &= src; break;
-          case BPF_XOR: a ^= src; break;
-          case BPF_LSH: a = src < 32 ? a << src : 0; break;
-          case BPF_RSH: a = src < 32 ? a >> src : 0; break;
-          case BPF_NEG: a = 0 - a; break;
-          default: return bad("unsupported ALU op", pc);
-        }
-        break;
-      case BPF_JMP:
-        switch (BPF_OP(in.code)) {
-          case BPF_JA: pc += in.k; break;
-          case BPF_JEQ: pc += a == src ? in.jt : in.jf; break;
-          case BPF_JGT: pc += a > src ? in.jt : in.jf; break;
-          case BPF_JGE: pc += a >= src ? in.jt : in.jf; break;
-          case BPF_JSET: pc += (a & src) ? in.jt : in.jf; break;
-          default: return bad("unsupported jump", pc);
-        }
-        break;
-      case BPF_RET:
-        p.ok = true;
-        p.action = BPF_RVAL(in.code) == BPF_A ? a : in.k;
-        p.cached = kernel_const_allow(code, nr);
-        return p;
-      case BPF_MISC:
-        if (BPF_MISCOP(in.code) == BPF_TAX)
-          x = a;
-        else
-          a = x;
-        break;
-      default: return bad("unsupported instruction", pc);
-    }
-  }
-  return bad("ran off the end", code.size());
+  p.ok = v.valid;
+  p.executed = v.executed;
+  p.action = v.action | v.data;
+  p.cached = cloister::seccomp::kernel_caches_allow(code, nr, AUDIT_ARCH_X86_64);
+  if (!v.valid) p.error = "malformed program";
+  return p;
 }
 
 std::string action_text(std::uint32_t action) {
