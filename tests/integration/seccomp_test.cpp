@@ -81,10 +81,15 @@ TEST(SeccompArchitectures, X32SyscallKillsTheProcess) {
 
 TEST(SeccompArchitectures, I386EntryKillsTheProcess) {
 #if defined(__x86_64__)
-  auto r = run_sandbox({"--as-pid-1"}, {"sys", "int80-getpid"});
-  EXPECT_EQ(r.exit_code, kSigsysExit) << r.describe();
   auto control = run_sandbox({"--as-pid-1", "--seccomp-policy", "none"}, {"sys", "int80-getpid"});
   EXPECT_NE(control.exit_code, kSigsysExit) << control.describe();
+  // Some kernels and hypervisors offer no i386 entry at all (ia32_emulation=0, or a
+  // paravirtualized guest): int 0x80 then faults with SIGSEGV whatever the filter says.
+  if (control.exit_code == 128 + SIGSEGV)
+    GTEST_SKIP() << "int 0x80 faults (SIGSEGV) with no filter at all: this machine has no i386 "
+                    "syscall entry, so there is nothing for the filter to stop";
+  auto r = run_sandbox({"--as-pid-1"}, {"sys", "int80-getpid"});
+  EXPECT_EQ(r.exit_code, kSigsysExit) << r.describe();
 #else
   GTEST_SKIP() << "the int 0x80 entry exists only on x86";
 #endif
