@@ -43,6 +43,12 @@ struct Identity {
   std::optional<gid_t> gid;      // --gid
   std::vector<IdRange> uid_map;  // --uid-map INSIDE:OUTSIDE:COUNT (root only, repeatable)
   std::vector<IdRange> gid_map;  // --gid-map
+  // A root caller's sandbox with no --uid-map/--gid-map: its ids map onto this unprivileged
+  // host uid and gid (cloister run: 65534, nobody), so whatever leaks out of the sandbox is
+  // reached as nobody, not as host root; the user namespace is then required. Unset: the
+  // sandbox's ids are the caller's (bwrap's behaviour). Keeping host root is explicit:
+  // --uid-map 0:0:1 --gid-map 0:0:1.
+  std::optional<std::uint32_t> root_maps_onto;
 };
 
 // A filesystem operation, applied in the order given (bwrap's model). Paths in `dest` are
@@ -235,6 +241,11 @@ struct Policy {
   int userns_block_fd = -1;  // setup waits on it once the user namespace exists (needs info-fd)
   // Descriptors the front end already consumed (--args FD): closed before COMMAND runs.
   std::vector<int> consumed_fds;
+  // cloister run closes every descriptor it inherited except 0, 1, 2, those options name, and
+  // these (--keep-fd N), which COMMAND receives: an inherited directory fd would lead out of
+  // the sandbox through "..". bwrap passes on whatever the caller left open (inherit_fds).
+  std::vector<int> keep_fds;
+  bool inherit_fds = false;
 
   SandboxMode mode = SandboxMode::Namespace;
   SeccompPolicy seccomp;

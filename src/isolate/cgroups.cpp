@@ -1,6 +1,7 @@
 #include "isolate/cgroups.hpp"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <charconv>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -29,8 +31,8 @@ constexpr const char* kStep = "cgroup";
 // Killed processes leave their cgroup within microseconds; two seconds covers a loaded host
 // and a fork race on v1, and keeps a stuck (D-state) process from hanging the launcher.
 constexpr auto kEmptyTimeout = std::chrono::seconds(2);
-// Names sandbox-<pid>, sandbox-<pid>-1, ...: several sandboxes per process, or a stale
-// directory left by a killed launcher whose pid was reused.
+// Names sandbox-<pid>-<random>: several sandboxes per process, and never the name of another
+// sandbox whose launcher had the same pid (its keeper may still be removing it).
 constexpr int kNameAttempts = 16;
 constexpr std::uint64_t kMaxWeight = 10000;
 
@@ -404,8 +406,19 @@ Status check_v1_swap(Limits& l, bool best_effort, std::vector<std::string>& warn
 
 // ---- creation --------------------------------------------------------------------------------
 
-std::string leaf_name(const char* prefix, int attempt) {
-  return prefix + std::to_string(::getpid()) + (attempt == 0 ? "" : "-" + std::to_string(attempt));
+std::string leaf_name(const char* prefix) {
+  std::uint32_t random = 0;
+  if (::getrandom(&random, sizeof random, GRND_NONBLOCK) != sizeof random)
+    random = static_cast<std::uint32_t>(Clock::now().time_since_epoch().count());
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "-%08x", random);
+  return prefix + std::to_string(::getpid()) + suffix;
+}
+
+// Tells the owner (the keeper) of a directory before it is made, so no moment exists in which
+// the directory is there and nobody would remove it.
+Status announce(const BeforeMkdir& before_mkdir, const std::string& dir, bool shared) {
+  return before_mkdir ? before_mkdir(dir, shared) : ok_status();
 }
 
 std::vector<std::string> v2_offered(const Host& host, const std::string& parent) {
@@ -455,12 +468,13 @@ struct Made {
 
 // v2: <caller>/cloister/sandbox-<pid> (controllers enabled on the way), or <parent>/cloister-<pid>.
 Result<Made> make_v2(const Host& host, const std::vector<std::string>& wanted,
-                     const std::string& parent) {
+                     const std::string& parent, const BeforeMkdir& before_mkdir) {
   const bool callers_own = parent.empty();
   const std::string base = dir_of(*host.v2, callers_own ? host.v2_path : parent);
   CLOISTER_TRY(check_parent(base, parent, *host.v2));
   CLOISTER_TRY(enable_controllers(base, wanted, callers_own));
   const std::string holder = callers_own ? base + "/cloister" : "";
+  if (!holder.empty()) CLOISTER_TRY(announce(before_mkdir, holder, true));
   for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
     if (!holder.empty()) {
       if (::mkdir(holder.c_str(), 0755) != 0 && errno != EEXIST)
@@ -473,8 +487,9 @@ Result<Made> make_v2(const Host& host, const std::vector<std::string>& wanted,
         return enabled.take_error();
       }
     }
-    const auto leaf = (holder.empty() ? base : holder) + "/" +
-                      leaf_name(callers_own ? "sandbox-" : "cloister-", attempt);
+    const auto leaf =
+        (holder.empty() ? base : holder) + "/" + leaf_name(callers_own ? "sandbox-" : "cloister-");
+    CLOISTER_TRY(announce(before_mkdir, leaf, false));
     if (::mkdir(leaf.c_str(), 0755) == 0) return Made{{leaf}, {""}, holder};
     // EEXIST: name taken; ENOENT: another sandbox's cleanup removed the shared holder.
     const int err = errno;
@@ -530,7 +545,7 @@ std::string join_controllers(const Mount& m) {
 // v1: <hierarchy>/<caller's path there>/cloister-<pid> (or <parent>/cloister-<pid>) in each
 // hierarchy, one name for all. A hierarchy used only for stats is skipped when refused.
 Result<Made> make_v1(const Host& host, const std::vector<std::string>& wanted,
-                     const std::string& parent) {
+                     const std::string& parent, const BeforeMkdir& before_mkdir) {
   auto targets = v1_targets(host, wanted, parent);
   if (!targets.ok()) return targets.take_error();
   if (targets->empty())
@@ -540,8 +555,10 @@ Result<Made> make_v1(const Host& host, const std::vector<std::string>& wanted,
     Made made;
     bool taken = false;
     int skipped_err = 0;
+    const auto name = leaf_name("cloister-");
     for (const auto& t : *targets) {
-      const auto leaf = t.base + "/" + leaf_name("cloister-", attempt);
+      const auto leaf = t.base + "/" + name;
+      CLOISTER_TRY(announce(before_mkdir, leaf, false));
       if (::mkdir(leaf.c_str(), 0755) == 0) {
         made.paths.push_back(leaf);
         made.hierarchies.push_back(join_controllers(*t.mount));
@@ -559,7 +576,7 @@ Result<Made> make_v1(const Host& host, const std::vector<std::string>& wanted,
     }
     if (taken) continue;
     if (made.paths.empty())
-      return mkdir_error((*targets)[0].base + "/" + leaf_name("cloister-", attempt), skipped_err,
+      return mkdir_error((*targets)[0].base + "/" + name, skipped_err,
                          (*targets)[0].base, parent.empty());
     return made;
   }
@@ -656,7 +673,8 @@ Sandbox& Sandbox::operator=(Sandbox&& other) noexcept {
 Sandbox::~Sandbox() { (void)kill_and_remove(); }
 
 Result<Sandbox> Sandbox::create(const Limits& requested, const std::string& parent,
-                                bool best_effort, std::vector<std::string>& warnings) {
+                                bool best_effort, std::vector<std::string>& warnings,
+                                const BeforeMkdir& before_mkdir) {
   CLOISTER_TRY(validate(requested));
   Limits limits = requested;
   const Host host = discover();
@@ -690,7 +708,8 @@ Result<Sandbox> Sandbox::create(const Limits& requested, const std::string& pare
   }
   if (!use_v2) CLOISTER_TRY(check_v1_swap(limits, best_effort, warnings));
 
-  auto made = use_v2 ? make_v2(host, wanted, parent) : make_v1(host, wanted, parent);
+  auto made = use_v2 ? make_v2(host, wanted, parent, before_mkdir)
+                     : make_v1(host, wanted, parent, before_mkdir);
   if (!made.ok()) return made.take_error();
   // From here on the Sandbox owns the directories: an error return removes them.
   Sandbox sb;
@@ -773,5 +792,15 @@ Status Sandbox::kill_and_remove() {
 }
 
 std::vector<std::string> Sandbox::paths() const { return paths_; }
+
+Status kill_and_remove_dir(const std::string& dir) {
+  if (!exists(dir)) return ok_status();
+  if (exists(dir + "/cgroup.events")) {
+    CLOISTER_TRY(kill_v2(dir));
+  } else if (!kill_until_empty(dir, Clock::now() + kEmptyTimeout)) {
+    return still_populated(dir);
+  }
+  return remove_dir(dir);
+}
 
 }  // namespace cloister::cgroups

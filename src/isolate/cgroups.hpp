@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ struct Stats {
 
 enum class Version { V2, V1 };
 
+// Called with each cgroup directory just before it is created; `shared` for the "cloister"
+// directory several sandboxes use. An error stops the creation.
+using BeforeMkdir = std::function<Status(const std::string& dir, bool shared)>;
+
 class Sandbox {
  public:
   // Creates the cgroup(s) under `parent` (a path relative to the cgroup root, e.g.
@@ -43,7 +48,8 @@ class Sandbox {
   // the limits. A controller that does not exist is an error naming it; with best_effort, a
   // warning in `warnings` instead. Errors say when the caller's cgroup is not delegated to it.
   static Result<Sandbox> create(const Limits& limits, const std::string& parent, bool best_effort,
-                                std::vector<std::string>& warnings);
+                                std::vector<std::string>& warnings,
+                                const BeforeMkdir& before_mkdir = {});
 
   // Moving leaves the source owning nothing; assigning over a live Sandbox removes its
   // cgroup first (a defaulted assignment would leak it, processes and all).
@@ -73,5 +79,9 @@ class Sandbox {
   std::optional<Stats> final_stats_;  // read just before removal, so stats() still answers after
   bool removed_ = false;
 };
+
+// Kills what is left in a cgroup directory this process owns (v2 or v1) and removes it; a
+// directory that does not exist is fine. For the keeper, which knows only paths.
+Status kill_and_remove_dir(const std::string& dir);
 
 }  // namespace cloister::cgroups

@@ -1,6 +1,7 @@
 #include "isolate/pasta.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -83,8 +84,19 @@ Result<Connection> Connection::start(const std::string& binary, pid_t pid,
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  // pasta starts with default signal dispositions and nothing blocked, whatever its spawner
+  // ignores (the keeper ignores every catchable signal; pasta refuses to start then).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   pid_t launcher = -1;
-  const int rc = ::posix_spawn(&launcher, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  const int rc = ::posix_spawn(&launcher, binary.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   err_write.reset();
   if (rc != 0) {
@@ -132,7 +144,18 @@ Result<Connection> Connection::start(const std::string& binary, pid_t pid,
 }
 
 Connection::~Connection() {
-  if (pidfd_) sys::pidfd_send_signal(pidfd_.get(), SIGTERM);
+  if (!pidfd_) return;
+  // SIGKILL: pasta's daemon is PID 1 of its own PID namespace, where SIGTERM is ignored.
+  sys::pidfd_send_signal(pidfd_.get(), SIGKILL);
+  // Reaped here when it is this process's child (the keeper is its subreaper); otherwise
+  // its end is awaited, bounded, and its parent reaps it.
+  siginfo_t info{};
+  if (::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED) ==
+      0)
+    return;
+  pollfd gone{pidfd_.get(), POLLIN, 0};
+  while (::poll(&gone, 1, 2000) < 0 && errno == EINTR) {
+  }
 }
 
 }  // namespace cloister::pasta

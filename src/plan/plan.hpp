@@ -149,6 +149,11 @@ struct Plan {
   // Descriptors given to options (--bind-fd, --file, --args, --seccomp, --userns, ...): the
   // sandbox must not inherit them (an O_PATH fd of a bound directory leads to its parent).
   std::vector<int> close_before_exec;
+  // cloister run: every inherited descriptor above 2 is closed before anything else, but
+  // these (the options' own and --keep-fd); keep_fds reach COMMAND.
+  bool close_inherited = false;
+  std::vector<int> inherited_kept;
+  std::vector<int> keep_fds;
   bool trace_setup = false;
 
   // Installed in this order, last of all before exec (cloister's compiled filter, then the

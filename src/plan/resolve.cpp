@@ -61,6 +61,12 @@ std::string map_text(const std::vector<IdRange>& ranges) {
   return text;
 }
 
+// Root without id maps of its own: the sandbox's ids map onto an unprivileged host id.
+bool root_onto_unprivileged(const Policy& p, const Caller& caller) {
+  return caller.uid == 0 && p.id.root_maps_onto && p.id.uid_map.empty() && p.id.gid_map.empty() &&
+         p.ns.userns_fd < 0;
+}
+
 Result<IdMaps> id_maps_for(const Policy& p, const Caller& caller) {
   IdMaps maps;
   const bool custom = !p.id.uid_map.empty() || !p.id.gid_map.empty();
@@ -69,6 +75,16 @@ Result<IdMaps> id_maps_for(const Policy& p, const Caller& caller) {
                  "an unprivileged caller can map only its own uid and gid (--uid/--gid)"};
   const uid_t uid = p.id.uid.value_or(caller.uid);
   const gid_t gid = p.id.gid.value_or(caller.gid);
+  if (root_onto_unprivileged(p, caller)) {
+    // Only the parent, with CAP_SETUID in the host's namespace, may map an id not its own.
+    maps.uid_map = map_text({{uid, *p.id.root_maps_onto, 1}});
+    maps.gid_map = map_text({{gid, *p.id.root_maps_onto, 1}});
+    maps.written_by_parent = true;
+    maps.switch_uid = uid;
+    maps.switch_gid = gid;
+    maps.deny_setgroups = false;
+    return maps;
+  }
   maps.uid_map = p.id.uid_map.empty() ? map_text({{uid, caller.uid, 1}}) : map_text(p.id.uid_map);
   maps.gid_map = p.id.gid_map.empty() ? map_text({{gid, caller.gid, 1}}) : map_text(p.id.gid_map);
   maps.written_by_parent = custom;
@@ -507,6 +523,18 @@ void apply_net_mode(const Policy& p, SeccompPolicy& sp, LandlockPolicy& ll, Plan
   if (!layer.empty()) sp.layers.push_back(std::move(layer));
 }
 
+Status plan_inherited_fds(const Policy& p, Plan& plan) {
+  for (int fd : p.keep_fds)
+    if (::fcntl(fd, F_GETFD) < 0)
+      return Error{"--keep-fd", "fd " + std::to_string(fd) + " is not open", "", 0,
+                   "name a descriptor the process starting cloister has open"};
+  plan.keep_fds = p.keep_fds;
+  plan.close_inherited = !p.inherit_fds;
+  plan.inherited_kept = plan.close_before_exec;
+  plan.inherited_kept.insert(plan.inherited_kept.end(), p.keep_fds.begin(), p.keep_fds.end());
+  return ok_status();
+}
+
 Caller current_caller() {
   Caller c{::geteuid(), ::getegid(), "/", ::getppid()};
   char buf[PATH_MAX];
@@ -538,7 +566,9 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
       plan.forwards.push_back(*forward);
     }
   }
-  plan.user_ns_optional = p.ns.user == Want::Try && !userns_implicit;
+  // Without its user namespace root's sandbox would silently be host root: required then.
+  plan.user_ns_optional =
+      p.ns.user == Want::Try && !userns_implicit && !root_onto_unprivileged(p, caller);
   plan.cgroup_ns_optional = p.ns.cgroup == Want::Try;
   plan.userns_fd = p.ns.userns_fd;
   plan.pidns_fd = p.ns.pidns_fd;
@@ -605,6 +635,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   for (int fd : {p.ns.userns_fd, p.ns.pidns_fd, p.info_fd, p.json_status_fd, p.block_fd,
                  p.userns_block_fd, p.sync_fd})
     if (fd >= 0) plan.close_before_exec.push_back(fd);
+  CLOISTER_TRY(plan_inherited_fds(p, plan));
   return plan;
 }
 

@@ -126,6 +126,7 @@ class Parser {
   void bwrap_defaults() {
     out_.policy.root_keeps_caps = true;
     out_.policy.seccomp.base = "none";
+    out_.policy.inherit_fds = true;
   }
 
   void run_defaults() {
@@ -133,7 +134,10 @@ class Parser {
     ns.user = Want::Try;
     ns.pid = ns.net = ns.ipc = ns.uts = Want::Yes;
     ns.cgroup = Want::Try;
+    out_.policy.id.root_maps_onto = kNobody;
   }
+
+  static constexpr std::uint32_t kNobody = 65534;
 
   static constexpr const char* kPermsUse =
       "must be followed directly by --tmpfs, --dir, --file, --bind-data or --ro-bind-data";
@@ -406,6 +410,9 @@ void Parser::dispatch(const std::string& arg) {
          else fail(o, "unknown scope '" + scope + "'", "abstract-unix or signal"); }},
       {"--landlock", [](Parser& s, const std::string& o) { s.landlock_mode(o, s.next(o)); }},
       {"--trace-setup", [](Parser& s, const std::string&) { s.out_.policy.trace_setup = true; }},
+      {"--keep-fd", [](Parser& s, const std::string& o) {
+         if (s.dialect_ == Dialect::Bwrap) fail(o, "is cloister run's", "bwrap passes on every inherited descriptor");
+         s.out_.policy.keep_fds.push_back(parse_fd(o, s.next(o))); }},
       // not available (yet): a clear refusal rather than a silently weaker sandbox
       {"--seccomp", [](Parser& s, const std::string& o) {
          auto& sc = s.out_.policy.seccomp;
@@ -470,6 +477,8 @@ Process:
   --die-with-parent  --new-session  --as-pid-1  --cap-add CAP  --cap-drop CAP|ALL
   --args FD  --json-status-fd FD  --info-fd FD  --sync-fd FD  --block-fd FD
   --userns-block-fd FD  --rlimit NAME=SOFT[:HARD] (nofile, nproc, as, core, cpu, ...; unlimited)
+  --keep-fd FD  (cloister run: pass this inherited descriptor on; every other one above 2 is
+                 closed)
 Network:
   --net=none|unix|host|tcp|pasta  (unix: no namespace, only AF_UNIX sockets; tcp: host network,
                                    only --allow-connect/--allow-bind TCP ports; pasta: private

@@ -15,6 +15,7 @@
 
 #include "isolate/capabilities.hpp"
 #include "isolate/cgroups.hpp"
+#include "isolate/descriptors.hpp"
 #include "isolate/filesystem.hpp"
 #include "isolate/landlock.hpp"
 #include "isolate/namespaces.hpp"
@@ -24,6 +25,7 @@
 #include "kernel/fd.hpp"
 #include "kernel/syscalls.hpp"
 #include "process/init.hpp"
+#include "process/keeper.hpp"
 #include "process/report.hpp"
 #include "process/signals.hpp"
 #include "process/status.hpp"
@@ -348,8 +350,19 @@ std::string join_list(const std::vector<std::string>& items) {
   return out;
 }
 
+// The keeper, for sandboxes that leave something outside their namespaces (a cgroup, pasta).
+Result<std::optional<keeper::Keeper>> start_keeper(const Plan& plan) {
+  const bool pasta = plan.net == NetMode::Pasta && plan.mode != SandboxMode::Chroot;
+  if (!plan.cgroup && !pasta) return std::optional<keeper::Keeper>{};
+  auto started = keeper::Keeper::start({plan.pasta_binary, plan.forwards});
+  if (!started) return started.take_error();
+  return std::optional<keeper::Keeper>{std::move(*started)};
+}
+
 // The sandbox's cgroup, when the plan has limits. best-effort: running without it is said.
-Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan, Outcome& failed) {
+Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan,
+                                                     std::optional<keeper::Keeper>& keeper,
+                                                     Outcome& failed) {
   if (!plan.cgroup) return std::optional<cgroups::Sandbox>{};
   const CgroupPolicy& c = *plan.cgroup;
   cgroups::Limits limits;
@@ -361,7 +374,10 @@ Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan, Outcome& f
   limits.cpu_weight = c.cpu_weight;
   limits.io_weight = c.io_weight;
   std::vector<std::string> warnings;
-  auto sandbox = cgroups::Sandbox::create(limits, c.parent, c.best_effort, warnings);
+  auto tell_keeper = [&keeper](const std::string& dir, bool shared) {
+    return keeper->guard_cgroup(dir, shared);
+  };
+  auto sandbox = cgroups::Sandbox::create(limits, c.parent, c.best_effort, warnings, tell_keeper);
   for (auto& w : warnings) failed.notices.push_back(std::move(w));
   if (!sandbox) {
     if (!c.best_effort) return sandbox.take_error();
@@ -376,9 +392,20 @@ Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan, Outcome& f
 
 Outcome launch(const Plan& plan) {
   Outcome failed{kExitSetupFailed, std::nullopt, {}};
+  // First, before anything is opened or started: nothing unnamed reaches the sandbox, the
+  // keeper or pasta.
+  if (plan.close_inherited) {
+    auto closed = descriptors::close_all_except(plan.inherited_kept);
+    if (!closed) return failed.error = closed.take_error(), failed;
+    auto passed = descriptors::pass_on(plan.keep_fds);
+    if (!passed) return failed.error = passed.take_error(), failed;
+  }
   auto report = make_pipe("report pipe");
   if (!report) return failed.error = report.take_error(), failed;
-  auto cgroup = make_cgroup(plan, failed);
+  // Declared before the cgroup: destroyed after it, the keeper's cleanup comes last.
+  auto keeper = start_keeper(plan);
+  if (!keeper) return failed.error = keeper.take_error(), failed;
+  auto cgroup = make_cgroup(plan, *keeper, failed);
   if (!cgroup) return failed.error = cgroup.take_error(), failed;
   const int cgroup_fd = *cgroup ? (*cgroup)->clone_into_fd() : -1;
   const bool attach_after_clone = *cgroup && cgroup_fd < 0;
@@ -444,6 +471,9 @@ Outcome launch(const Plan& plan) {
   if (child->pid == 0) {
     ctx.flags = flags | (ctx.late_cgroup_ns ? CLONE_NEWCGROUP : 0);
     report->read.reset();
+    // Only the parent may hold these: a parent that dies must be seen as EOF.
+    parent_ready.write.reset();
+    if (*keeper) (*keeper)->disown_in_child();
     if (chroot_mode) chroot_child(plan, ctx);
     namespace_child(plan, ctx);
   }
@@ -457,6 +487,10 @@ Outcome launch(const Plan& plan) {
     failed.error = std::move(e);
     return failed;
   };
+  if (*keeper) {
+    auto st = (*keeper)->guard_sandbox(child->pidfd.get());
+    if (!st) return abandon(st.take_error());
+  }
   if (attach_after_clone) {
     auto st = (*cgroup)->attach(child->pid);
     if (!st) return abandon(st.take_error());
@@ -465,12 +499,10 @@ Outcome launch(const Plan& plan) {
     auto st = ns::write_id_maps_for(child->pid, plan.ids);
     if (!st) return abandon(st.take_error());
   }
-  std::optional<pasta::Connection> connection;
   if (pasta && !chroot_mode) {
     // Before the child goes on: COMMAND starts with its network already configured.
-    auto started = pasta::Connection::start(plan.pasta_binary, child->pid, plan.forwards);
+    auto started = (*keeper)->start_pasta(child->pid);
     if (!started) return abandon(started.take_error());
-    connection = std::move(*started);
   }
   if (parent_ready.write && ::write(parent_ready.write.get(), "1", 1) != 1)
     return abandon(Error{"parent sync pipe", "write", "", errno, ""});
@@ -484,6 +516,7 @@ Outcome launch(const Plan& plan) {
     stats = (*cgroup)->stats();
     if (!st) outcome.notices.push_back("cgroup cleanup: " + st.error().message());
   }
+  if (*keeper) (*keeper)->finish();
   status::write_exit(plan, outcome.exit_code, stats);
   outcome.notices.insert(outcome.notices.begin(), failed.notices.begin(), failed.notices.end());
   return outcome;
