@@ -1,3 +1,4 @@
+#include <grp.h>
 #include "isolate/capabilities.hpp"
 
 #include <linux/capability.h>
@@ -126,6 +127,22 @@ Status apply_keep_only(std::uint64_t keep, bool only_if_permitted) {
 Status set_no_new_privs() {
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return Error{"no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)", "", errno, ""};
+  return ok_status();
+}
+
+Status switch_ids_keeping_caps(uid_t uid, gid_t gid) {
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return cap_error("PR_SET_KEEPCAPS", errno);
+  if (::setgroups(0, nullptr) != 0) return Error{"host ids", "setgroups", "", errno, ""};
+  if (::setresgid(gid, gid, gid) != 0)
+    return Error{"host ids", "setresgid", std::to_string(gid), errno, ""};
+  if (::setresuid(uid, uid, uid) != 0)
+    return Error{"host ids", "setresuid", std::to_string(uid), errno, ""};
+  ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  std::array<__user_cap_data_struct, 2> data{};
+  if (::syscall(SYS_capget, &header, data.data()) != 0) return cap_error("capget", errno);
+  for (auto& d : data) d.effective = d.permitted;
+  if (::syscall(SYS_capset, &header, data.data()) != 0) return cap_error("capset", errno);
   return ok_status();
 }
 

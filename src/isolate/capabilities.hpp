@@ -1,6 +1,8 @@
 // Capabilities: the bounding, permitted, effective, inheritable and ambient sets.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -23,5 +25,9 @@ permitted_now();  // highest capability this kernel knows (probed with PR_CAPBSE
 // failing (bwrap's "root keeps its capabilities" keeps what root has).
 Status apply_keep_only(std::uint64_t keep, bool only_if_permitted = false);
 Status set_no_new_privs();
+// Changes to real host ids (setgroups cleared, setresgid, setresuid) keeping the permitted
+// capabilities and raising them effective again, so the capability step that follows can
+// still clear the bounding set: root's chroot-mode sandbox running as nobody.
+Status switch_ids_keeping_caps(uid_t uid, gid_t gid);
 
 }  // namespace cloister::caps

@@ -7,8 +7,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <optional>
+#include <vector>
 
 #include "kernel/fd.hpp"
+#include "kernel/io.hpp"
 
 namespace cloister::ns {
 namespace {
@@ -29,7 +33,51 @@ Status write_maps(const std::string& proc_pid, const IdMaps& maps) {
   return write_file(proc_pid + "/gid_map", maps.gid_map, "user namespace");
 }
 
+struct MapLine {
+  unsigned long inside = 0, outside = 0, count = 0;
+};
+
+std::vector<MapLine> read_map(const char* path) {
+  std::vector<MapLine> lines;
+  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  auto text = fd ? io::read_all(fd.get()) : std::nullopt;
+  if (!text) return lines;
+  const char* p = text->c_str();
+  MapLine l;
+  int used = 0;
+  while (std::sscanf(p, " %lu %lu %lu%n", &l.inside, &l.outside, &l.count, &used) == 3) {
+    lines.push_back(l);
+    p += used;
+  }
+  return lines;
+}
+
+// The first mapped inside id, or nullopt when `host_id` is mapped (nothing to change).
+std::optional<unsigned long> replacement_for(const std::vector<MapLine>& map,
+                                             unsigned long host_id) {
+  for (const auto& l : map)
+    if (host_id >= l.outside && host_id - l.outside < l.count) return std::nullopt;
+  if (map.empty()) return std::nullopt;
+  return map.front().inside;
+}
+
 }  // namespace
+
+Status adopt_joined_ids(uid_t uid, gid_t gid) {
+  const auto new_gid = replacement_for(read_map("/proc/self/gid_map"), gid);
+  const auto new_uid = replacement_for(read_map("/proc/self/uid_map"), uid);
+  if (new_gid) {
+    if (::setgroups(0, nullptr) != 0 && errno != EPERM)
+      return Error{"--userns", "setgroups", "", errno, ""};
+    const auto g = static_cast<gid_t>(*new_gid);
+    if (::setresgid(g, g, g) != 0) return Error{"--userns", "setresgid", std::to_string(g), errno, ""};
+  }
+  if (new_uid) {
+    const auto u = static_cast<uid_t>(*new_uid);
+    if (::setresuid(u, u, u) != 0) return Error{"--userns", "setresuid", std::to_string(u), errno, ""};
+  }
+  return ok_status();
+}
 
 Status write_own_id_maps(const IdMaps& maps) { return write_maps("/proc/self", maps); }
 

@@ -22,6 +22,10 @@ Status write_id_maps_for(pid_t child, const IdMaps& maps);
 Status switch_ids(const IdMaps& maps);
 
 Status join(int fd, int nstype, const char* option);
+// After joining a user namespace (--userns): when the caller's host ids `uid`/`gid` are not
+// mapped there (root's sandbox maps its ids onto nobody), become the namespace's first mapped
+// ids, so files made inside have an owner. Needs nothing: setns gave full capabilities there.
+Status adopt_joined_ids(uid_t uid, gid_t gid);
 Status set_hostname(const std::string& name);
 
 // Sets user.max_user_namespaces to 0 in the sandbox's own user namespace (through the

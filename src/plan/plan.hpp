@@ -108,6 +108,9 @@ struct ChrootPlan {
   // The sandbox's filters plus mount, umount2, pivot_root and chroot denied: without a
   // mount namespace those are what would undo the chroot.
   std::vector<seccomp::Program> seccomp;
+  // Root's sandbox without a user namespace runs under these real host ids (setresuid):
+  // root's sandbox is not host root unless the policy keeps it.
+  std::optional<IdMaps> switch_ids;
 };
 
 struct Plan {
@@ -176,6 +179,9 @@ struct Caller {
   gid_t gid = 0;
   std::string cwd;
   pid_t parent = 0;  // cloister's parent when it started, for --die-with-parent
+  // uid 0 of the host's own user namespace (an identity uid_map), not a container's root
+  // that is already an unprivileged uid on the host.
+  bool host_root = false;
 };
 
 Caller current_caller();

@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -14,6 +15,7 @@
 #include "isolate/capabilities.hpp"
 #include "isolate/landlock.hpp"
 #include "isolate/rlimits.hpp"
+#include "kernel/fd.hpp"
 #include "kernel/io.hpp"
 #include "plan/plan.hpp"
 #include "seccomp/precompiled.hpp"
@@ -63,8 +65,8 @@ std::string map_text(const std::vector<IdRange>& ranges) {
 
 // Root without id maps of its own: the sandbox's ids map onto an unprivileged host id.
 bool root_onto_unprivileged(const Policy& p, const Caller& caller) {
-  return caller.uid == 0 && p.id.root_maps_onto && p.id.uid_map.empty() && p.id.gid_map.empty() &&
-         p.ns.userns_fd < 0;
+  return caller.host_root && p.id.root_maps_onto && p.id.uid_map.empty() &&
+         p.id.gid_map.empty() && p.ns.userns_fd < 0;
 }
 
 Result<IdMaps> id_maps_for(const Policy& p, const Caller& caller) {
@@ -535,8 +537,19 @@ Status plan_inherited_fds(const Policy& p, Plan& plan) {
   return ok_status();
 }
 
+// "0 0 4294967295": the initial user namespace, whose uid 0 is the host's root.
+bool in_initial_user_namespace() {
+  UniqueFd fd(::open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC));
+  auto text = fd ? io::read_all(fd.get()) : std::nullopt;
+  if (!text) return true;  // no /proc: nothing says otherwise
+  unsigned long inside = 1, outside = 1, count = 0;
+  return std::sscanf(text->c_str(), "%lu %lu %lu", &inside, &outside, &count) == 3 &&
+         inside == 0 && outside == 0 && count == 4294967295UL;
+}
+
 Caller current_caller() {
   Caller c{::geteuid(), ::getegid(), "/", ::getppid()};
+  c.host_root = c.uid == 0 && in_initial_user_namespace();
   char buf[PATH_MAX];
   if (::getcwd(buf, sizeof buf)) c.cwd = buf;
   return c;
@@ -592,6 +605,12 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
       std::optional<seccomp::Compiled>* summary =
           p.mode == SandboxMode::Chroot && options.summary ? &plan.seccomp_summary : nullptr;
       CLOISTER_TRY(add_seccomp(p, with_chroot_denials(seccomp_policy), c->seccomp, summary));
+      if (root_onto_unprivileged(p, caller)) {
+        IdMaps host_ids;
+        host_ids.switch_uid = *p.id.root_maps_onto;
+        host_ids.switch_gid = *p.id.root_maps_onto;
+        c->switch_ids = host_ids;
+      }
       plan.chroot = std::move(*c);
     } else {
       plan.chroot_unavailable = c.error().message();

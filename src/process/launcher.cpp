@@ -151,7 +151,10 @@ void fork_into_pid_namespace(const ChildContext& ctx) {
 
 // --userns FD: the clone had no namespace flags; join, then create the rest.
 void join_then_unshare(const Plan& plan, ChildContext& ctx) {
+  const uid_t host_uid = ::geteuid();
+  const gid_t host_gid = ::getegid();
   check(ctx, ns::join(plan.userns_fd, CLONE_NEWUSER, "--userns"));
+  check(ctx, ns::adopt_joined_ids(host_uid, host_gid));
   const std::uint64_t rest = plan.clone_flags & ~CLONE_NEWUSER;
   if (::unshare(static_cast<int>(rest)) != 0)
     fail(ctx, Error{"namespaces", "unshare", "", errno, ""});
@@ -227,6 +230,11 @@ void wait_for_parent(const ChildContext& ctx) {
   wait_for_parent(ctx);
   if (plan.die_with_parent) die_with_parent(ctx);
   check(ctx, fs::enter_chroot(plan.chroot->root, plan.cwd_required ? plan.cwd : ""));
+  if (plan.chroot->switch_ids) {
+    const IdMaps& ids = *plan.chroot->switch_ids;
+    check(ctx, caps::switch_ids_keeping_caps(ids.switch_uid, ids.switch_gid));
+    if (plan.die_with_parent) die_with_parent(ctx);  // changing ids cleared PR_SET_PDEATHSIG
+  }
   Plan confined = plan;
   confined.keep_caps &= ~(1ULL << 18);  // CAP_SYS_CHROOT: no way back out
   ChildContext chrooted = ctx;
@@ -495,7 +503,7 @@ Outcome launch(const Plan& plan) {
     auto st = (*cgroup)->attach(child->pid);
     if (!st) return abandon(st.take_error());
   }
-  if (plan.ids.written_by_parent && (flags & CLONE_NEWUSER)) {
+  if (plan.ids.written_by_parent && (flags & CLONE_NEWUSER) && !chroot_mode) {
     auto st = ns::write_id_maps_for(child->pid, plan.ids);
     if (!st) return abandon(st.take_error());
   }

@@ -72,6 +72,7 @@ TEST(ReadOnly, RoBindRejectsWrites) {
 
 TEST(ReadOnly, BindIsWritableAndSharedWithTheHost) {
   TempDir dir;
+  dir.writable_by_sandbox();
   auto r = run_sandbox({"--bind", dir.path(), "/t"}, {"write", "/t/new", "+", "statfs", "/t"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.value("write:/t/new"), "ok");
@@ -103,6 +104,7 @@ TEST(ReadOnly, RoBindCoversHostSubmounts) {
 
 TEST(ReadOnly, RemountRoCoversSubmounts) {
   TempDir dir;
+  dir.writable_by_sandbox();
   auto r = run_sandbox({"--bind", dir.path(), "/t", "--tmpfs", "/t/sub", "--remount-ro", "/t"},
                        {"write", "/t/top", "+", "write", "/t/sub/nested", "+", "statfs", "/t/sub"});
   EXPECT_EQ(r.value("write:/t/top"), "EROFS") << r.describe();

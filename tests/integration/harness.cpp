@@ -376,6 +376,11 @@ std::string TempDir::write(const std::string& name, const std::string& content, 
   return path;
 }
 
+const TempDir& TempDir::writable_by_sandbox() const {
+  ::chmod(path_.c_str(), 0777);
+  return *this;
+}
+
 std::string TempDir::mkdir(const std::string& name, mode_t mode) const {
   const std::string path = *this / name;
   if (::mkdir(path.c_str(), mode) != 0 || ::chmod(path.c_str(), mode) != 0)
@@ -391,6 +396,9 @@ std::string TempDir::symlink(const std::string& target, const std::string& name)
 }
 
 bool is_root() { return ::geteuid() == 0; }
+
+unsigned sandbox_host_uid() { return is_root() ? 65534 : ::geteuid(); }
+unsigned sandbox_host_gid() { return is_root() ? 65534 : ::getegid(); }
 
 bool exists(const std::string& path) {
   struct stat st {};

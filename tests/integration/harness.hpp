@@ -133,6 +133,9 @@ class TempDir {
   std::string write(const std::string& name, const std::string& content, mode_t mode = 0644) const;
   std::string mkdir(const std::string& name, mode_t mode = 0755) const;
   std::string symlink(const std::string& target, const std::string& name) const;
+  // World-writable: a root caller's sandbox runs as nobody (65534) on the host, so a
+  // directory it writes into through --bind must let others write.
+  const TempDir& writable_by_sandbox() const;
 
  private:
   std::string path_;
@@ -150,6 +153,10 @@ std::string read_all(int fd, milliseconds timeout);
 std::string read_line(int fd, milliseconds timeout);
 
 bool is_root();
+// The host uid (and gid) the sandbox's ids map onto in `cloister run`: 65534 for a root
+// caller (root's sandbox is not host root), the caller's own otherwise.
+unsigned sandbox_host_uid();
+unsigned sandbox_host_gid();
 bool exists(const std::string& path);  // lstat succeeds
 std::vector<std::string> list_dir(const std::string& path);
 std::string read_text(const std::string& path);

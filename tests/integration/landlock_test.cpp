@@ -27,6 +27,7 @@ int kernel_abi() {
 TEST(Landlock, ReadOnlyPathRejectsWritesWritablePathAccepts) {
   REQUIRE_ABI(1);
   TempDir dir;
+  dir.writable_by_sandbox();
   dir.write("f", "hello\n");
   auto r = run_sandbox(
       {"--bind", dir.path(), "/data", "--tmpfs", "/t", "--landlock-exec", "/probe",

@@ -28,6 +28,7 @@ TEST(LegacyMountApi, ReadOnlyBindsCoverSubmounts) {
 
 TEST(LegacyMountApi, TmpfsProcDevAndWritableBinds) {
   TempDir dir;
+  dir.writable_by_sandbox();
   auto r = run_sandbox({"--bind", dir.path(), "/data", "--size", "1M", "--tmpfs", "/t"},
                        {"write", "/data/new", "+", "write", "/t/x", "+", "pids", "+", "ls", "/dev"},
                        legacy());

@@ -324,7 +324,7 @@ TEST(JoinNamespaces, UsernsAndPidnsOfARunningSandbox) {
   EXPECT_GE(pids.size(), 3U) << second.describe();
   EXPECT_EQ(pids.front(), "1");
   EXPECT_EQ(second.value("uid_map"),
-            std::to_string(::geteuid()) + " " + std::to_string(::geteuid()) + " 1");
+            std::to_string(::geteuid()) + " " + std::to_string(sandbox_host_uid()) + " 1");
 }
 
 // ---- status records ------------------------------------------------------------------------

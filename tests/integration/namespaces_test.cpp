@@ -15,7 +15,6 @@ std::string host_name() {
   return name;
 }
 
-std::string own_map(uid_t id) { return std::to_string(id) + " " + std::to_string(id) + " 1"; }
 
 // ---- UTS -----------------------------------------------------------------------------------
 
@@ -65,19 +64,38 @@ TEST(Pid, NewSessionMakesCommandASessionLeader) {
 
 // ---- user namespace ------------------------------------------------------------------------
 
-TEST(UserNs, DefaultIdsAreTheCallers) {
+// The caller's ids inside; outside, the caller's own, except for root, whose sandbox maps
+// onto nobody (65534) so that nothing leaking out of it is reached as host root.
+TEST(UserNs, DefaultIdsAreTheCallersOntoNobodyForRoot) {
   auto r = run_sandbox({}, {"ids"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.value("uid"), std::to_string(::geteuid()));
   EXPECT_EQ(r.value("euid"), std::to_string(::geteuid()));
   EXPECT_EQ(r.value("gid"), std::to_string(::getegid()));
-  EXPECT_EQ(r.value("uid_map"), own_map(::geteuid()));
-  EXPECT_EQ(r.value("gid_map"), own_map(::getegid()));
-  EXPECT_EQ(r.value("setgroups"), "deny");
+  EXPECT_EQ(r.value("uid_map"), std::to_string(::geteuid()) + " " +
+                                    std::to_string(sandbox_host_uid()) + " 1");
+  EXPECT_EQ(r.value("gid_map"), std::to_string(::getegid()) + " " +
+                                    std::to_string(sandbox_host_gid()) + " 1");
+  // An unprivileged caller maps its own gid, which needs setgroups denied; root's parent
+  // writes the maps and the sandbox clears its groups itself.
+  EXPECT_EQ(r.value("setgroups"), is_root() ? "allow" : "deny");
+}
+
+// Root keeps host root only when it says so.
+TEST(UserNs, RootKeepsHostRootOnlyWhenAsked) {
+  if (!is_root()) GTEST_SKIP() << "about a root caller's sandbox";
+  TempDir dir;
+  dir.write("secret", "root only\n", 0600);
+  auto r = run_sandbox({"--ro-bind", dir.path(), "/d"}, {"read", "/d/secret"});
+  EXPECT_EQ(r.value("read:/d/secret"), "EACCES") << r.describe();
+  auto kept = run_sandbox({"--uid-map", "0:0:1", "--gid-map", "0:0:1", "--ro-bind", dir.path(), "/d"},
+                          {"read", "/d/secret"});
+  EXPECT_EQ(kept.value("read:/d/secret"), "ok") << kept.describe();
 }
 
 TEST(UserNs, UidAndGidAreMappedToTheCaller) {
   TempDir dir;
+  dir.writable_by_sandbox();
   auto r = run_sandbox({"--uid", "1234", "--gid", "4321", "--bind", dir.path(), "/t"},
                        {"ids", "+", "write", "/t/made-inside"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
@@ -85,13 +103,13 @@ TEST(UserNs, UidAndGidAreMappedToTheCaller) {
   EXPECT_EQ(r.value("euid"), "1234");
   EXPECT_EQ(r.value("gid"), "4321");
   EXPECT_EQ(r.value("egid"), "4321");
-  EXPECT_EQ(r.value("uid_map"), "1234 " + std::to_string(::geteuid()) + " 1");
-  EXPECT_EQ(r.value("gid_map"), "4321 " + std::to_string(::getegid()) + " 1");
-  // A file made by uid 1234 inside belongs to the caller outside.
+  EXPECT_EQ(r.value("uid_map"), "1234 " + std::to_string(sandbox_host_uid()) + " 1");
+  EXPECT_EQ(r.value("gid_map"), "4321 " + std::to_string(sandbox_host_gid()) + " 1");
+  // A file made by uid 1234 inside belongs to the caller outside (nobody for root).
   struct stat st {};
   ASSERT_EQ(::stat((dir / "made-inside").c_str(), &st), 0);
-  EXPECT_EQ(st.st_uid, ::geteuid());
-  EXPECT_EQ(st.st_gid, ::getegid());
+  EXPECT_EQ(st.st_uid, sandbox_host_uid());
+  EXPECT_EQ(st.st_gid, sandbox_host_gid());
 }
 
 TEST(UserNs, UidZeroInsideIsTheCallerOutside) {
@@ -99,8 +117,8 @@ TEST(UserNs, UidZeroInsideIsTheCallerOutside) {
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.value("uid"), "0");
   EXPECT_EQ(r.value("gid"), "0");
-  EXPECT_EQ(r.value("uid_map"), "0 " + std::to_string(::geteuid()) + " 1");
-  EXPECT_EQ(r.value("gid_map"), "0 " + std::to_string(::getegid()) + " 1");
+  EXPECT_EQ(r.value("uid_map"), "0 " + std::to_string(sandbox_host_uid()) + " 1");
+  EXPECT_EQ(r.value("gid_map"), "0 " + std::to_string(sandbox_host_gid()) + " 1");
 }
 
 TEST(UserNs, IdRangesNeedRoot) {
