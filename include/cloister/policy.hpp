@@ -182,12 +182,12 @@ struct LandlockPolicy {
     bool read = false, write = false, exec = false, ioctl_dev = false;
   };
   Mode mode = Mode::Required;
-  std::vector<PathRule> paths;           // --landlock-read/-write/-exec/-ioctl-dev PATH
+  std::vector<PathRule> paths;               // --landlock-read/-write/-exec/-ioctl-dev PATH
   std::vector<std::uint16_t> bind_ports;     // --allow-bind PORT (TCP, ABI 4)
   std::vector<std::uint16_t> connect_ports;  // --allow-connect PORT (TCP, ABI 4)
   bool restrict_tcp = false;                 // handle TCP bind/connect even with no port
-  bool scope_abstract_unix = false;  // --landlock-scope abstract-unix (ABI 6)
-  bool scope_signal = false;         // --landlock-scope signal (ABI 6)
+  bool scope_abstract_unix = false;          // --landlock-scope abstract-unix (ABI 6)
+  bool scope_signal = false;                 // --landlock-scope signal (ABI 6)
   bool any() const {
     return !paths.empty() || !bind_ports.empty() || !connect_ports.empty() || restrict_tcp ||
            scope_abstract_unix || scope_signal;
@@ -253,9 +253,9 @@ struct Policy {
   CgroupPolicy cgroup;
   LandlockPolicy landlock;
   NetMode net = NetMode::Unset;
-  std::vector<std::string> forwards;  // --forward TCP:HOSTPORT:PORT (pasta mode)
+  std::vector<std::string> forwards;    // --forward TCP:HOSTPORT:PORT (pasta mode)
   bool net_namespace_explicit = false;  // --unshare-net/--share-net given (conflict checks)
-  bool trace_setup = false;  // --trace-setup: time every setup step, on stderr
+  bool trace_setup = false;             // --trace-setup: time every setup step, on stderr
 };
 
 }  // namespace cloister

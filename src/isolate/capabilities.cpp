@@ -1,6 +1,6 @@
-#include <grp.h>
 #include "isolate/capabilities.hpp"
 
+#include <grp.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>

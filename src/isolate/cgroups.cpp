@@ -576,8 +576,8 @@ Result<Made> make_v1(const Host& host, const std::vector<std::string>& wanted,
     }
     if (taken) continue;
     if (made.paths.empty())
-      return mkdir_error((*targets)[0].base + "/" + name, skipped_err,
-                         (*targets)[0].base, parent.empty());
+      return mkdir_error((*targets)[0].base + "/" + name, skipped_err, (*targets)[0].base,
+                         parent.empty());
     return made;
   }
   return Error{kStep, "no free cgroup name under", (*targets)[0].base, EEXIST,

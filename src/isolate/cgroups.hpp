@@ -22,8 +22,8 @@ struct Limits {
   std::optional<std::uint64_t> pids_max;         // pids.max
   std::optional<std::uint64_t> cpu_quota_us;     // cpu.max "QUOTA PERIOD" / cfs_quota_us
   std::uint64_t cpu_period_us = 100000;
-  std::optional<std::uint64_t> cpu_weight;       // 1..10000: cpu.weight / cpu.shares (scaled)
-  std::optional<std::uint64_t> io_weight;        // 1..10000: io.weight (v2 only; blkio.weight v1)
+  std::optional<std::uint64_t> cpu_weight;  // 1..10000: cpu.weight / cpu.shares (scaled)
+  std::optional<std::uint64_t> io_weight;   // 1..10000: io.weight (v2 only; blkio.weight v1)
   bool any() const {
     return memory_max || memory_swap_max || pids_max || cpu_quota_us || cpu_weight || io_weight;
   }
@@ -74,8 +74,9 @@ class Sandbox {
   Version version_ = Version::V2;
   UniqueFd dir_;                    // v2 cgroup directory
   std::vector<std::string> paths_;  // v2: one; v1: one per controller hierarchy used
-  std::vector<std::string> hierarchies_;  // v1: the controllers of each paths_ entry ("cpu,cpuacct")
-  std::string holder_;              // v2 default parent: the shared "cloister" dir, removed when empty
+  std::vector<std::string>
+      hierarchies_;     // v1: the controllers of each paths_ entry ("cpu,cpuacct")
+  std::string holder_;  // v2 default parent: the shared "cloister" dir, removed when empty
   std::optional<Stats> final_stats_;  // read just before removal, so stats() still answers after
   bool removed_ = false;
 };

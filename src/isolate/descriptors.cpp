@@ -22,7 +22,8 @@ void close_listed(unsigned first, unsigned last) {
   while (dirent* e = ::readdir(dir)) {
     char* end = nullptr;
     const long fd = std::strtol(e->d_name, &end, 10);
-    if (*end == '\0' && end != e->d_name && fd != ::dirfd(dir)) open.push_back(static_cast<int>(fd));
+    if (*end == '\0' && end != e->d_name && fd != ::dirfd(dir))
+      open.push_back(static_cast<int>(fd));
   }
   ::closedir(dir);
   for (int fd : open)

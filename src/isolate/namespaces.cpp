@@ -70,11 +70,13 @@ Status adopt_joined_ids(uid_t uid, gid_t gid) {
     if (::setgroups(0, nullptr) != 0 && errno != EPERM)
       return Error{"--userns", "setgroups", "", errno, ""};
     const auto g = static_cast<gid_t>(*new_gid);
-    if (::setresgid(g, g, g) != 0) return Error{"--userns", "setresgid", std::to_string(g), errno, ""};
+    if (::setresgid(g, g, g) != 0)
+      return Error{"--userns", "setresgid", std::to_string(g), errno, ""};
   }
   if (new_uid) {
     const auto u = static_cast<uid_t>(*new_uid);
-    if (::setresuid(u, u, u) != 0) return Error{"--userns", "setresuid", std::to_string(u), errno, ""};
+    if (::setresuid(u, u, u) != 0)
+      return Error{"--userns", "setresuid", std::to_string(u), errno, ""};
   }
   return ok_status();
 }

@@ -150,9 +150,7 @@ Connection::~Connection() {
   // Reaped here when it is this process's child (the keeper is its subreaper); otherwise
   // its end is awaited, bounded, and its parent reaps it.
   siginfo_t info{};
-  if (::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED) ==
-      0)
-    return;
+  if (::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED) == 0) return;
   pollfd gone{pidfd_.get(), POLLIN, 0};
   while (::poll(&gone, 1, 2000) < 0 && errno == EINTR) {
   }

@@ -169,7 +169,7 @@ struct Plan {
   int landlock_abi = 0;                          // the kernel's, probed while planning
   std::vector<std::string> landlock_unenforced;  // best effort: rights the kernel cannot enforce
   NetMode net = NetMode::Unset;
-  std::string pasta_binary;                 // --net=pasta
+  std::string pasta_binary;  // --net=pasta
   std::vector<pasta::Forward> forwards;
   std::vector<std::string> notices;  // said on stderr before the sandbox starts
 };

@@ -65,8 +65,8 @@ std::string map_text(const std::vector<IdRange>& ranges) {
 
 // Root without id maps of its own: the sandbox's ids map onto an unprivileged host id.
 bool root_onto_unprivileged(const Policy& p, const Caller& caller) {
-  return caller.host_root && p.id.root_maps_onto && p.id.uid_map.empty() &&
-         p.id.gid_map.empty() && p.ns.userns_fd < 0;
+  return caller.host_root && p.id.root_maps_onto && p.id.uid_map.empty() && p.id.gid_map.empty() &&
+         p.ns.userns_fd < 0;
 }
 
 Result<IdMaps> id_maps_for(const Policy& p, const Caller& caller) {
@@ -543,8 +543,8 @@ bool in_initial_user_namespace() {
   auto text = fd ? io::read_all(fd.get()) : std::nullopt;
   if (!text) return true;  // no /proc: nothing says otherwise
   unsigned long inside = 1, outside = 1, count = 0;
-  return std::sscanf(text->c_str(), "%lu %lu %lu", &inside, &outside, &count) == 3 &&
-         inside == 0 && outside == 0 && count == 4294967295UL;
+  return std::sscanf(text->c_str(), "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 &&
+         outside == 0 && count == 4294967295UL;
 }
 
 Caller current_caller() {

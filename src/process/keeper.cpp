@@ -10,9 +10,11 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 
 #include "isolate/cgroups.hpp"
+#include "kernel/io.hpp"
 #include "process/report.hpp"
 
 namespace cloister::keeper {
@@ -91,13 +93,40 @@ struct Holdings {
     reap_children();
   }
 
-  // Whatever else pasta left to the keeper (it is their subreaper).
+  // Whatever else pasta left to the keeper (it is their subreaper) is killed and reaped:
+  // only pasta's processes can be its children, and none may outlive the sandbox.
   static void reap_children() {
-    for (;;) {
-      if (::waitpid(-1, nullptr, 0) > 0) continue;
-      if (errno == EINTR) continue;
-      return;
+    for (int round = 0; round < 100; ++round) {
+      const auto children = own_children();
+      // A child is not reaped before the kill, so its pid cannot have been reused.
+      for (pid_t child : children) ::kill(child, SIGKILL);
+      pid_t reaped;
+      do reaped = ::waitpid(-1, nullptr, children.empty() ? WNOHANG : 0);
+      while (reaped > 0 || (reaped < 0 && errno == EINTR));
+      if (reaped < 0 && errno == ECHILD) return;  // none left
+      if (children.empty()) {
+        // Children that /proc did not list (no /proc): wait for their own end.
+        while (::waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
+        }
+        return;
+      }
     }
+  }
+
+  // This process's children, from /proc/self/task/*/children (one task: the keeper's).
+  static std::vector<pid_t> own_children() {
+    std::vector<pid_t> pids;
+    const std::string path = "/proc/self/task/" + std::to_string(::getpid()) + "/children";
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    auto text = fd ? io::read_all(fd.get()) : std::nullopt;
+    if (!text) return pids;
+    const char* p = text->c_str();
+    char* end = nullptr;
+    for (long pid = std::strtol(p, &end, 10); end != p; pid = std::strtol(p, &end, 10)) {
+      pids.push_back(static_cast<pid_t>(pid));
+      p = end;
+    }
+    return pids;
   }
 };
 
@@ -163,9 +192,7 @@ void become_keeper(int sock) {
         answer_pasta(sock, held, spec, pid);
         break;
       }
-      case kFinish:
-        held.clean_up();
-        ::_exit(0);
+      case kFinish: held.clean_up(); ::_exit(0);
       default: break;
     }
   }
@@ -209,8 +236,7 @@ Status Keeper::start_pasta(pid_t pid) {
   do n = ::recv(socket_.get(), &record, sizeof record, 0);
   while (n < 0 && errno == EINTR);
   if (n != static_cast<ssize_t>(sizeof record))
-    return Error{"--net=pasta", "no answer from the keeper process", "", n < 0 ? errno : EPIPE,
-                 ""};
+    return Error{"--net=pasta", "no answer from the keeper process", "", n < 0 ? errno : EPIPE, ""};
   if (record.exit_code != 0) return report::decode(record);
   return ok_status();
 }

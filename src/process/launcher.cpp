@@ -369,8 +369,8 @@ Result<std::optional<keeper::Keeper>> start_keeper(const Plan& plan) {
 
 // The sandbox's cgroup, when the plan has limits. best-effort: running without it is said.
 Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan,
-                                                     std::optional<keeper::Keeper>& keeper,
-                                                     Outcome& failed) {
+                                                    std::optional<keeper::Keeper>& keeper,
+                                                    Outcome& failed) {
   if (!plan.cgroup) return std::optional<cgroups::Sandbox>{};
   const CgroupPolicy& c = *plan.cgroup;
   cgroups::Limits limits;

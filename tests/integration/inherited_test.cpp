@@ -33,7 +33,7 @@ TEST(InheritedFds, BwrapPassesEverythingOnAsBubblewrapDoes) {
   Fd root = host_root_fd();
   ASSERT_TRUE(root);
   Argv argv = {kCloister, "bwrap", "--ro-bind", kProbe, "/probe", "--unshare-all",
-               "--proc",  "/proc", "--dev",     "/dev", "--",    "/probe",
+               "--proc",  "/proc", "--dev",     "/dev", "--",     "/probe",
                "fds"};
   auto r = run(argv, with_fds({{7, root.get()}}));
   ASSERT_EQ(r.exit_code, 0) << r.describe();

@@ -15,7 +15,6 @@ std::string host_name() {
   return name;
 }
 
-
 // ---- UTS -----------------------------------------------------------------------------------
 
 TEST(Uts, HostnameIsSetInsideOnly) {
@@ -72,10 +71,10 @@ TEST(UserNs, DefaultIdsAreTheCallersOntoNobodyForRoot) {
   EXPECT_EQ(r.value("uid"), std::to_string(::geteuid()));
   EXPECT_EQ(r.value("euid"), std::to_string(::geteuid()));
   EXPECT_EQ(r.value("gid"), std::to_string(::getegid()));
-  EXPECT_EQ(r.value("uid_map"), std::to_string(::geteuid()) + " " +
-                                    std::to_string(sandbox_host_uid()) + " 1");
-  EXPECT_EQ(r.value("gid_map"), std::to_string(::getegid()) + " " +
-                                    std::to_string(sandbox_host_gid()) + " 1");
+  EXPECT_EQ(r.value("uid_map"),
+            std::to_string(::geteuid()) + " " + std::to_string(sandbox_host_uid()) + " 1");
+  EXPECT_EQ(r.value("gid_map"),
+            std::to_string(::getegid()) + " " + std::to_string(sandbox_host_gid()) + " 1");
   // An unprivileged caller maps its own gid, which needs setgroups denied; root's parent
   // writes the maps and the sandbox clears its groups itself.
   EXPECT_EQ(r.value("setgroups"), is_root() ? "allow" : "deny");
@@ -88,8 +87,9 @@ TEST(UserNs, RootKeepsHostRootOnlyWhenAsked) {
   dir.write("secret", "root only\n", 0600);
   auto r = run_sandbox({"--ro-bind", dir.path(), "/d"}, {"read", "/d/secret"});
   EXPECT_EQ(r.value("read:/d/secret"), "EACCES") << r.describe();
-  auto kept = run_sandbox({"--uid-map", "0:0:1", "--gid-map", "0:0:1", "--ro-bind", dir.path(), "/d"},
-                          {"read", "/d/secret"});
+  auto kept =
+      run_sandbox({"--uid-map", "0:0:1", "--gid-map", "0:0:1", "--ro-bind", dir.path(), "/d"},
+                  {"read", "/d/secret"});
   EXPECT_EQ(kept.value("read:/d/secret"), "ok") << kept.describe();
 }
 

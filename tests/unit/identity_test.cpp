@@ -92,8 +92,8 @@ TEST(RootIdentity, ChrootModeRunsRootsSandboxUnderNobodysHostIds) {
   ASSERT_TRUE(plan->chroot->switch_ids);
   EXPECT_EQ(plan->chroot->switch_ids->switch_uid, 65534U);
   EXPECT_EQ(plan->chroot->switch_ids->switch_gid, 65534U);
-  auto container = plan_for({"--sandbox=chroot", "--ro-bind", "/", "/", "--", "/bin/true"},
-                            kContainerRoot);
+  auto container =
+      plan_for({"--sandbox=chroot", "--ro-bind", "/", "/", "--", "/bin/true"}, kContainerRoot);
   ASSERT_TRUE(container.ok()) << why(container);
   EXPECT_FALSE(container->chroot->switch_ids);
 }
