@@ -105,7 +105,11 @@ std::string plan_text(const Plan& plan) {
     out << "\n";
     if (plan.clone_flags & CLONE_NEWUSER) {
       out << "uid map: " << plan.ids.uid_map.substr(0, plan.ids.uid_map.find('\n'))
-          << "; gid map: " << plan.ids.gid_map.substr(0, plan.ids.gid_map.find('\n')) << "\n";
+          << "; gid map: " << plan.ids.gid_map.substr(0, plan.ids.gid_map.find('\n'));
+      if (plan.ids.root_onto_unprivileged)
+        out << " (root's sandbox is not host root: keep host root with --uid-map 0:0:1 "
+               "--gid-map 0:0:1)";
+      out << "\n";
     }
     out << "filesystem (" << plan.fs.size() << " steps, in order):\n";
     for (std::size_t i = 0; i < plan.fs.size(); ++i)
@@ -115,6 +119,9 @@ std::string plan_text(const Plan& plan) {
   if (plan.chroot) {
     out << "chroot: " << plan.chroot->root << "\n";
     out << "  without: " << join(plan.chroot->lost, ", ") << "\n";
+    if (plan.chroot->switch_ids)
+      out << "  runs as host uid " << plan.chroot->switch_ids->switch_uid << ", gid "
+          << plan.chroot->switch_ids->switch_gid << " (root's sandbox is not host root)\n";
   } else if (!plan.chroot_unavailable.empty()) {
     out << "chroot fallback: unavailable: " << plan.chroot_unavailable << "\n";
   }
@@ -173,6 +180,9 @@ std::string plan_json(const Plan& plan) {
                      : plan.mode == SandboxMode::Auto ? "auto"
                                                       : "namespace");
   out << ", \"namespaces\": " << json_list(namespace_names(plan.clone_flags));
+  if (plan.clone_flags & CLONE_NEWUSER)
+    out << ", \"uid_map\": " << json_string(plan.ids.uid_map)
+        << ", \"gid_map\": " << json_string(plan.ids.gid_map);
   std::vector<std::string> steps;
   for (const auto& s : plan.fs) steps.push_back(describe(s));
   out << ", \"filesystem\": " << json_list(steps);

@@ -100,6 +100,9 @@ struct IdMaps {
   // (inside) ids once the maps exist, so files it creates have a mapped owner.
   uid_t switch_uid = 0;
   gid_t switch_gid = 0;
+  // Root's sandbox mapped onto an unprivileged host id (Identity::root_maps_onto): said by
+  // explain, with how to keep host root instead.
+  bool root_onto_unprivileged = false;
 };
 
 struct ChrootPlan {

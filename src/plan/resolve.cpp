@@ -85,6 +85,7 @@ Result<IdMaps> id_maps_for(const Policy& p, const Caller& caller) {
     maps.switch_uid = uid;
     maps.switch_gid = gid;
     maps.deny_setgroups = false;
+    maps.root_onto_unprivileged = true;
     return maps;
   }
   maps.uid_map = p.id.uid_map.empty() ? map_text({{uid, caller.uid, 1}}) : map_text(p.id.uid_map);
@@ -609,6 +610,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
         IdMaps host_ids;
         host_ids.switch_uid = *p.id.root_maps_onto;
         host_ids.switch_gid = *p.id.root_maps_onto;
+        host_ids.root_onto_unprivileged = true;
         c->switch_ids = host_ids;
       }
       plan.chroot = std::move(*c);

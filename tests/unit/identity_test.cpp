@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "plan/explain.hpp"
 #include "plan/plan.hpp"
 #include "policy/cli.hpp"
 
@@ -96,6 +97,20 @@ TEST(RootIdentity, ChrootModeRunsRootsSandboxUnderNobodysHostIds) {
       plan_for({"--sandbox=chroot", "--ro-bind", "/", "/", "--", "/bin/true"}, kContainerRoot);
   ASSERT_TRUE(container.ok()) << why(container);
   EXPECT_FALSE(container->chroot->switch_ids);
+}
+
+TEST(RootIdentity, ExplainSaysRootsSandboxIsNotHostRootAndHowToKeepIt) {
+  auto plan = plan_for({"--", "/bin/true"}, host_root());
+  ASSERT_TRUE(plan.ok()) << why(plan);
+  const std::string text = explain::plan_text(*plan);
+  EXPECT_NE(text.find("uid map: 0 65534 1; gid map: 0 65534 1 (root's sandbox is not host root"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(explain::plan_json(*plan).find("\"uid_map\": \"0 65534 1\\n\""), std::string::npos)
+      << explain::plan_json(*plan);
+  auto user = plan_for({"--", "/bin/true"}, kUser);
+  ASSERT_TRUE(user.ok()) << why(user);
+  EXPECT_EQ(explain::plan_text(*user).find("not host root"), std::string::npos);
 }
 
 TEST(InheritedFds, RunClosesAllButTheNamedOnesBwrapInheritsThem) {
