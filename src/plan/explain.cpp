@@ -173,6 +173,17 @@ std::string plan_text(const Plan& plan) {
   return out.str();
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  for (std::size_t start = 0; start < text.size();) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
 std::string plan_json(const Plan& plan) {
   std::ostringstream out;
   out << "{\"mode\": "
@@ -181,8 +192,8 @@ std::string plan_json(const Plan& plan) {
                                                       : "namespace");
   out << ", \"namespaces\": " << json_list(namespace_names(plan.clone_flags));
   if (plan.clone_flags & CLONE_NEWUSER)
-    out << ", \"uid_map\": " << json_string(plan.ids.uid_map)
-        << ", \"gid_map\": " << json_string(plan.ids.gid_map);
+    out << ", \"uid_map\": " << json_list(lines_of(plan.ids.uid_map))
+        << ", \"gid_map\": " << json_list(lines_of(plan.ids.gid_map));
   std::vector<std::string> steps;
   for (const auto& s : plan.fs) steps.push_back(describe(s));
   out << ", \"filesystem\": " << json_list(steps);
