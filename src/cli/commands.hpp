@@ -6,8 +6,9 @@
 
 namespace cloister::cli {
 
-int run_command(const std::vector<std::string>& args);      // cloister run
-int bwrap_command(const std::vector<std::string>& args);    // cloister bwrap, or argv[0] "bwrap"
+int run_command(const std::vector<std::string>& args);  // cloister run
+// cloister bwrap, or cloister installed as bwrap; `program` is the name usage messages give.
+int bwrap_command(const std::vector<std::string>& args, const std::string& program);
 int explain_command(const std::vector<std::string>& args);  // cloister explain
 
 }  // namespace cloister::cli

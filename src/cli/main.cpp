@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -19,11 +21,23 @@ std::string basename_of(const char* path) {
   return slash ? slash + 1 : path;
 }
 
+// Installed under the name bwrap (a copy or a hard link): invoked by that name, or through
+// /proc/self/exe, as bubblewrap's users do to nest a sandbox in one ("/proc/self/exe" keeps
+// the name the binary was executed by).
+bool invoked_as_bwrap(const char* argv0) {
+  if (basename_of(argv0) == "bwrap") return true;
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return false;
+  exe[n] = '\0';
+  return basename_of(exe) == "bwrap";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (basename_of(argv[0]) == "bwrap") return cloister::cli::bwrap_command(args);
+  if (invoked_as_bwrap(argv[0])) return cloister::cli::bwrap_command(args, argv[0]);
   if (args.empty()) {
     std::fputs(kUsage, stderr);
     return 2;
@@ -31,7 +45,7 @@ int main(int argc, char** argv) {
   const std::string sub = args.front();
   args.erase(args.begin());
   if (sub == "run") return cloister::cli::run_command(args);
-  if (sub == "bwrap") return cloister::cli::bwrap_command(args);
+  if (sub == "bwrap") return cloister::cli::bwrap_command(args, "cloister bwrap");
   if (sub == "explain") return cloister::cli::explain_command(args);
   if (sub == "--help" || sub == "-h" || sub == "help") {
     std::fputs(kUsage, stdout);

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "plan/plan.hpp"
+#include "policy/bwrap_words.hpp"
 #include "policy/cli.hpp"
 #include "process/launcher.hpp"
 
@@ -14,18 +15,30 @@
 namespace cloister::cli {
 namespace {
 
-void print_error(const Error& e) { std::fprintf(stderr, "cloister: %s\n", e.message().c_str()); }
+struct FrontEnd {
+  Dialect dialect;
+  std::string program;  // as usage messages name it: "cloister run", argv[0] for bwrap
+};
 
-int launch(const std::vector<std::string>& args, Dialect dialect) {
+// bubblewrap's prefix and, where its users look for them, its words ("bwrap: Can't find
+// source path ...") in the bwrap dialect.
+void print_error(const FrontEnd& front, const Error& e) {
+  if (front.dialect == Dialect::Bwrap)
+    std::fprintf(stderr, "bwrap: %s\n", bwrap_message(e).c_str());
+  else
+    std::fprintf(stderr, "cloister: %s\n", e.message().c_str());
+}
+
+int launch(const std::vector<std::string>& args, const FrontEnd& front) {
+  const Dialect dialect = front.dialect;
   auto parsed = parse(args, dialect);
   if (!parsed) {
-    print_error(parsed.error());
-    std::fprintf(stderr, "Try '%s --help'.\n",
-                 dialect == Dialect::Bwrap ? "bwrap" : "cloister run");
+    print_error(front, parsed.error());
+    std::fprintf(stderr, "Try '%s --help'.\n", front.program.c_str());
     return kExitUsage;
   }
   if (parsed->help) {
-    std::fputs(usage(dialect).c_str(), stdout);
+    std::fputs(usage(dialect, front.program).c_str(), stdout);
     return 0;
   }
   if (parsed->version) {
@@ -33,31 +46,39 @@ int launch(const std::vector<std::string>& args, Dialect dialect) {
                 CLOISTER_VERSION);
     return 0;
   }
+  if (dialect == Dialect::Bwrap && parsed->policy.argv.empty()) {
+    // bwrap without COMMAND: its usage, on stderr.
+    std::fputs(usage(dialect, front.program).c_str(), stderr);
+    return kExitUsage;
+  }
   auto plan = resolve(parsed->policy, current_caller());
   if (!plan) {
-    print_error(plan.error());
+    print_error(front, plan.error());
     return plan.error().err == 0 ? kExitUsage : kExitSetupFailed;
   }
   for (const auto& notice : plan->notices) std::fprintf(stderr, "cloister: %s\n", notice.c_str());
   Outcome outcome = launch(*plan);
   for (const auto& notice : outcome.notices) std::fprintf(stderr, "cloister: %s\n", notice.c_str());
-  if (outcome.error) print_error(*outcome.error);
+  if (outcome.error) print_error(front, *outcome.error);
   // bubblewrap exits 1 for every failure of its own; scripts written for it rely on that.
   if (outcome.error && dialect == Dialect::Bwrap) return 1;
   return outcome.exit_code;
 }
 
-int launch_dialect(const std::vector<std::string>& args, Dialect dialect) {
-  const int code = launch(args, dialect);
-  if (dialect != Dialect::Bwrap) return code;
+int launch_dialect(const std::vector<std::string>& args, const FrontEnd& front) {
+  const int code = launch(args, front);
+  if (front.dialect != Dialect::Bwrap) return code;
   return code == kExitUsage || code == kExitSetupFailed ? 1 : code;
 }
 
 }  // namespace
 
-int run_command(const std::vector<std::string>& args) { return launch_dialect(args, Dialect::Run); }
-int bwrap_command(const std::vector<std::string>& args) {
-  return launch_dialect(args, Dialect::Bwrap);
+int run_command(const std::vector<std::string>& args) {
+  return launch_dialect(args, {Dialect::Run, "cloister run"});
+}
+
+int bwrap_command(const std::vector<std::string>& args, const std::string& program) {
+  return launch_dialect(args, {Dialect::Bwrap, program});
 }
 
 }  // namespace cloister::cli

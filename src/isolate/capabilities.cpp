@@ -9,6 +9,7 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <string>
 
 namespace cloister::caps {
@@ -75,8 +76,16 @@ std::string_view name_of(int cap) {
 }
 
 int last_cap() {
-  // Probed once per process; resolve() calls it in the parent so the child inherits it.
+  // Probed once per process; resolve() calls it in the parent so the child inherits it. The
+  // kernel says it in one file; without /proc, PR_CAPBSET_READ is asked cap by cap (EINVAL
+  // past the last one).
   static const int last = [] {
+    int from_proc = -1;
+    if (std::FILE* f = std::fopen("/proc/sys/kernel/cap_last_cap", "re")) {
+      if (std::fscanf(f, "%d", &from_proc) != 1) from_proc = -1;
+      std::fclose(f);
+    }
+    if (from_proc >= 0 && from_proc < 64) return from_proc;
     int cap = 0;
     while (cap < 63 && ::prctl(PR_CAPBSET_READ, cap + 1, 0, 0, 0) >= 0) ++cap;
     return cap;
@@ -92,9 +101,9 @@ std::uint64_t permitted_now() {
          (static_cast<std::uint64_t>(data[1].permitted) << 32);
 }
 
-Status apply_keep_only(std::uint64_t keep, bool only_if_permitted) {
-  if (only_if_permitted) keep &= permitted_now();
-  const int last = last_cap();
+namespace {
+
+Status drop_bounding_except(std::uint64_t keep, int last) {
   for (int cap = 0; cap <= last; ++cap) {
     if (keep & (1ULL << cap)) continue;
     if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0) continue;
@@ -102,26 +111,53 @@ Status apply_keep_only(std::uint64_t keep, bool only_if_permitted) {
     if (errno != EPERM || ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0)
       return cap_error("PR_CAPBSET_DROP", errno);
   }
-  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
-    return cap_error("PR_CAP_AMBIENT_CLEAR_ALL", errno);
+  return ok_status();
+}
 
+Status set_three(std::uint64_t effective_permitted, std::uint64_t inheritable) {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   std::array<__user_cap_data_struct, 2> data{};
   for (int i = 0; i < 2; ++i) {
-    const auto bits = static_cast<std::uint32_t>(keep >> (32 * i));
-    data[static_cast<std::size_t>(i)] = {bits, bits, bits};
+    const auto ep = static_cast<std::uint32_t>(effective_permitted >> (32 * i));
+    const auto inh = static_cast<std::uint32_t>(inheritable >> (32 * i));
+    data[static_cast<std::size_t>(i)] = {ep, ep, inh};
   }
   if (::syscall(SYS_capset, &header, data.data()) != 0) {
     auto e = cap_error("capset", errno);
     if (e.err == EPERM) e.hint = "a capability to keep (--cap-add) is not held by cloister";
     return e;
   }
+  return ok_status();
+}
+
+// tolerant: the kernel refuses (EPERM) a capability missing from the inheritable set; it
+// stays out of the ambient set, as in bubblewrap. Any other failure is an error.
+Status raise_ambient(std::uint64_t keep, int last, bool tolerant) {
   for (int cap = 0; cap <= last; ++cap) {
     if (!(keep & (1ULL << cap))) continue;
-    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
-      return Error{"capabilities", "PR_CAP_AMBIENT_RAISE", std::string(name_of(cap)), errno, ""};
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) == 0) continue;
+    if (tolerant && (errno == EPERM || errno == EINVAL)) continue;
+    return Error{"capabilities", "PR_CAP_AMBIENT_RAISE", std::string(name_of(cap)), errno, ""};
   }
   return ok_status();
+}
+
+}  // namespace
+
+Status apply_keep_only(std::uint64_t keep, bool only_if_permitted, bool sets_as_caller) {
+  if (only_if_permitted) keep &= permitted_now();
+  const int last = last_cap();
+  CLOISTER_TRY(drop_bounding_except(keep, last));
+  if (!only_if_permitted) {
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+      return cap_error("PR_CAP_AMBIENT_CLEAR_ALL", errno);
+    CLOISTER_TRY(set_three(keep, keep));
+    return raise_ambient(keep, last, false);
+  }
+  // bubblewrap's rule for uid 0: without --cap-add/--cap-drop the caller's sets stay as they
+  // are (inheritable and ambient included); with them, all three become what is kept.
+  if (!sets_as_caller) CLOISTER_TRY(set_three(keep, keep));
+  return raise_ambient(keep, last, true);
 }
 
 Status set_no_new_privs() {

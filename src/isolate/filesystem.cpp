@@ -60,8 +60,19 @@ Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags) {
   return fd;
 }
 
-// mkdir -p inside the new root, each component resolved in the root.
-Result<UniqueFd> make_dirs(int rootfd, const std::string& path, mode_t mode) {
+// The mode of parent directories created for an object of mode `perms` (bwrap's rule): 0755,
+// without group access when the object grants its group none, the same for others.
+mode_t parents_for(mode_t perms) {
+  mode_t mode = 0755;
+  if ((perms & 0070) == 0) mode &= ~mode_t{0050};
+  if ((perms & 0007) == 0) mode &= ~mode_t{0005};
+  return mode;
+}
+
+// mkdir -p inside the new root, each component resolved in the root; missing parents get
+// `parents`, the last component `mode`.
+Result<UniqueFd> make_dirs(int rootfd, const std::string& path, mode_t mode,
+                           mode_t parents = 0755) {
   const auto rel = relative(path);
   UniqueFd dir(::fcntl(rootfd, F_DUPFD_CLOEXEC, 3));
   if (!dir) return fs_error("dup", path, errno);
@@ -75,7 +86,7 @@ Result<UniqueFd> make_dirs(int rootfd, const std::string& path, mode_t mode) {
     pos = slash + 1;
     if (component.empty() || component == ".") continue;
     const bool last = slash >= rel.size();
-    if (::mkdirat(dir.get(), component.c_str(), last ? mode : 0755) == 0) {
+    if (::mkdirat(dir.get(), component.c_str(), last ? mode : parents) == 0) {
       if (last && ::fchmodat(dir.get(), component.c_str(), mode, 0) != 0)
         return fs_error("chmod", path, errno);
     } else if (errno != EEXIST) {
@@ -90,12 +101,13 @@ Result<UniqueFd> make_dirs(int rootfd, const std::string& path, mode_t mode) {
 
 // The object a mount goes onto: an existing one (resolved in the root) or a new empty
 // directory or file of the source's type.
-Result<UniqueFd> make_mountpoint(int rootfd, const std::string& dest, bool directory) {
+Result<UniqueFd> make_mountpoint(int rootfd, const std::string& dest, bool directory,
+                                 mode_t parents = 0755) {
   auto existing = open_in_root(rootfd, dest, O_PATH);
   if (existing) return existing;
   if (existing.error().err != ENOENT) return existing.take_error();
-  if (directory) return make_dirs(rootfd, dest, 0755);
-  auto parent = make_dirs(rootfd, parent_of(dest), 0755);
+  if (directory) return make_dirs(rootfd, dest, 0755, parents);
+  auto parent = make_dirs(rootfd, parent_of(dest), parents, parents);
   if (!parent) return parent.take_error();
   UniqueFd file(::openat(parent->get(), leaf_of(dest).c_str(),
                          O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444));
@@ -149,12 +161,21 @@ class StepApplier {
   Status operator()(const step::Tmpfs& s) {
     mnt::FsOptions options{{"mode", octal(s.mode)}};
     if (s.size) options.emplace_back("size", std::to_string(*s.size));
-    return mount_new(s.dest, "tmpfs", options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    return mount_new(s.dest, "tmpfs", options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                     parents_for(s.mode));
   }
 
   Status operator()(const step::Proc& s) {
-    CLOISTER_TRY(
-        mount_new(s.dest, "proc", {}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+    constexpr std::uint64_t kAttrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    auto mounted = mount_new(s.dest, "proc", {}, kAttrs);
+    if (!mounted.ok() && mounted.error().err == EPERM && s.host_pid_namespace) {
+      // A user namespace that does not own the host's PID namespace may not mount a procfs
+      // for it; that procfs is the host's /proc, so bind it (with its submounts).
+      auto target = make_dirs(root_, s.dest, 0755);
+      if (!target) return target.take_error();
+      mounted = mnt::bind(AT_FDCWD, std::string(kOldRoot) + "/proc", target->get(), kAttrs, true);
+    }
+    CLOISTER_TRY(mounted);
     auto proc = open_in_root(root_, s.dest, O_PATH | O_DIRECTORY);
     if (!proc) return proc.take_error();
     // Parts of /proc that reach beyond the sandbox's namespaces stay read-only.
@@ -206,7 +227,7 @@ class StepApplier {
   }
 
   Status operator()(const step::Dir& s) {
-    auto dir = make_dirs(root_, s.dest, s.mode);
+    auto dir = make_dirs(root_, s.dest, s.mode, parents_for(s.mode));
     if (!dir) return dir.take_error();
     return ok_status();
   }
@@ -225,7 +246,8 @@ class StepApplier {
   }
 
   Status operator()(const step::File& s) {
-    auto parent = make_dirs(root_, parent_of(s.dest), 0755);
+    const mode_t parents = parents_for(s.mode);
+    auto parent = make_dirs(root_, parent_of(s.dest), parents, parents);
     if (!parent) return parent.take_error();
     UniqueFd file(::openat(parent->get(), leaf_of(s.dest).c_str(),
                            O_CREAT | O_TRUNC | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, s.mode));
@@ -244,7 +266,7 @@ class StepApplier {
     if (::fchmod(file.get(), s.mode) != 0) return fs_error("chmod", scratch, errno);
     std::uint64_t attrs =
         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (s.read_only ? MOUNT_ATTR_RDONLY : 0);
-    auto target = make_mountpoint(root_, s.dest, false);
+    auto target = make_mountpoint(root_, s.dest, false, parents_for(s.mode));
     if (!target) return target.take_error();
     return mnt::bind(AT_FDCWD, scratch, target->get(), attrs, false);
   }
@@ -280,8 +302,8 @@ class StepApplier {
   }
 
   Status mount_new(const std::string& dest, const char* fstype, const mnt::FsOptions& options,
-                   std::uint64_t attrs) {
-    auto target = make_dirs(root_, dest, 0755);
+                   std::uint64_t attrs, mode_t parents = 0755) {
+    auto target = make_dirs(root_, dest, 0755, parents);
     if (!target) return target.take_error();
     return mnt::mount_fs(fstype, options, target->get(), attrs);
   }

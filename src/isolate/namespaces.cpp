@@ -111,8 +111,34 @@ Status set_hostname(const std::string& name) {
   return ok_status();
 }
 
-Status refuse_nested_user_namespaces(const std::string& proc) {
-  return write_file(proc + "/sys/user/max_user_namespaces", "0", "--disable-userns");
+Result<UniqueFd> limit_nested_user_namespaces(const std::string& proc) {
+  CLOISTER_TRY(write_file(proc + "/sys/user/max_user_namespaces", "1", "--disable-userns"));
+  // "self" is resolved now: the directory stays this process's once the procfs is detached.
+  UniqueFd self(::open((proc + "/self").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!self) return Error{"--disable-userns", "open", proc + "/self", errno, ""};
+  return self;
+}
+
+Status enter_last_user_namespace(int proc_self_dir) {
+  const uid_t uid = ::geteuid();
+  const gid_t gid = ::getegid();
+  if (::unshare(CLONE_NEWUSER) != 0)
+    return Error{"--disable-userns", "unshare(CLONE_NEWUSER)", "", errno, ""};
+  // Its maps are opened now, with this namespace's credentials: one line, one's own ids, and
+  // setgroups denied first, as for any unprivileged map.
+  const auto write_at = [proc_self_dir](const char* name, const std::string& text) -> Status {
+    UniqueFd fd(::openat(proc_self_dir, name, O_WRONLY | O_CLOEXEC));
+    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      return Error{"--disable-userns", "write", name, errno, ""};
+    return ok_status();
+  };
+  CLOISTER_TRY(write_at("setgroups", "deny"));
+  CLOISTER_TRY(write_at("uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1\n"));
+  CLOISTER_TRY(write_at("gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1\n"));
+  if (::unshare(CLONE_NEWUSER) == 0)
+    return Error{"--disable-userns", "unshare(CLONE_NEWUSER) still succeeds", "", 0,
+                 "the kernel did not enforce user.max_user_namespaces"};
+  return ok_status();
 }
 
 Status assert_user_namespaces_refused() {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cloister/error.hpp"
+#include "kernel/fd.hpp"
 #include "plan/plan.hpp"
 
 namespace cloister::ns {
@@ -28,10 +29,17 @@ Status join(int fd, int nstype, const char* option);
 Status adopt_joined_ids(uid_t uid, gid_t gid);
 Status set_hostname(const std::string& name);
 
-// Sets user.max_user_namespaces to 0 in the sandbox's own user namespace (through the
-// procfs at `proc`), so nothing inside can create a nested one; only CAP_SYS_RESOURCE in the
-// sandbox's namespace could undo it, and the payload does not keep it.
-Status refuse_nested_user_namespaces(const std::string& proc);
+// --disable-userns, in two steps. A process with CAP_SYS_RESOURCE in a user namespace may
+// raise that namespace's user.max_user_namespaces again, and the payload may keep its
+// capabilities (--cap-add), so the limit is set one level above it:
+// 1. before the host's root is detached: the sandbox's user namespace may hold one nested
+//    user namespace (written through the procfs at `proc`); returns this process's /proc
+//    directory, for step 2.
+Result<UniqueFd> limit_nested_user_namespaces(const std::string& proc);
+// 2. once the root is built: move into that one nested namespace, mapping the current ids
+//    onto themselves; from inside, creating another is refused (checked), whatever the
+//    payload's capabilities.
+Status enter_last_user_namespace(int proc_self_dir);
 // Fails unless creating a user namespace is refused here (--assert-userns-disabled).
 Status assert_user_namespaces_refused();
 

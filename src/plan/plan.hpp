@@ -42,6 +42,10 @@ struct Tmpfs {
 };
 struct Proc {
   std::string dest;
+  // The sandbox shares the host's PID namespace: where the kernel refuses a new procfs for it
+  // (inside a user namespace that does not own that PID namespace), the host's /proc is
+  // bound instead, as bubblewrap does. Never with a PID namespace of the sandbox's own.
+  bool host_pid_namespace = false;
 };
 struct Dev {
   std::string dest;
@@ -141,6 +145,7 @@ struct Plan {
   bool cwd_required = false;       // --chdir given: failure is an error, not a fallback to /
   std::uint64_t keep_caps = 0;     // bit n: capability n stays (bounding, permitted, ambient)
   bool keep_caps_if_held = false;  // bwrap's root rule: keep those of keep_caps still held
+  bool caps_as_caller = false;     // and no --cap-add/--cap-drop: the caller's sets stay as are
   bool die_with_parent = false;
   pid_t expected_parent = 0;  // --die-with-parent: cloister itself dies with this process
   bool new_session = false;

@@ -224,7 +224,10 @@ Status add_fs_step(const FsOp& op, Plan& plan) {
     case K::Tmpfs:
       plan.fs.emplace_back(step::Tmpfs{op.dest, op.perms.value_or(0755), op.size});
       return ok_status();
-    case K::Proc: plan.fs.emplace_back(step::Proc{op.dest}); return ok_status();
+    case K::Proc:
+      plan.fs.emplace_back(
+          step::Proc{op.dest, !(plan.clone_flags & CLONE_NEWPID) && plan.pidns_fd < 0});
+      return ok_status();
     case K::Dev: plan.fs.emplace_back(step::Dev{op.dest, caller_terminal()}); return ok_status();
     case K::Mqueue: plan.fs.emplace_back(step::Mqueue{op.dest}); return ok_status();
     case K::Dir:
@@ -288,7 +291,8 @@ void add_default_root(Plan& plan) {
   plan.fs.emplace_back(step::Tmpfs{"/tmp", 01777, {}});
   plan.fs.emplace_back(step::Dir{"/var", 0755});
   plan.fs.emplace_back(step::Tmpfs{"/var/tmp", 01777, {}});
-  plan.fs.emplace_back(step::Proc{"/proc"});
+  plan.fs.emplace_back(
+      step::Proc{"/proc", !(plan.clone_flags & CLONE_NEWPID) && plan.pidns_fd < 0});
   plan.fs.emplace_back(step::Dev{"/dev", caller_terminal()});
   plan.fs.emplace_back(step::SealRoot{});
 }
@@ -438,11 +442,14 @@ Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp
     if (compiled->refinements) out.push_back(*compiled->refinements);
     if (summary) *summary = std::move(*compiled);
   }
+  const std::size_t first_ready = out.size();
   for (int fd : sp.bpf_fds) {
     auto program = seccomp::read_program(fd, "--seccomp");
     if (!program) return program.take_error();
     out.push_back(std::move(*program));
   }
+  for (std::size_t i = first_ready; i < out.size(); ++i)
+    CLOISTER_TRY(seccomp::check_length(out[i], "--seccomp"));
   (void)p;
   return ok_status();
 }
@@ -632,6 +639,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
       (plan.clone_flags & CLONE_NEWUSER) ? p.id.uid.value_or(caller.uid) : caller.uid;
   plan.keep_caps = keep_caps_for(p, sandbox_uid);
   plan.keep_caps_if_held = p.root_keeps_caps && sandbox_uid == 0;
+  plan.caps_as_caller = plan.keep_caps_if_held && p.caps.empty();
   plan.die_with_parent = p.die_with_parent;
   plan.expected_parent = caller.parent;
   plan.new_session = p.new_session;

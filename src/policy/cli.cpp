@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
@@ -20,6 +21,9 @@ namespace cloister::cli {
 namespace {
 
 using Kind = FsOp::Kind;
+
+// bubblewrap's largest --size (SIZE_MAX / 2), refused beyond in the bwrap dialect.
+constexpr std::uint64_t kMaxTmpfsBytes = SIZE_MAX / 2;
 
 struct UsageFailure {
   Error error;
@@ -114,6 +118,7 @@ class Parser {
       if (out_.help || out_.version) return std::move(out_);
     }
     check_pending_used();
+    if (dialect_ == Dialect::Bwrap) bwrap_checks();
     out_.policy.argv.assign(args_.begin() + static_cast<long>(pos_), args_.end());
     if (dialect_ == Dialect::Run && !saw_fs_option_) out_.policy.default_root = true;
     return std::move(out_);
@@ -154,6 +159,57 @@ class Parser {
     return args_[pos_++];
   }
 
+  // bubblewrap's words, which its users' scripts and tests look for.
+  [[noreturn]] static void fail_bwrap(const std::string& words) {
+    throw UsageFailure{Error{"", words, "", 0, ""}};
+  }
+
+  int fd_arg(const std::string& option) {
+    const std::string text = next(option);
+    if (dialect_ != Dialect::Bwrap) return parse_fd(option, text);
+    int fd = -1;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), fd);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || fd < 0)
+      fail_bwrap("Invalid fd: " + text);
+    return fd;
+  }
+
+  // bubblewrap refuses a tmpfs size above SIZE_MAX / 2.
+  std::uint64_t size_arg(const std::string& option) {
+    const std::uint64_t size = parse_size(option, next(option));
+    if (dialect_ == Dialect::Bwrap && size > kMaxTmpfsBytes)
+      fail(option, "is limited to " + std::to_string(kMaxTmpfsBytes) + " bytes (for tmpfs)");
+    return size;
+  }
+
+  // What bubblewrap refuses once every option is read.
+  void bwrap_checks() {
+    const auto& ns = out_.policy.ns;
+    if (ns.disable_userns && ns.user != Want::Yes)
+      fail_bwrap("--disable-userns requires --unshare-user");
+    if (ns.disable_userns && out_.policy.userns_block_fd >= 0)
+      fail_bwrap("--disable-userns is not compatible with --userns-block-fd");
+  }
+
+  void seccomp_fd(const std::string& option, bool replaces) {
+    auto& sc = out_.policy.seccomp;
+    const bool bwrap = dialect_ == Dialect::Bwrap;
+    if (replaces && !sc.bpf_fds.empty() && !sc.bpf_replaces_builtin && bwrap)
+      fail_bwrap("--seccomp cannot be combined with --add-seccomp-fd");
+    if (!replaces && sc.bpf_replaces_builtin && bwrap)
+      fail_bwrap("--add-seccomp-fd cannot be combined with --seccomp");
+    if (replaces && (sc.bpf_replaces_builtin || !sc.bpf_fds.empty()))
+      fail(option, "given twice, or with --add-seccomp-fd");
+    if (!replaces && sc.bpf_replaces_builtin) fail(option, "cannot be combined with --seccomp");
+    const int fd = fd_arg(option);
+    // bwrap reads and closes each program's fd as it parses it: naming it again finds it closed.
+    if (bwrap && std::find(sc.bpf_fds.begin(), sc.bpf_fds.end(), fd) != sc.bpf_fds.end())
+      throw UsageFailure{Error{option, "read", "fd " + std::to_string(fd), EBADF,
+                               "each program is read from its own descriptor"}};
+    sc.bpf_fds.push_back(fd);
+    sc.bpf_replaces_builtin = replaces && bwrap;
+  }
+
   void fs(Kind kind, std::string source, std::string dest, int fd = -1, bool optional = false) {
     saw_fs_option_ = true;
     FsOp op{kind, std::move(source), std::move(dest), fd, optional, {}, {}};
@@ -173,12 +229,12 @@ class Parser {
   }
 
   void fd_and_path(Kind kind, const std::string& option) {
-    int fd = parse_fd(option, next(option));
+    int fd = fd_arg(option);
     fs(kind, "", next(option), fd);
   }
 
   void read_args_fd(const std::string& option) {
-    int fd = parse_fd(option, next(option));
+    int fd = fd_arg(option);
     out_.policy.consumed_fds.push_back(fd);
     auto read = io::read_all(fd);
     if (!read) throw UsageFailure{Error{option, "read", "fd " + std::to_string(fd), errno, ""}};
@@ -319,8 +375,8 @@ void Parser::dispatch(const std::string& arg) {
          s.out_.policy.net_namespace_explicit = true; }},
       {"--net", [](Parser& s, const std::string& o) { s.net_mode(o, s.next(o)); }},
       {"--forward", [](Parser& s, const std::string& o) { s.out_.policy.forwards.push_back(s.next(o)); }},
-      {"--userns", [](Parser& s, const std::string& o) { s.out_.policy.ns.userns_fd = parse_fd(o, s.next(o)); }},
-      {"--pidns", [](Parser& s, const std::string& o) { s.out_.policy.ns.pidns_fd = parse_fd(o, s.next(o)); }},
+      {"--userns", [](Parser& s, const std::string& o) { s.out_.policy.ns.userns_fd = s.fd_arg(o); }},
+      {"--pidns", [](Parser& s, const std::string& o) { s.out_.policy.ns.pidns_fd = s.fd_arg(o); }},
       {"--disable-userns", [](Parser& s, const std::string&) { s.out_.policy.ns.disable_userns = true; }},
       {"--assert-userns-disabled", [](Parser& s, const std::string&) { s.out_.policy.ns.assert_userns_disabled = true; }},
       {"--uid", [](Parser& s, const std::string& o) { s.out_.policy.id.uid = parse_int<uid_t>(o, s.next(o)); }},
@@ -357,7 +413,7 @@ void Parser::dispatch(const std::string& arg) {
          s.pending_perms_ = parse_mode(o, s.next(o)); }},
       {"--size", [](Parser& s, const std::string& o) {
          if (s.pending_size_) fail(o, "given twice for the same operation");
-         s.pending_size_ = parse_size(o, s.next(o)); }},
+         s.pending_size_ = s.size_arg(o); }},
       // process
       {"--chdir", [](Parser& s, const std::string& o) { s.out_.policy.chdir = s.next(o); }},
       {"--setenv", [](Parser& s, const std::string& o) {
@@ -373,11 +429,11 @@ void Parser::dispatch(const std::string& arg) {
       {"--cap-add", [](Parser& s, const std::string& o) { s.cap(true, o); }},
       {"--cap-drop", [](Parser& s, const std::string& o) { s.cap(false, o); }},
       {"--args", [](Parser& s, const std::string& o) { s.read_args_fd(o); }},
-      {"--json-status-fd", [](Parser& s, const std::string& o) { s.out_.policy.json_status_fd = parse_fd(o, s.next(o)); }},
-      {"--info-fd", [](Parser& s, const std::string& o) { s.out_.policy.info_fd = parse_fd(o, s.next(o)); }},
-      {"--sync-fd", [](Parser& s, const std::string& o) { s.out_.policy.sync_fd = parse_fd(o, s.next(o)); }},
-      {"--block-fd", [](Parser& s, const std::string& o) { s.out_.policy.block_fd = parse_fd(o, s.next(o)); }},
-      {"--userns-block-fd", [](Parser& s, const std::string& o) { s.out_.policy.userns_block_fd = parse_fd(o, s.next(o)); }},
+      {"--json-status-fd", [](Parser& s, const std::string& o) { s.out_.policy.json_status_fd = s.fd_arg(o); }},
+      {"--info-fd", [](Parser& s, const std::string& o) { s.out_.policy.info_fd = s.fd_arg(o); }},
+      {"--sync-fd", [](Parser& s, const std::string& o) { s.out_.policy.sync_fd = s.fd_arg(o); }},
+      {"--block-fd", [](Parser& s, const std::string& o) { s.out_.policy.block_fd = s.fd_arg(o); }},
+      {"--userns-block-fd", [](Parser& s, const std::string& o) { s.out_.policy.userns_block_fd = s.fd_arg(o); }},
       {"--sandbox", [](Parser& s, const std::string& o) { s.sandbox_mode(o, s.next(o)); }},
       {"--rlimit", [](Parser& s, const std::string& o) {
          auto limit = rlimits::parse(s.next(o), o);
@@ -414,15 +470,8 @@ void Parser::dispatch(const std::string& arg) {
          if (s.dialect_ == Dialect::Bwrap) fail(o, "is cloister run's", "bwrap passes on every inherited descriptor");
          s.out_.policy.keep_fds.push_back(parse_fd(o, s.next(o))); }},
       // not available (yet): a clear refusal rather than a silently weaker sandbox
-      {"--seccomp", [](Parser& s, const std::string& o) {
-         auto& sc = s.out_.policy.seccomp;
-         if (sc.bpf_replaces_builtin || !sc.bpf_fds.empty()) fail(o, "given twice, or with --add-seccomp-fd");
-         sc.bpf_fds.push_back(parse_fd(o, s.next(o)));
-         sc.bpf_replaces_builtin = s.dialect_ == Dialect::Bwrap; }},
-      {"--add-seccomp-fd", [](Parser& s, const std::string& o) {
-         auto& sc = s.out_.policy.seccomp;
-         if (sc.bpf_replaces_builtin) fail(o, "cannot be combined with --seccomp");
-         sc.bpf_fds.push_back(parse_fd(o, s.next(o))); }},
+      {"--seccomp", [](Parser& s, const std::string& o) { s.seccomp_fd(o, true); }},
+      {"--add-seccomp-fd", [](Parser& s, const std::string& o) { s.seccomp_fd(o, false); }},
       {"--profile", [](Parser& s, const std::string& o) {
          auto st = profile::load_file(s.next(o), s.out_.policy);
          if (!st) throw UsageFailure{st.take_error()}; }},
@@ -452,14 +501,15 @@ Result<Parsed> parse(const std::vector<std::string>& args, Dialect dialect) {
   }
 }
 
-std::string usage(Dialect dialect) {
-  const char* head =
+std::string usage(Dialect dialect, const std::string& program) {
+  const std::string head =
       dialect == Dialect::Bwrap
-          ? "usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"
+          ? "usage: " + (program.empty() ? std::string("bwrap") : program) +
+                " [OPTIONS...] [--] COMMAND [ARGS...]\n"
           : "usage: cloister run [OPTIONS...] [--] COMMAND [ARGS...]\n"
             "Without filesystem options: every namespace, host /usr, /bin, /lib*,\n"
             "/sbin and parts of /etc read-only, private /tmp, /var/tmp, /dev, /proc.\n";
-  return std::string(head) + R"(
+  return head + R"(
 Namespaces:
   --unshare-user[-try] --unshare-ipc --unshare-pid --unshare-net --unshare-uts
   --unshare-cgroup[-try] --unshare-all --share-net

@@ -24,6 +24,7 @@ struct Parsed {
 // Parses argv (without the program / subcommand name). Errors name the option.
 Result<Parsed> parse(const std::vector<std::string>& args, Dialect dialect);
 
-std::string usage(Dialect dialect);
+// --help's text; the bwrap dialect names the program as it was invoked (bwrap's own does).
+std::string usage(Dialect dialect, const std::string& program = "");
 
 }  // namespace cloister::cli

@@ -114,7 +114,7 @@ ExecArgs prepare_exec(const Plan& plan) {
   for (int fd : plan.close_before_exec) set_cloexec(fd);
   for (const auto& limit : plan.rlimits) check(ctx, rlimits::apply(limit));
   if (plan.landlock) check(ctx, landlock::apply(*plan.landlock, plan.landlock_abi));
-  check(ctx, caps::apply_keep_only(plan.keep_caps, plan.keep_caps_if_held));
+  check(ctx, caps::apply_keep_only(plan.keep_caps, plan.keep_caps_if_held, plan.caps_as_caller));
   check(ctx, caps::set_no_new_privs());
   // Last: from here on every syscall, exec included, goes through the filters.
   for (const auto& program : ctx.chroot_mode ? plan.chroot->seccomp : plan.seccomp)
@@ -203,8 +203,17 @@ void wait_for_parent(const ChildContext& ctx) {
     check(ctx, root->apply(s));
     if (plan.trace_setup) trace.mark(describe(s));
   }
-  if (plan.disable_userns) check(ctx, ns::refuse_nested_user_namespaces("/oldroot/proc"));
+  UniqueFd proc_self;
+  if (plan.disable_userns) {
+    auto limited = ns::limit_nested_user_namespaces("/oldroot/proc");
+    if (!limited) fail(ctx, limited.take_error());
+    proc_self = std::move(*limited);
+  }
   check(ctx, root->finish(plan.cwd, plan.cwd_required, plan.cwd_fallback));
+  if (plan.disable_userns) {
+    check(ctx, ns::enter_last_user_namespace(proc_self.get()));
+    if (plan.die_with_parent) die_with_parent(ctx);  // new credentials cleared PR_SET_PDEATHSIG
+  }
   trace.mark("detach host root, pivot_root into new root");
 
   ExecArgs args = prepare_exec(plan);
@@ -525,7 +534,7 @@ Outcome launch(const Plan& plan) {
     if (!st) outcome.notices.push_back("cgroup cleanup: " + st.error().message());
   }
   if (*keeper) (*keeper)->finish();
-  status::write_exit(plan, outcome.exit_code, stats);
+  if (!outcome.error) status::write_exit(plan, outcome.exit_code, stats);  // COMMAND ran
   outcome.notices.insert(outcome.notices.begin(), failed.notices.begin(), failed.notices.end());
   return outcome;
 }

@@ -3,6 +3,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -369,23 +370,33 @@ Result<Program> read_program(int fd, const std::string& option) {
   auto read = io::read_all(fd);
   if (!read) return Error{option, "read", "fd " + std::to_string(fd), errno, ""};
   const std::string& data = *read;
-  if (data.empty() || data.size() % sizeof(sock_filter) != 0 ||
-      data.size() / sizeof(sock_filter) > BPF_MAXINSNS)
+  if (data.size() % sizeof(sock_filter) != 0)
     return Error{option, "invalid BPF program", std::to_string(data.size()) + " bytes", EINVAL,
                  "expected an array of struct sock_filter (8 bytes each, at most 4096)"};
   Program p;
   p.code.resize(data.size() / sizeof(sock_filter));
-  std::memcpy(p.code.data(), data.data(), data.size());
+  if (!data.empty()) std::memcpy(p.code.data(), data.data(), data.size());
   return p;
+}
+
+Status check_length(const Program& program, const std::string& option) {
+  if (!program.code.empty() && program.code.size() <= BPF_MAXINSNS) return ok_status();
+  return Error{option, "invalid BPF program", std::to_string(program.code.size()) + " instructions",
+               EINVAL, "expected 1 to 4096 instructions (struct sock_filter)"};
 }
 
 Status install(const Program& program) {
   sock_fprog prog{static_cast<unsigned short>(program.code.size()),
                   const_cast<sock_filter*>(program.code.data())};
-  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
-    return Error{"seccomp", "seccomp(SECCOMP_SET_MODE_FILTER)", "", errno,
-                 errno == EACCES ? "no_new_privs must be set first" : ""};
-  return ok_status();
+  // Each program must get past those installed before it. bubblewrap installs with prctl and
+  // documents that every program but the last must allow prctl, so stacked programs written
+  // for it may allow prctl and not seccomp(2); a profile may deny prctl and not seccomp(2).
+  // Both calls do the same thing, so the second is tried when the first is refused.
+  if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0) return ok_status();
+  const int err = errno;
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0) return ok_status();
+  return Error{"seccomp", "prctl(PR_SET_SECCOMP)", "", err,
+               err == EACCES ? "no_new_privs must be set first" : ""};
 }
 
 }  // namespace cloister::seccomp

@@ -58,10 +58,15 @@ Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& opti
 Result<SeccompAction> parse_action(const std::string& text);
 std::string action_name(const SeccompAction& action);
 
-// Reads a ready BPF program (bwrap's --seccomp FD format: raw struct sock_filter array).
+// Reads a ready BPF program (bwrap's --seccomp FD format: raw struct sock_filter array);
+// refuses a size that is not a whole number of instructions.
 Result<Program> read_program(int fd, const std::string& option);
+// Refuses an empty program or one longer than the kernel takes. Checked once every program
+// is read, so a malformed one is reported first, as bubblewrap does.
+Status check_length(const Program& program, const std::string& option);
 
-// Child side: seccomp(SECCOMP_SET_MODE_FILTER). no_new_privs must already be set.
+// Child side: prctl(PR_SET_SECCOMP), or seccomp(SECCOMP_SET_MODE_FILTER) where a program
+// installed before refuses prctl. no_new_privs must already be set.
 Status install(const Program& program);
 
 }  // namespace cloister::seccomp

@@ -206,13 +206,32 @@ TEST(CliNamespaces, UnshareAllThenShareNet) {
 }
 
 TEST(CliNamespaces, NamespaceFdsAndUsernsFlags) {
-  auto r = bwrap(
-      {"--userns", "7", "--pidns", "8", "--disable-userns", "--assert-userns-disabled", "true"});
+  auto r = bwrap({"--userns", "7", "--pidns", "8", "--assert-userns-disabled", "true"});
   ASSERT_TRUE(r.ok()) << why(r);
   EXPECT_EQ(r->policy.ns.userns_fd, 7);
   EXPECT_EQ(r->policy.ns.pidns_fd, 8);
-  EXPECT_TRUE(r->policy.ns.disable_userns);
   EXPECT_TRUE(r->policy.ns.assert_userns_disabled);
+  auto disable = bwrap({"--unshare-user", "--disable-userns", "true"});
+  ASSERT_TRUE(disable.ok()) << why(disable);
+  EXPECT_TRUE(disable->policy.ns.disable_userns);
+}
+
+// bubblewrap refuses --disable-userns unless --unshare-user itself is given (-try and
+// --unshare-all do not count), and with --userns-block-fd; in its words.
+TEST(CliNamespaces, BwrapDisableUsernsNeedsAnExplicitUnshareUser) {
+  for (const Args& args : {Args{"--disable-userns", "true"},
+                           Args{"--unshare-user-try", "--disable-userns", "true"},
+                           Args{"--unshare-all", "--disable-userns", "true"}}) {
+    auto r = bwrap(args);
+    ASSERT_FALSE(r.ok()) << args[0];
+    EXPECT_EQ(r.error().message(), "--disable-userns requires --unshare-user");
+  }
+  auto block = bwrap({"--unshare-user", "--disable-userns", "--info-fd", "3",
+                      "--userns-block-fd", "4", "true"});
+  ASSERT_FALSE(block.ok());
+  EXPECT_EQ(block.error().message(), "--disable-userns is not compatible with --userns-block-fd");
+  // The run dialect leaves it to resolve(), where its implicit user namespace counts.
+  EXPECT_TRUE(run({"--disable-userns", "true"}).ok());
 }
 
 TEST(CliIdentity, UidGidHostname) {
@@ -261,9 +280,6 @@ TEST(CliIdentity, BadNumbersAndRangesAreErrorsNamingTheOption) {
       {{"--uid-map", "0::1", "true"}, "--uid-map"},
       {{"--uid-map", "a:1:1", "true"}, "--uid-map"},
       {{"--gid-map", "0:1:2:3", "true"}, "--gid-map"},
-      {{"--userns", "-1", "true"}, "--userns"},
-      {{"--pidns", "x", "true"}, "--pidns"},
-      {{"--json-status-fd", "-3", "true"}, "--json-status-fd"},
   };
   for (const auto& [args, option] : cases) {
     auto r = bwrap(args);
@@ -536,16 +552,55 @@ TEST(CliFilesystem, OctalModes) {
   }
 }
 
+// Every option taking a descriptor: the run dialect names the option; the bwrap dialect
+// says bubblewrap's words ("Invalid fd: x"), which scripts written for it look for.
 TEST(CliFilesystem, BadFdArgumentsAreErrors) {
   for (const char* option :
-       {"--bind-fd", "--ro-bind-fd", "--file", "--bind-data", "--ro-bind-data"}) {
-    auto r = bwrap({option, "x", "/d", "true"});
-    ASSERT_FALSE(r.ok()) << option;
-    EXPECT_EQ(r.error().step, option);
-    auto neg = bwrap({option, "-2", "/d", "true"});
-    ASSERT_FALSE(neg.ok()) << option;
-    EXPECT_EQ(neg.error().step, option);
+       {"--bind-fd", "--ro-bind-fd", "--file", "--bind-data", "--ro-bind-data", "--userns",
+        "--pidns", "--json-status-fd", "--info-fd", "--sync-fd", "--block-fd",
+        "--userns-block-fd", "--args", "--seccomp", "--add-seccomp-fd"}) {
+    for (const char* bad : {"x", "-2", "", "3x", "0a"}) {
+      auto r = run({option, bad, "/d", "true"});
+      ASSERT_FALSE(r.ok()) << option << " " << bad;
+      EXPECT_EQ(r.error().step, option) << bad;
+      auto b = bwrap({option, bad, "/d", "true"});
+      ASSERT_FALSE(b.ok()) << option << " " << bad;
+      EXPECT_EQ(b.error().message(), std::string("Invalid fd: ") + bad);
+    }
   }
+}
+
+// bubblewrap's largest tmpfs is SIZE_MAX / 2 bytes.
+TEST(CliFilesystem, BwrapSizeIsLimitedToHalfOfSizeMax) {
+  auto max = bwrap({"--size", "9223372036854775807", "--tmpfs", "/t", "true"});
+  ASSERT_TRUE(max.ok()) << why(max);
+  EXPECT_EQ(*max->policy.fs[0].size, 9223372036854775807ULL);
+  for (const char* big : {"9223372036854775808", "9223372036854775809", "8589934592G"}) {
+    auto r = bwrap({"--size", big, "--tmpfs", "/t", "true"});
+    ASSERT_FALSE(r.ok()) << big;
+    EXPECT_EQ(r.error().step, "--size");
+  }
+}
+
+// bubblewrap's words for the seccomp options: a program's fd is read (and closed) as the
+// option is parsed, so naming the same fd twice finds it closed.
+TEST(CliSeccomp, BwrapSeccompOptionConflictsInBwrapsWords) {
+  auto seccomp_after_add = bwrap({"--add-seccomp-fd", "3", "--seccomp", "4", "true"});
+  ASSERT_FALSE(seccomp_after_add.ok());
+  EXPECT_EQ(seccomp_after_add.error().message(),
+            "--seccomp cannot be combined with --add-seccomp-fd");
+  auto add_after_seccomp = bwrap({"--seccomp", "4", "--add-seccomp-fd", "3", "true"});
+  ASSERT_FALSE(add_after_seccomp.ok());
+  EXPECT_EQ(add_after_seccomp.error().message(),
+            "--add-seccomp-fd cannot be combined with --seccomp");
+  auto twice = bwrap({"--add-seccomp-fd", "3", "--add-seccomp-fd", "3", "true"});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().op, "read");
+  EXPECT_EQ(twice.error().err, EBADF);
+  auto two = bwrap({"--add-seccomp-fd", "3", "--add-seccomp-fd", "4", "true"});
+  ASSERT_TRUE(two.ok()) << why(two);
+  EXPECT_EQ(two->policy.seccomp.bpf_fds, (std::vector<int>{3, 4}));
+  EXPECT_FALSE(two->policy.seccomp.bpf_replaces_builtin);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -865,6 +920,15 @@ TEST(CliCommand, NoCommandParsesToEmptyArgv) {
 }
 
 // Every option `cloister run --help` and `cloister bwrap --help` mention is recognised.
+// bubblewrap's usage names the program as it was invoked; scripts check for it.
+TEST(CliUsage, BwrapUsageNamesTheProgramAsInvoked) {
+  EXPECT_EQ(cli::usage(Dialect::Bwrap, "/opt/x/bwrap").rfind("usage: /opt/x/bwrap [OPTIONS...]", 0),
+            0u);
+  EXPECT_EQ(cli::usage(Dialect::Bwrap, "cloister bwrap").rfind("usage: cloister bwrap ", 0), 0u);
+  EXPECT_EQ(cli::usage(Dialect::Bwrap).rfind("usage: bwrap ", 0), 0u);
+  EXPECT_EQ(cli::usage(Dialect::Run, "whatever").rfind("usage: cloister run ", 0), 0u);
+}
+
 TEST(CliUsage, EveryDocumentedOptionIsKnown) {
   for (auto dialect : {Dialect::Run, Dialect::Bwrap}) {
     const std::string text = cli::usage(dialect);

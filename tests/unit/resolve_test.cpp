@@ -281,7 +281,10 @@ TEST(ResolveValidation, AsPid1NeedsANewPidNamespace) {
 }
 
 TEST(ResolveValidation, UsernsRelatedOptionsNeedAUserNamespace) {
-  auto disable = resolve(bwrap({"--disable-userns", "true"}), kRoot);
+  Policy no_userns;
+  no_userns.ns.disable_userns = true;
+  no_userns.argv = {"true"};
+  auto disable = resolve(no_userns, kRoot);
   ASSERT_FALSE(disable.ok());
   EXPECT_EQ(disable.error().step, "--disable-userns");
 
@@ -576,6 +579,24 @@ TEST(ResolveCaps, BwrapRootRuleNeedsUidZeroInTheSandbox) {
   EXPECT_FALSE(off->keep_caps_if_held);
 }
 
+// Without --cap-add/--cap-drop, bwrap leaves a root sandbox's sets as the caller had them
+// (inheritable and ambient included); with them, the three sets become what is kept.
+TEST(ResolveCaps, BwrapRootWithoutCapOptionsKeepsTheCallersSets) {
+  auto plain = resolve(bwrap({"true"}), kRoot);
+  ASSERT_TRUE(plain.ok()) << why(plain);
+  EXPECT_TRUE(plain->caps_as_caller);
+  auto dropped = resolve(bwrap({"--cap-drop", "CAP_KILL", "true"}), kRoot);
+  ASSERT_TRUE(dropped.ok()) << why(dropped);
+  EXPECT_TRUE(dropped->keep_caps_if_held);
+  EXPECT_FALSE(dropped->caps_as_caller);
+  auto user = resolve(bwrap({"true"}), kUser);
+  ASSERT_TRUE(user.ok()) << why(user);
+  EXPECT_FALSE(user->caps_as_caller);
+  auto run_root = resolve(run({"true"}), kRoot);
+  ASSERT_TRUE(run_root.ok()) << why(run_root);
+  EXPECT_FALSE(run_root->caps_as_caller);
+}
+
 TEST(ResolveCaps, BwrapUidZeroInANewUserNamespaceIsRoot) {
   auto plan = resolve(bwrap({"--uid", "0", "true"}), kUser);
   ASSERT_TRUE(plan.ok()) << why(plan);
@@ -770,6 +791,29 @@ TEST(ResolveFiles, UnreadableFdIsAnError) {
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.error().step, "--file");
   EXPECT_EQ(plan.error().err, EBADF);
+}
+
+// The host's /proc may stand in for a procfs only where the sandbox shares the host's PID
+// namespace (bwrap binds it then); never with a PID namespace of its own.
+TEST(ResolveFiles, ProcMayFallBackToTheHostsOnlyInTheHostsPidNamespace) {
+  const auto proc_of = [](const Result<Plan>& plan) {
+    for (const auto& s : plan->fs)
+      if (const auto* p = std::get_if<step::Proc>(&s)) return *p;
+    ADD_FAILURE() << "no proc step";
+    return step::Proc{};
+  };
+  auto shared = resolve(bwrap({"--proc", "/proc", "true"}), kUser);
+  ASSERT_TRUE(shared.ok()) << why(shared);
+  EXPECT_TRUE(proc_of(shared).host_pid_namespace);
+  auto own = resolve(bwrap({"--unshare-pid", "--proc", "/proc", "true"}), kUser);
+  ASSERT_TRUE(own.ok()) << why(own);
+  EXPECT_FALSE(proc_of(own).host_pid_namespace);
+  auto joined = resolve(bwrap({"--pidns", "5", "--proc", "/proc", "true"}), kRoot);
+  ASSERT_TRUE(joined.ok()) << why(joined);
+  EXPECT_FALSE(proc_of(joined).host_pid_namespace);
+  auto run_default = resolve(run({"true"}), kUser);
+  ASSERT_TRUE(run_default.ok()) << why(run_default);
+  EXPECT_FALSE(proc_of(run_default).host_pid_namespace);
 }
 
 TEST(ResolveFiles, SimpleStepsKeepOrderAndDefaults) {

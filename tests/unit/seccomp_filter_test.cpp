@@ -383,6 +383,22 @@ TEST(SeccompActions, ParseAndName) {
   EXPECT_FALSE(seccomp::parse_action("deny").ok());
 }
 
+// Empty and over-long programs are refused by check_length, once every program is read.
+TEST(SeccompPrograms, CheckLengthRefusesEmptyAndOverlongPrograms) {
+  seccomp::Program empty;
+  auto e = seccomp::check_length(empty, "--seccomp");
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().err, EINVAL);
+  seccomp::Program one;
+  one.code.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  EXPECT_TRUE(seccomp::check_length(one, "--seccomp").ok());
+  seccomp::Program longest;
+  longest.code.assign(BPF_MAXINSNS, one.code[0]);
+  EXPECT_TRUE(seccomp::check_length(longest, "--seccomp").ok());
+  longest.code.push_back(one.code[0]);
+  EXPECT_FALSE(seccomp::check_length(longest, "--seccomp").ok());
+}
+
 TEST(SeccompPrograms, ReadProgramValidatesSize) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
