@@ -81,7 +81,7 @@ run_script() {
     </dev/null >"$log.tap" 2>"$log.err" || rc=$?
   echo "$rc" >"$log.rc"
   comm -13 <(echo "$before") <(find /tmp -maxdepth 1 -name 'bwrap-test-*' | sort) |
-    while read -r left; do [ -n "$left" ] && rm -f -- "$left"; done
+    while read -r left; do if [ -n "$left" ]; then rm -f -- "$left"; fi; done
 }
 
 # "passed failed skipped" of one TAP log: planned tests that never ran (the scripts stop at
