@@ -246,6 +246,9 @@ struct Policy {
   // the sandbox through "..". bwrap passes on whatever the caller left open (inherit_fds).
   std::vector<int> keep_fds;
   bool inherit_fds = false;
+  // bwrap: the json-status exit-code record only when COMMAND ran (none when setup or exec
+  // failed); cloister run writes 125 then.
+  bool exit_record_only_if_ran = false;
 
   SandboxMode mode = SandboxMode::Namespace;
   SeccompPolicy seccomp;

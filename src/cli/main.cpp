@@ -21,11 +21,13 @@ std::string basename_of(const char* path) {
   return slash ? slash + 1 : path;
 }
 
-// Installed under the name bwrap (a copy or a hard link): invoked by that name, or through
-// /proc/self/exe, as bubblewrap's users do to nest a sandbox in one ("/proc/self/exe" keeps
-// the name the binary was executed by).
+// Installed under the name bwrap (a copy or a hard link): invoked by that name, or by another
+// one such as /proc/self/exe, which bubblewrap's users run to nest a sandbox in one; the
+// executable's own name decides then (/proc/self/exe keeps the name it was executed by).
 bool invoked_as_bwrap(const char* argv0) {
-  if (basename_of(argv0) == "bwrap") return true;
+  const std::string name = basename_of(argv0);
+  if (name == "bwrap") return true;
+  if (name == "cloister") return false;
   char exe[4096];
   const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n <= 0) return false;

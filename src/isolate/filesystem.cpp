@@ -55,9 +55,13 @@ Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags) {
   uapi::OpenHow how{static_cast<std::uint64_t>(flags | O_CLOEXEC), 0,
                     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
   const auto rel = relative(path);
-  UniqueFd fd(sys::openat2(rootfd, rel.c_str(), how));
-  if (!fd) return fs_error("openat2", path, errno);
-  return fd;
+  // EAGAIN: a rename or mount elsewhere on the system raced with a ".." in the path, and the
+  // kernel could not tell that it stayed inside; openat2(2) says to try again.
+  for (int attempt = 0;; ++attempt) {
+    UniqueFd fd(sys::openat2(rootfd, rel.c_str(), how));
+    if (fd) return fd;
+    if (errno != EAGAIN || attempt == 63) return fs_error("openat2", path, errno);
+  }
 }
 
 // The mode of parent directories created for an object of mode `perms` (bwrap's rule): 0755,

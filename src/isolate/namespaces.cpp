@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,6 +125,10 @@ Status enter_last_user_namespace(int proc_self_dir) {
   const gid_t gid = ::getegid();
   if (::unshare(CLONE_NEWUSER) != 0)
     return Error{"--disable-userns", "unshare(CLONE_NEWUSER)", "", errno, ""};
+  // Gaining capabilities made this process non-dumpable, so its /proc files belong to the
+  // host's root; dumpable again, they are its own (exec decides afresh anyway).
+  if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+    return Error{"--disable-userns", "prctl(PR_SET_DUMPABLE)", "", errno, ""};
   // Its maps are opened now, with this namespace's credentials: one line, one's own ids, and
   // setgroups denied first, as for any unprivileged map.
   const auto write_at = [proc_self_dir](const char* name, const std::string& text) -> Status {

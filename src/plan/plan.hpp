@@ -153,6 +153,7 @@ struct Plan {
   bool assert_userns_disabled = false;
 
   int json_status_fd = -1;
+  bool exit_record_only_if_ran = false;  // bwrap: no "exit-code" when COMMAND never ran
   int info_fd = -1;
   int sync_fd = -1;
   int block_fd = -1;

@@ -646,6 +646,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   plan.disable_userns = p.ns.disable_userns;
   plan.assert_userns_disabled = p.ns.assert_userns_disabled;
   plan.json_status_fd = p.json_status_fd;
+  plan.exit_record_only_if_ran = p.exit_record_only_if_ran;
   plan.info_fd = p.info_fd;
   plan.sync_fd = p.sync_fd;
   plan.block_fd = p.block_fd;

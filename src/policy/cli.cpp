@@ -132,6 +132,7 @@ class Parser {
     out_.policy.root_keeps_caps = true;
     out_.policy.seccomp.base = "none";
     out_.policy.inherit_fds = true;
+    out_.policy.exit_record_only_if_ran = true;
   }
 
   void run_defaults() {

@@ -534,7 +534,8 @@ Outcome launch(const Plan& plan) {
     if (!st) outcome.notices.push_back("cgroup cleanup: " + st.error().message());
   }
   if (*keeper) (*keeper)->finish();
-  if (!outcome.error) status::write_exit(plan, outcome.exit_code, stats);  // COMMAND ran
+  if (!outcome.error || !plan.exit_record_only_if_ran)
+    status::write_exit(plan, outcome.exit_code, stats);
   outcome.notices.insert(outcome.notices.begin(), failed.notices.begin(), failed.notices.end());
   return outcome;
 }

@@ -67,9 +67,31 @@ TEST(BwrapInstalled, UsageNamesTheProgramAsInvoked) {
 // out of reach there); the name the binary was executed by tells cloister to be bwrap.
 TEST(BwrapInstalled, NestsThroughProcSelfExe) {
   InstalledAsBwrap bwrap;
-  auto r = run({bwrap.path(), "--unshare-user", "--uid", "0", "--gid", "0", "--cap-add", "ALL",
-                "--bind", "/", "/", "--bind", "/proc", "/proc", "--", "/proc/self/exe",
-                "--unshare-all", "--bind", "/", "/", "--bind", "/proc", "/proc", "--", kProbe,
+  auto r = run({bwrap.path(),
+                "--unshare-user",
+                "--uid",
+                "0",
+                "--gid",
+                "0",
+                "--cap-add",
+                "ALL",
+                "--bind",
+                "/",
+                "/",
+                "--bind",
+                "/proc",
+                "/proc",
+                "--",
+                "/proc/self/exe",
+                "--unshare-all",
+                "--bind",
+                "/",
+                "/",
+                "--bind",
+                "/proc",
+                "/proc",
+                "--",
+                kProbe,
                 "ids"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_TRUE(r.find("uid").has_value()) << r.describe();
@@ -78,9 +100,9 @@ TEST(BwrapInstalled, NestsThroughProcSelfExe) {
 TEST(BwrapErrors, MissingSourceInBubblewrapsWordsWithCloistersHint) {
   auto r = run(bwrap_cmd({"--bind", "/source-enoent", "/dest", "true"}));
   EXPECT_EQ(r.exit_code, 1) << r.describe();
-  EXPECT_EQ(r.err.rfind("bwrap: Can't find source path /source-enoent: No such file or directory (",
-                        0),
-            0u)
+  EXPECT_EQ(
+      r.err.rfind("bwrap: Can't find source path /source-enoent: No such file or directory (", 0),
+      0u)
       << r.describe();
   auto fd = run(bwrap_cmd({"--bind", "/", "/", "--add-seccomp-fd", "-1", "true"}));
   EXPECT_EQ(fd.exit_code, 1) << fd.describe();
@@ -144,8 +166,8 @@ TEST(BwrapSeccomp, StackedProgramsNeedOnlyPrctlFromThoseBefore) {
   };
   Fd first = data_fd(bytes(no_seccomp_syscall));
   Fd second = data_fd(bytes(no_getppid));
-  auto r = run(bwrap_cmd({"--ro-bind", "/", "/", "--add-seccomp-fd", "5", "--add-seccomp-fd",
-                          "6", kProbe, "sys", "getppid"}),
+  auto r = run(bwrap_cmd({"--ro-bind", "/", "/", "--add-seccomp-fd", "5", "--add-seccomp-fd", "6",
+                          kProbe, "sys", "getppid"}),
                with_fds({{5, first.get()}, {6, second.get()}}));
   EXPECT_EQ(r.value("sys:getppid"), "ECONNREFUSED") << r.describe();
 }
@@ -155,12 +177,41 @@ TEST(BwrapSeccomp, StackedProgramsNeedOnlyPrctlFromThoseBefore) {
 TEST(BwrapFilesystem, ParentDirectoriesFollowPerms) {
   Fd file = data_fd("x");
   Fd data = data_fd("y");
-  auto r = run(bwrap_cmd({"--bind", "/", "/", "--tmpfs", "/tmp", "--perms", "0700", "--dir",
-                          "/tmp/a/b/c", "--perms", "0640", "--file", "5", "/tmp/f/g/h",
-                          "--bind-data", "6", "/tmp/d/e", "--perms", "01777", "--tmpfs",
-                          "/tmp/t/u", "--dir", "/tmp/plain/x", "--", "/usr/bin/stat", "-c",
-                          "%n=%a", "/tmp/a", "/tmp/a/b", "/tmp/a/b/c", "/tmp/f", "/tmp/f/g",
-                          "/tmp/d", "/tmp/t", "/tmp/plain"}),
+  auto r = run(bwrap_cmd({"--bind",
+                          "/",
+                          "/",
+                          "--tmpfs",
+                          "/tmp",
+                          "--perms",
+                          "0700",
+                          "--dir",
+                          "/tmp/a/b/c",
+                          "--perms",
+                          "0640",
+                          "--file",
+                          "5",
+                          "/tmp/f/g/h",
+                          "--bind-data",
+                          "6",
+                          "/tmp/d/e",
+                          "--perms",
+                          "01777",
+                          "--tmpfs",
+                          "/tmp/t/u",
+                          "--dir",
+                          "/tmp/plain/x",
+                          "--",
+                          "/usr/bin/stat",
+                          "-c",
+                          "%n=%a",
+                          "/tmp/a",
+                          "/tmp/a/b",
+                          "/tmp/a/b/c",
+                          "/tmp/f",
+                          "/tmp/f/g",
+                          "/tmp/d",
+                          "/tmp/t",
+                          "/tmp/plain"}),
                with_fds({{5, file.get()}, {6, data.get()}}));
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.value("/tmp/a"), "700");
@@ -182,8 +233,8 @@ TEST(BwrapFilesystem, ProcWithoutPidNamespaceInAUserNamespace) {
                                "/bin/readlink", "/proc/self/ns/pid"}));
   ASSERT_EQ(shared.exit_code, 0) << shared.describe();
   EXPECT_EQ(shared.out, std::string(own) + "\n");
-  auto separate = run(bwrap_cmd({"--unshare-user", "--unshare-pid", "--bind", "/", "/",
-                                 "--proc", "/proc", "/bin/readlink", "/proc/self/ns/pid"}));
+  auto separate = run(bwrap_cmd({"--unshare-user", "--unshare-pid", "--bind", "/", "/", "--proc",
+                                 "/proc", "/bin/readlink", "/proc/self/ns/pid"}));
   ASSERT_EQ(separate.exit_code, 0) << separate.describe();
   EXPECT_NE(separate.out, std::string(own) + "\n");
 }
@@ -191,10 +242,10 @@ TEST(BwrapFilesystem, ProcWithoutPidNamespaceInAUserNamespace) {
 // The payload keeps every capability (uid 0, --cap-add ALL), so it may raise its own user
 // namespace's user.max_user_namespaces; that limit is not the one that holds.
 TEST(BwrapNamespaces, DisableUsernsHoldsAgainstAPayloadWithCapabilities) {
-  auto r = run(bwrap_cmd({"--unshare-user", "--uid", "0", "--gid", "0", "--cap-add", "ALL",
-                          "--disable-userns", "--bind", "/", "/", "--", "/bin/sh", "-c",
-                          "echo 9 > /proc/sys/user/max_user_namespaces && " +
-                              std::string(kProbe) + " unshare-user"}));
+  auto r = run(bwrap_cmd(
+      {"--unshare-user", "--uid", "0", "--gid", "0", "--cap-add", "ALL", "--disable-userns",
+       "--bind", "/", "/", "--", "/bin/sh", "-c",
+       "echo 9 > /proc/sys/user/max_user_namespaces && " + std::string(kProbe) + " unshare-user"}));
   EXPECT_EQ(r.value("unshare-user"), "ENOSPC") << r.describe();
 }
 

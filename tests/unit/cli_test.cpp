@@ -117,6 +117,16 @@ TEST(CliDefaults, RunDialectDefaultRootOnlyWithoutFilesystemOptions) {
   }
 }
 
+// bubblewrap writes no exit-code record for a COMMAND that never ran; cloister run says 125.
+TEST(CliDefaults, OnlyBwrapLeavesOutTheExitRecordOfACommandThatNeverRan) {
+  auto b = bwrap({"true"});
+  ASSERT_TRUE(b.ok()) << why(b);
+  EXPECT_TRUE(b->policy.exit_record_only_if_ran);
+  auto r = run({"true"});
+  ASSERT_TRUE(r.ok()) << why(r);
+  EXPECT_FALSE(r->policy.exit_record_only_if_ran);
+}
+
 TEST(CliDefaults, BwrapDialectNeverSetsDefaultRoot) {
   auto r = bwrap({"--chdir", "/", "true"});
   ASSERT_TRUE(r.ok()) << why(r);
@@ -219,15 +229,15 @@ TEST(CliNamespaces, NamespaceFdsAndUsernsFlags) {
 // bubblewrap refuses --disable-userns unless --unshare-user itself is given (-try and
 // --unshare-all do not count), and with --userns-block-fd; in its words.
 TEST(CliNamespaces, BwrapDisableUsernsNeedsAnExplicitUnshareUser) {
-  for (const Args& args : {Args{"--disable-userns", "true"},
-                           Args{"--unshare-user-try", "--disable-userns", "true"},
-                           Args{"--unshare-all", "--disable-userns", "true"}}) {
+  for (const Args& args :
+       {Args{"--disable-userns", "true"}, Args{"--unshare-user-try", "--disable-userns", "true"},
+        Args{"--unshare-all", "--disable-userns", "true"}}) {
     auto r = bwrap(args);
     ASSERT_FALSE(r.ok()) << args[0];
     EXPECT_EQ(r.error().message(), "--disable-userns requires --unshare-user");
   }
-  auto block = bwrap({"--unshare-user", "--disable-userns", "--info-fd", "3",
-                      "--userns-block-fd", "4", "true"});
+  auto block = bwrap(
+      {"--unshare-user", "--disable-userns", "--info-fd", "3", "--userns-block-fd", "4", "true"});
   ASSERT_FALSE(block.ok());
   EXPECT_EQ(block.error().message(), "--disable-userns is not compatible with --userns-block-fd");
   // The run dialect leaves it to resolve(), where its implicit user namespace counts.
@@ -557,8 +567,8 @@ TEST(CliFilesystem, OctalModes) {
 TEST(CliFilesystem, BadFdArgumentsAreErrors) {
   for (const char* option :
        {"--bind-fd", "--ro-bind-fd", "--file", "--bind-data", "--ro-bind-data", "--userns",
-        "--pidns", "--json-status-fd", "--info-fd", "--sync-fd", "--block-fd",
-        "--userns-block-fd", "--args", "--seccomp", "--add-seccomp-fd"}) {
+        "--pidns", "--json-status-fd", "--info-fd", "--sync-fd", "--block-fd", "--userns-block-fd",
+        "--args", "--seccomp", "--add-seccomp-fd"}) {
     for (const char* bad : {"x", "-2", "", "3x", "0a"}) {
       auto r = run({option, bad, "/d", "true"});
       ASSERT_FALSE(r.ok()) << option << " " << bad;
