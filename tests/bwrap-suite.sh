@@ -77,7 +77,8 @@ run_script() {
   local rc=0
   (cd /tmp && env -i PATH="$PATH" HOME=/ LANG=C.UTF-8 BWRAP="$impl" \
      G_TEST_SRCDIR="$work/src" G_TEST_BUILDDIR="$work/build" \
-     timeout 600 "${as[@]}" "${interp[@]}" "$work/src/tests/$script") \
+     timeout 600 "${as[@]}" /usr/bin/python3 "$work/subreaper.py" 10 \
+       "${interp[@]}" "$work/src/tests/$script") \
     </dev/null >"$log.tap" 2>"$log.err" || rc=$?
   echo "$rc" >"$log.rc"
   comm -13 <(echo "$before") <(find /tmp -maxdepth 1 -name 'bwrap-test-*' | sort) |
@@ -121,6 +122,9 @@ run_suite() {
   mkdir -p "$work/build/tests" "$work/bin" "$work/logs"
   cc -O2 -o "$work/build/tests/try-syscall" "$work/src/tests/try-syscall.c" ||
     die "cannot build try-syscall"
+  # test-run.sh leaves a killed shell for PID 1 to reap: each script runs under a subreaper
+  # that reaps (and if need be kills, by PID) whatever it left.
+  cp "$(dirname "$0")/subreaper.py" "$work/subreaper.py"
   # Installed under the name bwrap; /proc/self/exe keeps the name (nested sandboxes).
   cp "$cloister" "$work/bin/bwrap"
   chmod -R a+rX "$work"
