@@ -8,13 +8,10 @@
 
 namespace {
 
-void print_program(const char* name, const cloister::seccomp::Program* program) {
+void print_program(const char* name, const cloister::seccomp::Program& program) {
   std::printf("constexpr sock_filter %s[] = {\n", name);
-  if (program)
-    for (const auto& in : program->code)
-      std::printf("    {0x%04x, %u, %u, 0x%08x},\n", in.code, in.jt, in.jf, in.k);
-  else
-    std::printf("    {0, 0, 0, 0},\n");
+  for (const auto& in : program.code)
+    std::printf("    {0x%04x, %u, %u, 0x%08x},\n", in.code, in.jt, in.jf, in.k);
   std::printf("};\n");
 }
 
@@ -26,7 +23,6 @@ int main() {
       "#include \"seccomp/precompiled.hpp\"\n\nnamespace cloister::seccomp {\nnamespace {\n");
   const char* bases[] = {"default", "strict-daemon"};
   const char* names[] = {"kDefault", "kStrictDaemon"};
-  bool has_refinements[2] = {};
   for (int i = 0; i < 2; ++i) {
     cloister::SeccompPolicy policy;
     policy.base = bases[i];
@@ -35,10 +31,7 @@ int main() {
       std::fprintf(stderr, "precompile %s: %s\n", bases[i], compiled.error().message().c_str());
       return 1;
     }
-    print_program(names[i], &compiled->program);
-    has_refinements[i] = compiled->refinements.has_value();
-    print_program((std::string(names[i]) + "Refinements").c_str(),
-                  compiled->refinements ? &*compiled->refinements : nullptr);
+    print_program(names[i], compiled->program);
   }
   std::printf(
       "\nstd::vector<sock_filter> copy(const sock_filter* begin, std::size_t n) {\n"
@@ -46,13 +39,8 @@ int main() {
   std::printf("std::optional<std::vector<Program>> precompiled(const std::string& base) {\n");
   for (int i = 0; i < 2; ++i) {
     std::printf(
-        "  if (base == \"%s\") {\n    std::vector<Program> out{Program{copy(%s, "
-        "std::size(%s))}};\n",
+        "  if (base == \"%s\") return std::vector<Program>{Program{copy(%s, std::size(%s))}};\n",
         bases[i], names[i], names[i]);
-    if (has_refinements[i])
-      std::printf("    out.push_back(Program{copy(%sRefinements, std::size(%sRefinements))});\n",
-                  names[i], names[i]);
-    std::printf("    return out;\n  }\n");
   }
   std::printf("  return std::nullopt;\n}\n\n}  // namespace cloister::seccomp\n");
   return 0;

@@ -165,8 +165,7 @@ std::string plan_text(const Plan& plan) {
   } else {
     out << "seccomp: no filter of cloister's own\n";
   }
-  const std::size_t own =
-      plan.seccomp_summary ? 1 + (plan.seccomp_summary->refinements ? 1 : 0) : 0;
+  const std::size_t own = plan.seccomp_summary ? 1 : 0;
   const std::size_t extra = plan.seccomp.size() - own;
   if (extra > 0)
     out << "seccomp: " << extra << " ready BPF program(s) from --seccomp/--add-seccomp-fd\n";

@@ -439,7 +439,6 @@ Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp
     auto compiled = seccomp::compile(sp, {.binary_tree = true, .count = summary != nullptr});
     if (!compiled) return compiled.take_error();
     out.push_back(compiled->program);
-    if (compiled->refinements) out.push_back(*compiled->refinements);
     if (summary) *summary = std::move(*compiled);
   }
   const std::size_t first_ready = out.size();
@@ -451,7 +450,7 @@ Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp
   for (std::size_t i = first_ready; i < out.size(); ++i)
     CLOISTER_TRY(seccomp::check_length(out[i], "--seccomp"));
   (void)p;
-  return ok_status();
+  return seccomp::order_for_install(out, first_ready);
 }
 
 SeccompPolicy with_chroot_denials(SeccompPolicy sp) {

@@ -17,6 +17,7 @@
 
 #include "kernel/fd.hpp"
 #include "kernel/io.hpp"
+#include "seccomp/emulator.hpp"
 #include "seccomp/tables.hpp"
 
 namespace cloister::seccomp {
@@ -178,9 +179,10 @@ int restrictiveness(const SeccompAction& a) {
 }
 
 // One syscall's rules into the main filter, or, for conditions that refine a catch-all which
-// differs from the default action, into the refinement filter (default allow): libseccomp
-// lets an unconditional rule override conditional ones of the same syscall, and the kernel
-// applies the most restrictive answer of stacked filters, which is what refinement means.
+// differs from the default action, into the refinement filter (default allow), which runs in
+// front of the main one (chain()): libseccomp lets an unconditional rule override
+// conditional ones of the same syscall. Only refinements at least as restrictive as the
+// catch-all go there, so the refinement's answer, when it is not "allow", is the answer.
 Status add_entry(scmp_filter_ctx main, scmp_filter_ctx refine, const Entry& e,
                  const SeccompAction& default_action, bool& used_refine) {
   const SeccompRule* catch_all = nullptr;
@@ -220,6 +222,31 @@ Result<Program> export_program(scmp_filter_ctx ctx) {
   if (::pread(mem.get(), p.code.data(), static_cast<std::size_t>(size), 0) != size)
     return Error{"seccomp", "read", "exported filter", errno, ""};
   return p;
+}
+
+// One program from two: `first`'s every "return allow" becomes a jump to the start of
+// `then`; any other answer of `first` stands. That equals installing `then` and stacking
+// `first` on it when `first` never answers less restrictively than `then` for a call it
+// does not allow: add_entry() puts only such refinements into it.
+Result<Program> chain(const Program& first, const Program& then) {
+  if (first.code.size() + then.code.size() > BPF_MAXINSNS)
+    return Error{"seccomp", "filter too large",
+                 std::to_string(first.code.size() + then.code.size()) + " instructions", E2BIG,
+                 "at most 4096; fewer argument conditions make it smaller"};
+  Program out;
+  out.code.reserve(first.code.size() + then.code.size());
+  for (std::size_t pc = 0; pc < first.code.size(); ++pc) {
+    sock_filter in = first.code[pc];
+    if (in.code == (BPF_RET | BPF_A))
+      return Error{"seccomp", "cannot chain a filter that returns a computed action", "", EINVAL,
+                   ""};
+    if (in.code == (BPF_RET | BPF_K) && in.k == SECCOMP_RET_ALLOW)
+      in = sock_filter{BPF_JMP | BPF_JA, 0, 0,
+                       static_cast<std::uint32_t>(first.code.size() - pc - 1)};
+    out.code.push_back(in);
+  }
+  out.code.insert(out.code.end(), then.code.begin(), then.code.end());
+  return out;
 }
 
 void count_native(Compiled& out) {
@@ -275,6 +302,18 @@ Result<Filter> new_filter(const SeccompAction& default_action, const SeccompPoli
   return ctx;
 }
 
+bool allows(const SeccompAction& a) { return a.kind == Kind::Allow || a.kind == Kind::Log; }
+
+// What exec'ing COMMAND needs once the filter is in place (systemd allows the same
+// implicitly): without them an allowlist could not start anything. They form the lowest
+// layer, so any profile or base that names one of them decides for it.
+std::vector<SeccompRule> exec_needs() {
+  std::vector<SeccompRule> layer;
+  for (const char* name : {"execve", "execveat", "exit", "exit_group", "rt_sigreturn"})
+    layer.push_back(SeccompRule{name, {}, SeccompAction{Kind::Allow, 0}, kImplicitOrigin});
+  return layer;
+}
+
 }  // namespace
 
 Result<SeccompAction> parse_action(const std::string& text) {
@@ -322,6 +361,8 @@ Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& opti
   // Bottom to top: for each syscall the topmost layer that names it decides.
   std::map<int, Entry> decided;
   std::vector<const std::vector<SeccompRule>*> layers;
+  const std::vector<SeccompRule> implicit = exec_needs();
+  if (!allows(out.default_action)) layers.push_back(&implicit);
   for (const auto& l : *base) layers.push_back(&l);
   for (const auto& l : policy.layers) layers.push_back(&l);
   for (const auto* layer : layers) {
@@ -360,7 +401,9 @@ Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& opti
   if (used_refine) {
     auto refinements = export_program(refine->get());
     if (!refinements) return refinements.take_error();
-    out.refinements = std::move(*refinements);
+    auto chained = chain(*refinements, out.program);
+    if (!chained) return chained.take_error();
+    out.program = std::move(*chained);
   }
   if (options.count) count_native(out);
   return out;
@@ -383,6 +426,34 @@ Status check_length(const Program& program, const std::string& option) {
   if (!program.code.empty() && program.code.size() <= BPF_MAXINSNS) return ok_status();
   return Error{option, "invalid BPF program", std::to_string(program.code.size()) + " instructions",
                EINVAL, "expected 1 to 4096 instructions (struct sock_filter)"};
+}
+
+// Whether `program` refuses both ways install() stacks a filter on it.
+bool forbids_seccomp(const Program& program) {
+  auto allows_call = [&](long nr, std::uint64_t arg0, std::uint64_t arg1) {
+    seccomp_data call{};
+    call.nr = static_cast<int>(nr);
+    call.arch = seccomp_arch_native();
+    call.args[0] = arg0;
+    call.args[1] = arg1;
+    const Verdict v = emulate(program.code, call);
+    return v.valid && (v.action == SECCOMP_RET_ALLOW || v.action == SECCOMP_RET_LOG);
+  };
+  return !allows_call(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER) &&
+         !allows_call(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0);
+}
+
+Status order_for_install(std::vector<Program>& programs, std::size_t own) {
+  if (own == 0 || own >= programs.size()) return ok_status();
+  const bool own_forbids = std::any_of(programs.begin(), programs.begin() + own, forbids_seccomp);
+  if (!own_forbids) return ok_status();
+  if (std::any_of(programs.begin() + own, programs.end(), forbids_seccomp))
+    return Error{"seccomp", "cannot install both cloister's filter and the --seccomp programs", "",
+                 0,
+                 "each forbids prctl(PR_SET_SECCOMP) and seccomp(2), so whichever comes second "
+                 "cannot be installed; allow seccomp (@sandbox) in the profile"};
+  std::rotate(programs.begin(), programs.begin() + own, programs.end());
+  return ok_status();
 }
 
 Status install(const Program& program) {

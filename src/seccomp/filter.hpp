@@ -26,11 +26,11 @@ struct Entry {
 };
 
 struct Compiled {
+  // One program, whatever the policy: a second stacked filter could not be installed once
+  // the first forbids seccomp(2), as every allowlist without @sandbox does. Conditional
+  // denials that refine a catch-all which is not the default action (TIOCSTI under an
+  // allowlist that allows ioctl) run in front of the rest of the program.
   Program program;
-  // Conditional denials that refine a catch-all which is not the default action (e.g.
-  // TIOCSTI under an allowlist that allows ioctl): a second filter, default allow, installed
-  // after `program`; the kernel applies the most restrictive answer of the two.
-  std::optional<Program> refinements;
   SeccompAction default_action;
   std::vector<Entry> entries;             // syscalls with rules, sorted by name
   std::size_t allowed = 0;                // native syscalls always allowed
@@ -38,6 +38,11 @@ struct Compiled {
   std::size_t known = 0;                  // native syscalls libseccomp knows
   std::vector<std::string> warnings;      // names unknown here but known on other architectures
 };
+
+// The origin of the rules every filter whose default is not "allow" gets implicitly: execve,
+// execveat, exit, exit_group and rt_sigreturn, which exec'ing COMMAND needs. The lowest
+// layer: a base or profile that names one of them decides.
+inline constexpr const char* kImplicitOrigin = "implicit: needed to exec COMMAND";
 
 // The built-in bases, as layers (bottom first): "default", "strict-daemon", "none".
 Result<std::vector<std::vector<SeccompRule>>> builtin_rules(const std::string& base,
@@ -64,6 +69,13 @@ Result<Program> read_program(int fd, const std::string& option);
 // Refuses an empty program or one longer than the kernel takes. Checked once every program
 // is read, so a malformed one is reported first, as bubblewrap does.
 Status check_length(const Program& program, const std::string& option);
+
+// Filters are stacked by one prctl(PR_SET_SECCOMP) or seccomp(2) call each (install()), which
+// the filters installed before must allow. The first `own` programs are cloister's: when they
+// forbid both calls (an allowlist without @sandbox) they go after the ready programs, which
+// keep their order (bubblewrap's rule: each but the last allows prctl). The order decides
+// only which errno a call gets when two filters refuse it with different ones.
+Status order_for_install(std::vector<Program>& programs, std::size_t own);
 
 // Child side: prctl(PR_SET_SECCOMP), or seccomp(SECCOMP_SET_MODE_FILTER) where a program
 // installed before refuses prctl. no_new_privs must already be set.

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "policy/profile.hpp"
@@ -43,22 +44,9 @@ seccomp::Compiled compile_or_die(const SeccompPolicy& p) {
   return std::move(*c);
 }
 
-// The kernel's precedence between stacked filters (the lower SECCOMP_RET_ACTION_FULL value,
-// read as signed, wins): KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, ..., LOG, ALLOW.
-int precedence(std::uint32_t action) { return static_cast<std::int32_t>(action); }
-
 Verdict verdict(const seccomp::Compiled& c, const seccomp_data& d) {
   Verdict v = run_filter(c.program.code, d);
   EXPECT_TRUE(v.valid) << "malformed program for nr " << d.nr;
-  if (c.refinements) {
-    Verdict r = run_filter(c.refinements->code, d);
-    EXPECT_TRUE(r.valid) << "malformed refinement program for nr " << d.nr;
-    r.read_args |= v.read_args;
-    if (precedence(r.action) < precedence(v.action))
-      v = r;
-    else
-      v.read_args = r.read_args;
-  }
   return v;
 }
 
@@ -185,6 +173,107 @@ TEST(SeccompCache, UnconditionalAllowsNeverReadArguments) {
   EXPECT_EQ(static_cast<std::size_t>(checked), c.allowed);
 }
 
+// The issue's profile: an allowlist that forbids seccomp(2) itself, plus a conditional denial
+// that refines its ioctl. Two stacked filters could not be installed (the first forbids the
+// second's seccomp call); the compiler gives one program, with the same verdicts.
+TEST(SeccompRefinements, AnAllowlistWithRefinementsIsOneProgram) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text(R"([seccomp]
+base = "none"
+default = "errno:EPERM"
+allow = ["@basic-io", "@file-system", "ioctl"]
+deny = [{ name = "ioctl", args = [{ index = 1, op = "==", value = "TIOCSTI" }], action = "errno:EIO" }]
+)",
+                                 "a.toml", p)
+                  .ok());
+  auto c = compile_or_die(p.seccomp);
+  EXPECT_TRUE(denies_with(c, call(SYS_ioctl, {0, TIOCSTI}), EIO));
+  EXPECT_TRUE(denies_with(c, call(SYS_ioctl, {0, TIOCSTI | 0xdead00000000ULL}), EIO));
+  EXPECT_TRUE(allows(c, call(SYS_ioctl, {0, TCGETS})));
+  EXPECT_TRUE(allows(c, call(SYS_read)));
+  EXPECT_TRUE(denies_with(c, call(SYS_seccomp, {SECCOMP_SET_MODE_FILTER}), EPERM));
+  EXPECT_TRUE(denies_with(c, call(SYS_getppid), EPERM));
+  EXPECT_TRUE(kills(c, call(SYS_read, {}, AUDIT_ARCH_I386)));
+  EXPECT_TRUE(kills(c, call(SYS_read | kX32Bit)));
+}
+
+// Refinements run in front of the rest of the program; calls they do not concern still reach
+// an unconditional allow that the kernel's action cache covers.
+TEST(SeccompRefinements, TheActionCacheStillCoversUnconditionalAllows) {
+  SeccompPolicy p;
+  p.base = "strict-daemon";
+  auto c = compile_or_die(p);
+  int checked = 0;
+  for (const auto& e : c.entries) {
+    if (e.rules.size() != 1 || !e.rules[0].conditions.empty() ||
+        e.rules[0].action.kind != SeccompAction::Kind::Allow)
+      continue;
+    EXPECT_FALSE(verdict(c, call(e.nr, {~0ULL, ~0ULL, ~0ULL})).read_args) << e.name;
+    EXPECT_TRUE(seccomp::kernel_caches_allow(c.program.code, e.nr, AUDIT_ARCH_X86_64)) << e.name;
+    ++checked;
+  }
+  EXPECT_GT(checked, 100);
+  EXPECT_TRUE(denies_with(c, call(SYS_ioctl, {0, TIOCSTI}), EPERM));
+}
+
+seccomp::Program single(std::uint32_t ret) {
+  return seccomp::Program{{sock_filter{BPF_RET | BPF_K, 0, 0, ret}}};
+}
+
+// A filter refusing both ways of stacking another (prctl and seccomp(2)), allowing the rest.
+seccomp::Program forbidding_seccomp() {
+  return seccomp::Program{{
+      sock_filter{BPF_LD | BPF_W | BPF_ABS, 0, 0, 0},  // nr
+      sock_filter{BPF_JMP | BPF_JEQ | BPF_K, 1, 0, SYS_seccomp},
+      sock_filter{BPF_JMP | BPF_JEQ | BPF_K, 0, 1, SYS_prctl},
+      sock_filter{BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | EPERM},
+      sock_filter{BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW},
+  }};
+}
+
+TEST(SeccompInstallOrder, CloistersFilterThatForbidsStackingGoesLast) {
+  std::vector<seccomp::Program> programs = {forbidding_seccomp(), single(SECCOMP_RET_ALLOW),
+                                            single(SECCOMP_RET_LOG)};
+  ASSERT_TRUE(seccomp::order_for_install(programs, 1).ok());
+  ASSERT_EQ(programs.size(), 3u);
+  EXPECT_EQ(programs[0].code[0].k, SECCOMP_RET_ALLOW);
+  EXPECT_EQ(programs[1].code[0].k, SECCOMP_RET_LOG);
+  EXPECT_EQ(programs[2].code.size(), 5u);
+}
+
+// Ready programs are installed as given (bubblewrap's rule): only cloister's own moves.
+TEST(SeccompInstallOrder, ReadyProgramsKeepTheirOrder) {
+  std::vector<seccomp::Program> programs = {single(SECCOMP_RET_ALLOW), forbidding_seccomp(),
+                                            single(SECCOMP_RET_LOG)};
+  ASSERT_TRUE(seccomp::order_for_install(programs, 1).ok());
+  EXPECT_EQ(programs[0].code[0].k, SECCOMP_RET_ALLOW);
+  EXPECT_EQ(programs[1].code.size(), 5u);
+  EXPECT_EQ(programs[2].code[0].k, SECCOMP_RET_LOG);
+}
+
+// A filter refusing prctl(PR_SET_SECCOMP) but not seccomp(2) lets the next one in.
+TEST(SeccompInstallOrder, EitherWayOfInstallingIsEnough) {
+  std::vector<seccomp::Program> programs = {
+      seccomp::Program{{
+          sock_filter{BPF_LD | BPF_W | BPF_ABS, 0, 0, 0},
+          sock_filter{BPF_JMP | BPF_JEQ | BPF_K, 0, 1, SYS_prctl},
+          sock_filter{BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | EPERM},
+          sock_filter{BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW},
+      }},
+      single(SECCOMP_RET_LOG)};
+  ASSERT_TRUE(seccomp::order_for_install(programs, 1).ok());
+  EXPECT_EQ(programs[0].code.size(), 4u);
+}
+
+TEST(SeccompInstallOrder, OwnAndReadyThatBothForbidStackingAreAnError) {
+  std::vector<seccomp::Program> programs = {forbidding_seccomp(), single(SECCOMP_RET_ALLOW),
+                                            forbidding_seccomp()};
+  auto st = seccomp::order_for_install(programs, 1);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message().find("cannot install both"), std::string::npos)
+      << st.error().message();
+}
+
 TEST(SeccompCounts, DefaultPolicyFigures) {
   auto c = compile_or_die(SeccompPolicy{});
   EXPECT_GT(c.known, 300u);
@@ -234,7 +323,41 @@ allow = ["read", "write", { name = "socket", args = [{ index = 0, op = "==", val
   EXPECT_TRUE(denies_with(c, call(SYS_socket, {AF_INET}), ENOSYS));
   EXPECT_TRUE(allows(c, call(SYS_mmap, {0, 4096, 3})));
   EXPECT_TRUE(denies_with(c, call(SYS_mmap, {0, 4096, 5}), ENOSYS));
-  EXPECT_EQ(c.allowed, 2u);
+  EXPECT_EQ(c.allowed, 2u + 5u);  // read, write and what exec'ing COMMAND needs
+}
+
+// An allowlist that does not name execve must still start COMMAND: execve, execveat, exit,
+// exit_group and rt_sigreturn are allowed implicitly, shown with their origin, and a profile
+// that names one of them decides.
+TEST(SeccompImplicit, AnAllowlistStillAllowsWhatExecNeeds) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text(R"([seccomp]
+base = "none"
+default = "kill-process"
+allow = ["read"]
+deny = [{ name = "execveat", action = "errno:EACCES" }]
+)",
+                                 "a.toml", p)
+                  .ok());
+  auto c = compile_or_die(p.seccomp);
+  for (const char* name : {"execve", "exit", "exit_group", "rt_sigreturn"}) {
+    EXPECT_TRUE(allows(c, call(nr_of(name)))) << name;
+    auto entry = std::find_if(c.entries.begin(), c.entries.end(),
+                              [&](const seccomp::Entry& e) { return e.name == name; });
+    ASSERT_NE(entry, c.entries.end()) << name;
+    EXPECT_EQ(entry->rules.at(0).origin, seccomp::kImplicitOrigin) << name;
+  }
+  EXPECT_TRUE(denies_with(c, call(nr_of("execveat")), EACCES));
+  EXPECT_TRUE(kills(c, call(nr_of("openat"))));
+}
+
+TEST(SeccompImplicit, NothingAddedWhereEverythingIsAllowedAnyway) {
+  Policy p;
+  ASSERT_TRUE(profile::load_text("[seccomp]\ndeny = [\"execve\"]\n", "a.toml", p).ok());
+  auto c = compile_or_die(p.seccomp);
+  EXPECT_TRUE(denies_with(c, call(nr_of("execve")), EPERM));
+  for (const auto& e : c.entries)
+    for (const auto& r : e.rules) EXPECT_NE(r.origin, seccomp::kImplicitOrigin) << e.name;
 }
 
 TEST(SeccompLayers, ComparisonOperators) {
@@ -320,15 +443,12 @@ TEST(SeccompPrecompiled, EqualsAFreshCompile) {
     auto fresh = compile_or_die(p);
     auto ready = seccomp::precompiled(base);
     ASSERT_TRUE(ready) << base;
-    ASSERT_EQ(ready->size(), fresh.refinements ? 2u : 1u) << base;
+    ASSERT_EQ(ready->size(), 1u) << base;
     auto same = [](const seccomp::Program& a, const seccomp::Program& b) {
       return a.code.size() == b.code.size() &&
              std::memcmp(a.code.data(), b.code.data(), a.code.size() * sizeof(sock_filter)) == 0;
     };
     EXPECT_TRUE(same((*ready)[0], fresh.program)) << base;
-    if (fresh.refinements) {
-      EXPECT_TRUE(same((*ready)[1], *fresh.refinements)) << base;
-    }
   }
   EXPECT_FALSE(seccomp::precompiled("none"));
 }
