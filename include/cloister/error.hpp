@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -20,6 +21,13 @@ struct Error {
 };
 
 Error usage_error(std::string option, std::string what);
+
+// A value the user gave, as an error message shows it: in single quotes, control characters
+// escaped (\x1b, \n), cut after `limit` bytes with its length said, so that a hostile value
+// can neither flood the terminal nor write escape sequences to it.
+std::string quote(std::string_view value, std::size_t limit = 64);
+// The same without quotes, for the parts of a message that name things (paths, options).
+std::string bounded(std::string_view value, std::size_t limit);
 
 // A value or an Error; [[nodiscard]] so no failure is silently dropped.
 template <class T>

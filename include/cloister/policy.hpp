@@ -185,6 +185,7 @@ struct LandlockPolicy {
   std::vector<PathRule> paths;               // --landlock-read/-write/-exec/-ioctl-dev PATH
   std::vector<std::uint16_t> bind_ports;     // --allow-bind PORT (TCP, ABI 4)
   std::vector<std::uint16_t> connect_ports;  // --allow-connect PORT (TCP, ABI 4)
+  std::string ports_origin;                  // where the first port was given, for errors
   bool restrict_tcp = false;                 // handle TCP bind/connect even with no port
   bool scope_abstract_unix = false;          // --landlock-scope abstract-unix (ABI 6)
   bool scope_signal = false;                 // --landlock-scope signal (ABI 6)

@@ -54,4 +54,14 @@ std::string unescape_mountinfo(const std::string& field) {
   return out;
 }
 
+bool has_dotdot(std::string_view path) {
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    if (path.substr(0, slash) == "..") return true;
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return false;
+}
+
 }  // namespace cloister::io

@@ -14,6 +14,9 @@ std::optional<std::string> read_all(int fd);
 // "4096", "64K", "512M", "2G" -> bytes; nullopt when malformed or above UINT64_MAX.
 std::optional<std::uint64_t> parse_bytes(std::string_view text);
 
+// Whether a path has a ".." component (which could lead out of the tree it is meant for).
+bool has_dotdot(std::string_view path);
+
 // A path field of /proc/self/mountinfo with its octal escapes ("\\040" for a space) undone.
 std::string unescape_mountinfo(const std::string& field);
 

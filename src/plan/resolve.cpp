@@ -481,6 +481,23 @@ Status add_landlock(const LandlockPolicy& l, Plan& plan) {
   return ok_status();
 }
 
+// Descriptors that options name must be open now: finding out once the sandbox runs would
+// leave it started and unreported.
+Status check_fds_open(const Policy& p) {
+  const std::pair<const char*, int> fds[] = {{"--json-status-fd", p.json_status_fd},
+                                             {"--info-fd", p.info_fd},
+                                             {"--sync-fd", p.sync_fd},
+                                             {"--block-fd", p.block_fd},
+                                             {"--userns-block-fd", p.userns_block_fd},
+                                             {"--userns", p.ns.userns_fd},
+                                             {"--pidns", p.ns.pidns_fd}};
+  for (const auto& [option, fd] : fds)
+    if (fd >= 0 && ::fcntl(fd, F_GETFD) < 0)
+      return Error{option, "fd " + std::to_string(fd) + " is not open", "", 0,
+                   std::string("open it for cloister, e.g. ") + option + " 3 3>FILE"};
+  return ok_status();
+}
+
 Status check_net_mode(const Policy& p) {
   if (p.net == NetMode::Unset) return ok_status();
   if (!p.forwards.empty() && p.net != NetMode::Pasta)
@@ -494,8 +511,9 @@ Status check_net_mode(const Policy& p) {
   if (p.net != NetMode::Tcp &&
       (!p.landlock.bind_ports.empty() || !p.landlock.connect_ports.empty()) &&
       p.net != NetMode::Unset && p.net != NetMode::Host)
-    return Error{"--allow-bind/--allow-connect", "need a network to connect to", "", 0,
-                 "use them with --net=tcp or --net=host"};
+    return Error{
+        p.landlock.ports_origin.empty() ? "--allow-bind/--allow-connect" : p.landlock.ports_origin,
+        "needs a network to connect to", "", 0, "use it with --net=tcp or --net=host"};
   return ok_status();
 }
 
@@ -571,6 +589,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   if (!flags) return flags.take_error();
   plan.clone_flags = *flags;
   CLOISTER_TRY(validate(p, plan.clone_flags));
+  CLOISTER_TRY(check_fds_open(p));
   CLOISTER_TRY(check_net_mode(p));
   SeccompPolicy seccomp_policy = p.seccomp;
   LandlockPolicy landlock_policy = p.landlock;

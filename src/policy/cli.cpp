@@ -39,26 +39,45 @@ Int parse_int(const std::string& option, const std::string& text, int base = 10)
   Int value{};
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
   if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
-    fail(option, "expects a number, got '" + text + "'");
+    fail(option, "expects a number, got " + quote(text));
   return value;
 }
 
 int parse_fd(const std::string& option, const std::string& text) {
   int fd = parse_int<int>(option, text);
-  if (fd < 0) fail(option, "expects a file descriptor, got '" + text + "'");
+  if (fd < 0) fail(option, "expects a file descriptor, got " + quote(text));
   return fd;
 }
 
 mode_t parse_mode(const std::string& option, const std::string& text) {
-  auto mode = parse_int<unsigned>(option, text, 8);
-  if (mode > 07777) fail(option, "expects an octal mode up to 07777, got '" + text + "'");
+  unsigned mode = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || mode > 07777)
+    fail(option, "expects an octal mode up to 07777 (e.g. 0755), got " + quote(text));
   return static_cast<mode_t>(mode);
+}
+
+// (uid_t)-1 means "no change" to the kernel's set*id calls and cannot be mapped.
+constexpr std::uint64_t kIdLimit = 4294967295ULL;
+
+std::uint32_t parse_id(const std::string& option, const std::string& text) {
+  auto id = parse_int<std::uint64_t>(option, text);
+  if (id >= kIdLimit) fail(option, "expects an id from 0 to 4294967294, got " + quote(text));
+  return static_cast<std::uint32_t>(id);
+}
+
+// A cgroup path below the cgroup root; ".." would lead out of the hierarchy.
+std::string parse_cgroup_parent(const std::string& option, const std::string& text) {
+  if (io::has_dotdot(text))
+    fail(option, "must not contain '..', got " + quote(text),
+         "name a cgroup below the cgroup root, e.g. cloister or system.slice/cloister");
+  return text;
 }
 
 // BYTES with an optional K, M or G suffix; 0 would mean "unlimited" to tmpfs, so it is refused.
 std::uint64_t parse_size(const std::string& option, const std::string& text) {
   auto value = io::parse_bytes(text);
-  if (!value) fail(option, "expects BYTES with an optional K, M or G suffix, got '" + text + "'");
+  if (!value) fail(option, "expects BYTES with an optional K, M or G suffix, got " + quote(text));
   if (*value == 0) fail(option, "takes a non-zero number of bytes");
   return *value;
 }
@@ -74,13 +93,13 @@ std::optional<NetMode> parse_net_mode(const std::string& value) {
 
 std::uint16_t parse_port(const std::string& option, const std::string& text) {
   auto port = parse_int<unsigned>(option, text);
-  if (port > 65535) fail(option, "expects a TCP port (0 to 65535), got '" + text + "'");
+  if (port > 65535) fail(option, "expects a TCP port (0 to 65535), got " + quote(text));
   return static_cast<std::uint16_t>(port);
 }
 
 std::uint64_t parse_weight(const std::string& option, const std::string& text) {
   auto w = parse_int<std::uint64_t>(option, text);
-  if (w < 1 || w > 10000) fail(option, "expects a weight from 1 to 10000, got '" + text + "'");
+  if (w < 1 || w > 10000) fail(option, "expects a weight from 1 to 10000, got " + quote(text));
   return w;
 }
 
@@ -88,11 +107,14 @@ IdRange parse_range(const std::string& option, const std::string& text) {
   IdRange r;
   auto first = text.find(':');
   auto second = first == std::string::npos ? first : text.find(':', first + 1);
-  if (second == std::string::npos) fail(option, "expects INSIDE:OUTSIDE:COUNT, got '" + text + "'");
-  r.inside = parse_int<std::uint32_t>(option, text.substr(0, first));
-  r.outside = parse_int<std::uint32_t>(option, text.substr(first + 1, second - first - 1));
-  r.count = parse_int<std::uint32_t>(option, text.substr(second + 1));
+  if (second == std::string::npos) fail(option, "expects INSIDE:OUTSIDE:COUNT, got " + quote(text));
+  r.inside = parse_id(option, text.substr(0, first));
+  r.outside = parse_id(option, text.substr(first + 1, second - first - 1));
+  r.count = parse_id(option, text.substr(second + 1));
   if (r.count == 0) fail(option, "COUNT must be at least 1");
+  if (r.inside + std::uint64_t{r.count} > kIdLimit || r.outside + std::uint64_t{r.count} > kIdLimit)
+    fail(option, "the range " + quote(text) + " goes past id 4294967294",
+         "INSIDE+COUNT and OUTSIDE+COUNT must not exceed 4294967295");
   return r;
 }
 
@@ -262,7 +284,7 @@ class Parser {
     }
     auto cap = caps::from_name(name);
     if (!cap)
-      fail(option, "unknown capability '" + name + "'",
+      fail(option, "unknown capability " + quote(name),
            "names as in capabilities(7), e.g. CAP_NET_BIND_SERVICE");
     out_.policy.caps.push_back({add, *cap});
   }
@@ -284,7 +306,7 @@ class Parser {
     char* end = nullptr;
     const double n = std::strtod(value.c_str(), &end);
     if (value.empty() || *end != '\0' || !(n >= 0.01) || n > 4096)
-      fail(option, "expects a number of CPUs such as 0.5 or 1.5, got '" + value + "'");
+      fail(option, "expects a number of CPUs such as 0.5 or 1.5, got " + quote(value));
     out_.policy.cgroup.cpu_period_us = 100000;
     out_.policy.cgroup.cpu_quota_us = static_cast<std::uint64_t>(n * 100000 + 0.5);
   }
@@ -293,6 +315,12 @@ class Parser {
     auto path = next(option);
     if (path.empty() || path[0] != '/') fail(option, "expects an absolute path inside the sandbox");
     out_.policy.landlock.paths.push_back({path, read, write, exec, ioctl});
+  }
+
+  void port(const std::string& option, std::vector<std::uint16_t>& ports) {
+    ports.push_back(parse_port(option, next(option)));
+    auto& origin = out_.policy.landlock.ports_origin;
+    if (origin.empty()) origin = option;
   }
 
   void landlock_mode(const std::string& option, const std::string& value) {
@@ -305,18 +333,18 @@ class Parser {
     else if (value == "off")
       mode = Mode::Off;
     else
-      fail(option, "unknown mode '" + value + "'", "required, best-effort or off");
+      fail(option, "unknown mode " + quote(value), "required, best-effort or off");
   }
 
   void net_mode(const std::string& option, const std::string& value) {
     auto mode = parse_net_mode(value);
-    if (!mode) fail(option, "unknown mode '" + value + "'", "one of none, unix, host, tcp, pasta");
+    if (!mode) fail(option, "unknown mode " + quote(value), "one of none, unix, host, tcp, pasta");
     out_.policy.net = *mode;
   }
 
   void cgroup_mode(const std::string& option, const std::string& value) {
     if (value != "required" && value != "best-effort")
-      fail(option, "unknown mode '" + value + "'", "required or best-effort");
+      fail(option, "unknown mode " + quote(value), "required or best-effort");
     out_.policy.cgroup.best_effort = value == "best-effort";
   }
 
@@ -329,7 +357,7 @@ class Parser {
     else if (value == "auto")
       mode = SandboxMode::Auto;
     else
-      fail(option, "unknown mode '" + value + "'", "one of namespace, chroot, auto");
+      fail(option, "unknown mode " + quote(value), "one of namespace, chroot, auto");
   }
 
   void dispatch(const std::string& arg);
@@ -380,8 +408,8 @@ void Parser::dispatch(const std::string& arg) {
       {"--pidns", [](Parser& s, const std::string& o) { s.out_.policy.ns.pidns_fd = s.fd_arg(o); }},
       {"--disable-userns", [](Parser& s, const std::string&) { s.out_.policy.ns.disable_userns = true; }},
       {"--assert-userns-disabled", [](Parser& s, const std::string&) { s.out_.policy.ns.assert_userns_disabled = true; }},
-      {"--uid", [](Parser& s, const std::string& o) { s.out_.policy.id.uid = parse_int<uid_t>(o, s.next(o)); }},
-      {"--gid", [](Parser& s, const std::string& o) { s.out_.policy.id.gid = parse_int<gid_t>(o, s.next(o)); }},
+      {"--uid", [](Parser& s, const std::string& o) { s.out_.policy.id.uid = parse_id(o, s.next(o)); }},
+      {"--gid", [](Parser& s, const std::string& o) { s.out_.policy.id.gid = parse_id(o, s.next(o)); }},
       {"--uid-map", [](Parser& s, const std::string& o) { s.out_.policy.id.uid_map.push_back(parse_range(o, s.next(o))); }},
       {"--gid-map", [](Parser& s, const std::string& o) { s.out_.policy.id.gid_map.push_back(parse_range(o, s.next(o))); }},
       {"--hostname", [](Parser& s, const std::string& o) { s.out_.policy.hostname = s.next(o); }},
@@ -453,18 +481,18 @@ void Parser::dispatch(const std::string& arg) {
       {"--cpu-weight", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.cpu_weight = parse_weight(o, s.next(o)); }},
       {"--io-weight", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.io_weight = parse_weight(o, s.next(o)); }},
       {"--cgroup", [](Parser& s, const std::string& o) { s.cgroup_mode(o, s.next(o)); }},
-      {"--cgroup-parent", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.parent = s.next(o); }},
+      {"--cgroup-parent", [](Parser& s, const std::string& o) { s.out_.policy.cgroup.parent = parse_cgroup_parent(o, s.next(o)); }},
       {"--landlock-read", [](Parser& s, const std::string& o) { s.landlock_path(o, true, false, false, false); }},
       {"--landlock-write", [](Parser& s, const std::string& o) { s.landlock_path(o, true, true, false, false); }},
       {"--landlock-exec", [](Parser& s, const std::string& o) { s.landlock_path(o, true, false, true, false); }},
       {"--landlock-ioctl-dev", [](Parser& s, const std::string& o) { s.landlock_path(o, false, false, false, true); }},
-      {"--allow-bind", [](Parser& s, const std::string& o) { s.out_.policy.landlock.bind_ports.push_back(parse_port(o, s.next(o))); }},
-      {"--allow-connect", [](Parser& s, const std::string& o) { s.out_.policy.landlock.connect_ports.push_back(parse_port(o, s.next(o))); }},
+      {"--allow-bind", [](Parser& s, const std::string& o) { s.port(o, s.out_.policy.landlock.bind_ports); }},
+      {"--allow-connect", [](Parser& s, const std::string& o) { s.port(o, s.out_.policy.landlock.connect_ports); }},
       {"--landlock-scope", [](Parser& s, const std::string& o) {
          auto scope = s.next(o);
          if (scope == "abstract-unix") s.out_.policy.landlock.scope_abstract_unix = true;
          else if (scope == "signal") s.out_.policy.landlock.scope_signal = true;
-         else fail(o, "unknown scope '" + scope + "'", "abstract-unix or signal"); }},
+         else fail(o, "unknown scope " + quote(scope), "abstract-unix or signal"); }},
       {"--landlock", [](Parser& s, const std::string& o) { s.landlock_mode(o, s.next(o)); }},
       {"--trace-setup", [](Parser& s, const std::string&) { s.out_.policy.trace_setup = true; }},
       {"--keep-fd", [](Parser& s, const std::string& o) {
@@ -479,13 +507,13 @@ void Parser::dispatch(const std::string& arg) {
       {"--seccomp-policy", [](Parser& s, const std::string& o) {
          auto base = s.next(o);
          if (base != "default" && base != "strict-daemon" && base != "none")
-           fail(o, "unknown policy '" + base + "'", "one of default, strict-daemon, none");
+           fail(o, "unknown policy " + quote(base), "one of default, strict-daemon, none");
          s.out_.policy.seccomp.base = base; }},
       {"--exec-label", [](Parser&, const std::string& o) { fail(o, "is not supported", "cloister does not set SELinux labels"); }},
       {"--file-label", [](Parser&, const std::string& o) { fail(o, "is not supported", "cloister does not set SELinux labels"); }},
   };
   auto it = table.find(arg);
-  if (it == table.end()) fail(arg, "is not a known option", "see --help");
+  if (it == table.end()) fail(bounded(arg, 64), "is not a known option", "see --help");
   static const std::set<std::string> modifiers_and_their_targets = {
       "--perms", "--size", "--tmpfs", "--dir", "--file", "--bind-data", "--ro-bind-data"};
   if (!modifiers_and_their_targets.count(arg)) check_pending_used();

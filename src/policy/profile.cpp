@@ -2,18 +2,20 @@
 #define TOML_EXCEPTIONS 0
 #include "policy/profile.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "isolate/rlimits.hpp"
+#include "kernel/fd.hpp"
 #include "kernel/io.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/tables.hpp"
@@ -22,24 +24,62 @@ namespace cloister::profile {
 namespace {
 
 constexpr int kMaxIncludeDepth = 16;
+// Profiles are small text files; the cap keeps /dev/zero-like input from exhausting memory.
+constexpr std::size_t kMaxProfileBytes = 1 << 20;
+// Past this many problems the rest are counted, not listed.
+constexpr std::size_t kMaxProblems = 50;
+
+const char* file_type(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// A profile is a regular file of at most kMaxProfileBytes. Opened without blocking (a FIFO,
+// /proc/kmsg), checked before anything is read, read no further than the cap (it may grow
+// meanwhile). The error says what is wrong; the caller names the path.
+Result<std::string> read_profile(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd) return Error{"", "cannot open", "", errno, ""};
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Error{"", "fstat", "", errno, ""};
+  if (!S_ISREG(st.st_mode))
+    return Error{"", std::string("is ") + file_type(st.st_mode), "", 0,
+                 "a profile must be a regular file"};
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error{"", "read", "", errno, ""};
+    if (n == 0) return data;
+    data.append(buf, static_cast<std::size_t>(n));
+    if (data.size() > kMaxProfileBytes)
+      return Error{"", "is larger than 1 MiB", "", 0, "a profile is a small text file"};
+  }
+}
 
 class Loader {
  public:
   explicit Loader(Policy& policy) : policy_(policy) {}
 
-  void file(const std::string& path, int depth) {
+  // `via`: where the include that names this file was written ("a.toml:3:12"), or empty.
+  void file(const std::string& path, int depth, const std::string& via = "") {
+    auto fail = [&](const std::string& what) {
+      problem_at(via.empty() ? bounded(path, 4096) : via + ": include " + quote(path, 4096), what);
+    };
+    if (depth > kMaxIncludeDepth) return fail("includes nested more than 16 deep");
     std::error_code ec;
     const auto canonical = std::filesystem::weakly_canonical(path, ec).string();
-    if (depth > kMaxIncludeDepth) return problem(path, {}, "includes nested more than 16 deep");
-    if (!loading_.insert(canonical).second) return problem(path, {}, "includes itself (a cycle)");
-    std::ifstream in(path);
-    if (!in) {
-      loading_.erase(canonical);
-      return problem(path, {}, std::string("cannot open: ") + std::strerror(errno));
-    }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    text(buffer.str(), path, depth);
+    if (!loading_.insert(canonical).second) return fail("includes itself (a cycle)");
+    auto content = read_profile(path);
+    if (content)
+      text(*content, path, depth);
+    else
+      fail(content.error().message());
     loading_.erase(canonical);
   }
 
@@ -65,28 +105,37 @@ class Loader {
       else if (key == "network")
         network(node);
       else
-        problem(name, node.source(), "unknown key '" + std::string(key.str()) + "'");
+        problem(name, node.source(), "unknown key " + quote(std::string(key.str())));
     }
   }
 
   Status result() const {
     if (problems_.empty()) return ok_status();
-    std::string all;
-    for (const auto& p : problems_) all += (all.empty() ? "" : "\n  ") + p;
+    if (problems_.size() == 1) return Error{"profile", problems_.front(), "", 0, ""};
+    std::string all = std::to_string(problems_.size() + dropped_) + " problems:";
+    for (const auto& p : problems_) all += "\n  " + p;
+    if (dropped_ > 0) all += "\n  ... and " + std::to_string(dropped_) + " more";
     return Error{"profile", all, "", 0, ""};
   }
 
  private:
+  // Every problem is "FILE:LINE:COLUMN: what" (or "FILE: what" for the file as a whole).
+  void problem_at(const std::string& location, const std::string& what) {
+    if (problems_.size() < kMaxProblems)
+      problems_.push_back(location + ": " + what);
+    else
+      ++dropped_;
+  }
   void problem(const std::string& file, const toml::source_region& where, const std::string& what) {
-    std::string loc = file;
+    std::string loc = bounded(file, 4096);
     if (where.begin.line)
       loc += ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
-    problems_.push_back(loc + ": " + what);
+    problem_at(loc, what);
   }
   void problem(const toml::node& at, const std::string& what) { problem(name_, at.source(), what); }
 
   std::string origin(const toml::node& at) const {
-    return name_ + ":" + std::to_string(at.source().begin.line) + ":" +
+    return bounded(name_, 4096) + ":" + std::to_string(at.source().begin.line) + ":" +
            std::to_string(at.source().begin.column);
   }
 
@@ -102,7 +151,7 @@ class Loader {
       }
       std::filesystem::path target(path->get());
       if (target.is_relative()) target = std::filesystem::path(from).parent_path() / target;
-      file(target.string(), depth + 1);
+      file(target.string(), depth + 1, origin(item));
       name_ = saved;
     }
   }
@@ -126,7 +175,7 @@ class Loader {
       else if (k == "allow-i386")
         flag(value, policy_.seccomp.allow_i386);
       else
-        problem(value, "unknown key '" + k + "' in [seccomp]");
+        problem(value, "unknown key " + quote(k) + " in [seccomp]");
     }
     policy_.seccomp.layers.push_back(std::move(layer));
   }
@@ -222,7 +271,10 @@ class Loader {
         cg.cpu_quota_us = quota;
         cg.cpu_period_us = period;
       } else if (k == "parent") {
-        cg.parent = *text;
+        if (io::has_dotdot(*text))
+          problem(value, "parent must not contain '..' (a cgroup below the cgroup root)");
+        else
+          cg.parent = *text;
       } else if (k == "mode") {
         if (*text != "required" && *text != "best-effort") {
           problem(value, "mode must be \"required\" or \"best-effort\"");
@@ -230,7 +282,7 @@ class Loader {
         }
         cg.best_effort = *text == "best-effort";
       } else {
-        problem(value, "unknown key '" + k + "' in [cgroup]");
+        problem(value, "unknown key " + quote(k) + " in [cgroup]");
       }
     }
   }
@@ -286,6 +338,7 @@ class Loader {
         if (!list) continue;
         auto& target = k == "allow-bind" ? ll.bind_ports : ll.connect_ports;
         target.insert(target.end(), list->begin(), list->end());
+        if (ll.ports_origin.empty() && !list->empty()) ll.ports_origin = origin(value) + " " + k;
       } else if (k == "scope") {
         auto scopes = strings(value, k);
         if (!scopes) continue;
@@ -295,7 +348,7 @@ class Loader {
           else if (scope == "signal")
             ll.scope_signal = true;
           else
-            problem(value, "unknown scope '" + scope + "' (abstract-unix or signal)");
+            problem(value, "unknown scope " + quote(scope) + " (abstract-unix or signal)");
         }
       } else if (k == "mode") {
         const auto* mode = value.as_string();
@@ -308,7 +361,7 @@ class Loader {
         else
           problem(value, "mode must be \"required\", \"best-effort\" or \"off\"");
       } else {
-        problem(value, "unknown key '" + k + "' in [landlock]");
+        problem(value, "unknown key " + quote(k) + " in [landlock]");
       }
     }
   }
@@ -320,7 +373,7 @@ class Loader {
     for (const auto& [key, value] : *table) {
       const std::string k(key.str());
       if (k != "mode") {
-        problem(value, "unknown key '" + k + "' in [network]");
+        problem(value, "unknown key " + quote(k) + " in [network]");
         continue;
       }
       const auto* mode = value.as_string();
@@ -378,7 +431,14 @@ class Loader {
         continue;
       }
       if (!r.name.empty() && r.name[0] == '@' && !seccomp::find_group(r.name)) {
-        problem(item, "unknown syscall group '" + r.name + "' (see cloister explain --groups)");
+        problem(item,
+                "unknown syscall group " + quote(r.name) + " (see cloister explain --groups)");
+        continue;
+      }
+      if (!r.name.empty() && r.name[0] != '@' &&
+          seccomp::classify(r.name) == seccomp::SyscallName::Unknown) {
+        problem(item,
+                "unknown syscall " + quote(r.name) + " (names as in syscalls(2), or a @group)");
         continue;
       }
       layer.push_back(std::move(r));
@@ -412,7 +472,7 @@ class Loader {
         } else
           r.action = *action;
       } else {
-        problem(value, "unknown key '" + k + "' in a rule");
+        problem(value, "unknown key " + quote(k) + " in a rule");
         ok = false;
       }
     }
@@ -474,7 +534,7 @@ class Loader {
         (k == "value" ? c.value : c.mask) = *v;
         (k == "value" ? have_value : have_mask) = true;
       } else {
-        problem(value, "unknown key '" + k + "' in a condition");
+        problem(value, "unknown key " + quote(k) + " in a condition");
         ok = false;
       }
     }
@@ -526,7 +586,7 @@ class Loader {
       const char* begin = part.data() + (hex ? 2 : 0);
       auto [end, ec] = std::from_chars(begin, part.data() + part.size(), n, hex ? 16 : 10);
       if (ec != std::errc{} || end != part.data() + part.size() || part.empty()) {
-        problem(value, "unknown constant '" + std::string(part) + "'");
+        problem(value, "unknown constant " + quote(std::string(part)));
         return std::nullopt;
       }
       total |= n;
@@ -538,6 +598,7 @@ class Loader {
   std::string name_;
   std::set<std::string> loading_;
   std::vector<std::string> problems_;
+  std::size_t dropped_ = 0;
 };
 
 }  // namespace

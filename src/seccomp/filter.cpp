@@ -101,7 +101,8 @@ Status expand_layer(const std::vector<SeccompRule>& layer, Expanded& out,
     if (!name.empty() && name[0] == '@') {
       const Group* g = find_group(name);
       if (!g)
-        return Error{r->origin, "unknown syscall group", name, 0, "see cloister explain --groups"};
+        return Error{r->origin, "unknown syscall group", quote(name), 0,
+                     "see cloister explain --groups"};
       for (auto member : g->members) todo.emplace_back(r, std::string(member));
       continue;
     }
@@ -109,11 +110,12 @@ Status expand_layer(const std::vector<SeccompRule>& layer, Expanded& out,
     if (nr == __NR_SCMP_ERROR || nr < 0) {
       if (from_group) continue;
       if (known_elsewhere(name)) {
-        warnings.push_back(r->origin + ": syscall '" + name +
-                           "' does not exist on this architecture; ignored");
+        warnings.push_back(r->origin + ": syscall " + quote(name) +
+                           " does not exist on this architecture; ignored");
         continue;
       }
-      return Error{r->origin, "unknown syscall", name, 0, "names as in syscalls(2), or a @group"};
+      return Error{r->origin, "unknown syscall", quote(name), 0,
+                   "names as in syscalls(2), or a @group"};
     }
     for (const auto& c : r->conditions)
       if (c.index > 5)
@@ -316,6 +318,12 @@ std::vector<SeccompRule> exec_needs() {
 
 }  // namespace
 
+SyscallName classify(const std::string& name) {
+  const int nr = seccomp_syscall_resolve_name_arch(seccomp_arch_native(), name.c_str());
+  if (nr != __NR_SCMP_ERROR && nr >= 0) return SyscallName::Native;
+  return known_elsewhere(name) ? SyscallName::OtherArchitecture : SyscallName::Unknown;
+}
+
 Result<SeccompAction> parse_action(const std::string& text) {
   if (text == "allow") return SeccompAction{Kind::Allow, 0};
   if (text == "kill-process" || text == "kill") return SeccompAction{Kind::KillProcess, 0};
@@ -331,7 +339,7 @@ Result<SeccompAction> parse_action(const std::string& text) {
     if (ec == std::errc{} && end == value.data() + value.size() && n > 0 && n < 4096)
       return SeccompAction{Kind::Errno, n};
   }
-  return Error{"seccomp", "unknown action", text, 0,
+  return Error{"seccomp", "unknown action", quote(text), 0,
                "one of allow, kill-process, kill-thread, trap, log, errno:NAME (errno:EPERM, "
                "errno:ENOSYS, ...)"};
 }

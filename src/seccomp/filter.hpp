@@ -59,6 +59,11 @@ struct CompileOptions {
 
 Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& options = {});
 
+// Whether a syscall name exists on this architecture, only on others, or nowhere
+// (libseccomp's tables). Front ends report Unknown names; the compiler warns of the others.
+enum class SyscallName : std::uint8_t { Native, OtherArchitecture, Unknown };
+SyscallName classify(const std::string& name);
+
 // "kill-process", "errno:EPERM", ... <-> SeccompAction
 Result<SeccompAction> parse_action(const std::string& text);
 std::string action_name(const SeccompAction& action);

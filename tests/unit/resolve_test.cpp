@@ -41,6 +41,28 @@ Policy policy_from(const Args& args, cli::Dialect dialect) {
 Policy bwrap(const Args& args) { return policy_from(args, cli::Dialect::Bwrap); }
 Policy run(const Args& args) { return policy_from(args, cli::Dialect::Run); }
 
+// Descriptors that options name must be open when resolving: makes the closed ones among
+// `fds` refer to /dev/null for as long as it lives.
+class OpenFds {
+ public:
+  explicit OpenFds(std::initializer_list<int> fds) {
+    for (int fd : fds)
+      if (::fcntl(fd, F_GETFD) < 0) {
+        int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0 && ::dup3(null, fd, O_CLOEXEC) == fd) opened_.push_back(fd);
+        if (null >= 0 && null != fd) ::close(null);
+      }
+  }
+  OpenFds(const OpenFds&) = delete;
+  OpenFds& operator=(const OpenFds&) = delete;
+  ~OpenFds() {
+    for (int fd : opened_) ::close(fd);
+  }
+
+ private:
+  std::vector<int> opened_;
+};
+
 FsOp op(Kind kind, std::string source, std::string dest, int fd = -1, bool optional = false) {
   return FsOp{kind, std::move(source), std::move(dest), fd, optional, {}, {}};
 }
@@ -201,6 +223,7 @@ TEST(ResolveNamespaces, UnshareUserTryIsOptionalUnshareUserIsNotForRoot) {
 }
 
 TEST(ResolveNamespaces, JoiningNamespacesByFdCreatesNoneOfThatKind) {
+  OpenFds fds{7, 8};
   auto plan = resolve(run({"--userns", "7", "--pidns", "8", "true"}), kUser);
   ASSERT_TRUE(plan.ok()) << why(plan);
   EXPECT_FALSE(plan->clone_flags & CLONE_NEWUSER);
@@ -281,6 +304,7 @@ TEST(ResolveValidation, AsPid1NeedsANewPidNamespace) {
 }
 
 TEST(ResolveValidation, UsernsRelatedOptionsNeedAUserNamespace) {
+  OpenFds fds{5, 6};
   Policy no_userns;
   no_userns.ns.disable_userns = true;
   no_userns.argv = {"true"};
@@ -470,6 +494,7 @@ TEST(ResolveProcess, CwdFallbackIsHomeOfTheFinalEnvironment) {
 }
 
 TEST(ResolveProcess, FlagsAndFdsAreCarriedOver) {
+  OpenFds fds{3, 4, 5, 6};
   auto plan = resolve(bwrap({"--unshare-user", "--die-with-parent", "--new-session",
                              "--disable-userns", "--json-status-fd", "3", "--info-fd", "4",
                              "--sync-fd", "5", "--block-fd", "6", "--trace-setup", "true"}),
