@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "plan/plan.hpp"
+#include "plan/terminal.hpp"
 #include "policy/bwrap_words.hpp"
 #include "policy/cli.hpp"
 #include "process/launcher.hpp"
@@ -56,6 +57,8 @@ int launch(const std::vector<std::string>& args, const FrontEnd& front) {
     print_error(front, plan.error());
     return plan.error().err == 0 ? kExitUsage : kExitSetupFailed;
   }
+  if (auto warning = terminal::injection_warning(*plan, terminal::current_facts()))
+    std::fprintf(stderr, "cloister: %s\n", warning->c_str());
   for (const auto& notice : plan->notices) std::fprintf(stderr, "cloister: %s\n", notice.c_str());
   Outcome outcome = launch(*plan);
   for (const auto& notice : outcome.notices) std::fprintf(stderr, "cloister: %s\n", notice.c_str());

@@ -398,6 +398,12 @@ const std::map<std::string, long (*)()>& seccomp_calls() {
     {"personality32", [] { return raw(SYS_personality, 0x0008 /*PER_LINUX32*/); }},
     {"personality-linux", [] { return raw(SYS_personality, 0); }},
     {"clone3", [] { return raw(SYS_clone3, 0, 0); }},
+    // Types '#' into the terminal on stdin (the tests' own pty).
+    {"tiocsti-stdin",
+     [] {
+       char c = '#';
+       return static_cast<long>(::ioctl(0, TIOCSTI, &c));
+     }},
     {"mount-tmpfs", [] { return static_cast<long>(::mount("none", "/dev", "tmpfs", 0, nullptr)); }},
     // A target that does not exist: harmless on any host, ENOENT unless a filter says no.
     {"mount-nowhere",
