@@ -8,6 +8,7 @@
 #include "policy/bwrap_words.hpp"
 #include "policy/cli.hpp"
 #include "process/launcher.hpp"
+#include "process/postmortem.hpp"
 
 #ifndef CLOISTER_VERSION
 #define CLOISTER_VERSION "0.1.0"
@@ -60,9 +61,14 @@ int launch(const std::vector<std::string>& args, const FrontEnd& front) {
   if (auto warning = terminal::injection_warning(*plan, terminal::current_facts()))
     std::fprintf(stderr, "cloister: %s\n", warning->c_str());
   for (const auto& notice : plan->notices) std::fprintf(stderr, "cloister: %s\n", notice.c_str());
+  const auto started = postmortem::now_usec();
   Outcome outcome = launch(*plan);
   for (const auto& notice : outcome.notices) std::fprintf(stderr, "cloister: %s\n", notice.c_str());
   if (outcome.error) print_error(front, *outcome.error);
+  // How a protection ended COMMAND; the bwrap dialect keeps to bubblewrap's messages.
+  if (dialect == Dialect::Run)
+    for (const auto& line : postmortem::report(*plan, outcome, started))
+      std::fprintf(stderr, "cloister: %s\n", line.c_str());
   // bubblewrap exits 1 for every failure of its own; scripts written for it rely on that.
   if (outcome.error && dialect == Dialect::Bwrap) return 1;
   return outcome.exit_code;

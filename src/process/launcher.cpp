@@ -116,10 +116,11 @@ ExecArgs prepare_exec(const Plan& plan) {
   if (plan.landlock) check(ctx, landlock::apply(*plan.landlock, plan.landlock_abi));
   check(ctx, caps::apply_keep_only(plan.keep_caps, plan.keep_caps_if_held, plan.caps_as_caller));
   check(ctx, caps::set_no_new_privs());
+  // Before the filters, which may not allow prctl and poll (an allowlist).
+  if (plan.die_with_parent && !plan.init_is_pid1) die_with_parent(ctx);
   // Last: from here on every syscall, exec included, goes through the filters.
   for (const auto& program : ctx.chroot_mode ? plan.chroot->seccomp : plan.seccomp)
     check(ctx, seccomp::install(program));
-  if (plan.die_with_parent && !plan.init_is_pid1) die_with_parent(ctx);
   trace.mark("session, capabilities, no_new_privs, seccomp");
 
   environ = args.envp.data();  // execvp searches the sandbox's PATH, not cloister's

@@ -1,6 +1,9 @@
 // Seccomp inside real sandboxes: the default filter's denials, the configured actions,
 // TIOCSTI, nested user namespaces, and the x32 / i386 entry points called for real.
 #include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
 
 #include <csignal>
 
@@ -137,6 +140,52 @@ TEST(SeccompProfile, ErrorsNameFileLineColumn) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find(profile + ":2:18"), std::string::npos) << r.describe();
   EXPECT_NE(r.err.find("no_such_syscall"), std::string::npos) << r.describe();
+}
+
+// An allowlist that names neither seccomp nor execve, refined by a conditional denial: one
+// program (a second could not be installed once the first forbids seccomp(2)), and exec'ing
+// COMMAND allowed implicitly. --die-with-parent without an init runs its checks before the
+// filter, which allows neither prctl nor poll.
+TEST(SeccompProfile, AnAllowlistWithARefinementStartsCommand) {
+  TempDir dir;
+  const std::string profile = dir.write("allow.toml", R"([seccomp]
+base = "none"
+default = "errno:EPERM"
+allow = ["@basic-io", "@file-system", "@memory", "@signal", "arch_prctl", "set_tid_address",
+         "set_robust_list", "rseq", "prlimit64", "getrandom", "getppid", "ioctl"]
+deny = [{ name = "ioctl", args = [{ index = 1, op = "==", value = "TIOCSTI" }], action = "errno:EIO" }]
+)");
+  for (const Argv& extra : {Argv{}, Argv{"--as-pid-1", "--die-with-parent"}}) {
+    Argv options = {"--profile", profile};
+    options.insert(options.end(), extra.begin(), extra.end());
+    auto r = run_sandbox(options, {"sys", "getppid", "tiocsti-stdin", "keyctl"});
+    EXPECT_EQ(r.value("sys:getppid"), "ok") << r.describe();
+    EXPECT_EQ(r.value("sys:tiocsti-stdin"), "EIO") << r.describe();
+    EXPECT_EQ(r.value("sys:keyctl"), "EPERM") << r.describe();
+  }
+}
+
+// Ready programs stack on cloister's filter; one that forbids seccomp(2) is installed last.
+TEST(SeccompProfile, AReadyProgramStacksOnAnAllowlistThatForbidsSeccomp) {
+  TempDir dir;
+  const std::string profile = dir.write("allow.toml", R"([seccomp]
+base = "none"
+default = "errno:EPERM"
+allow = ["@basic-io", "@file-system", "@memory", "@signal", "arch_prctl", "set_tid_address",
+         "set_robust_list", "rseq", "prlimit64", "getrandom", "getppid", "getpid"]
+)");
+  // A ready program refusing getppid with ENOTTY and allowing the rest.
+  const sock_filter code[] = {
+      {BPF_LD | BPF_W | BPF_ABS, 0, 0, 0},
+      {BPF_JMP | BPF_JEQ | BPF_K, 0, 1, SYS_getppid},
+      {BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | ENOTTY},
+      {BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW},
+  };
+  Fd program = data_fd(std::string(reinterpret_cast<const char*>(code), sizeof code));
+  auto r = run_sandbox({"--profile", profile, "--add-seccomp-fd", "3"},
+                       {"sys", "getppid", "keyctl"}, with_fds({{3, program.get()}}));
+  EXPECT_EQ(r.value("sys:getppid"), "ENOTTY") << r.describe();
+  EXPECT_EQ(r.value("sys:keyctl"), "EPERM") << r.describe();
 }
 
 TEST(SeccompBwrap, NoFilterByDefaultAndReadyProgramsLoad) {
