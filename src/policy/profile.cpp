@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "isolate/rlimits.hpp"
 #include "kernel/fd.hpp"
 #include "kernel/io.hpp"
+#include "policy/toml_guard.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/tables.hpp"
 
@@ -84,10 +86,20 @@ class Loader {
   }
 
   void text(const std::string& content, const std::string& name, int depth) {
+    if (auto bad = find_unsafe_character(content)) {
+      char cp[16];
+      std::snprintf(cp, sizeof cp, "U+%04X", bad->code_point);
+      return problem_at(
+          bounded(name, 4096) + ":" + std::to_string(bad->line) + ":" + std::to_string(bad->column),
+          std::string("character ") + cp +
+              " is refused here: the TOML library (toml++ 3.3) mishandles it "
+              "outside comments and single-line strings; in a string, write \\u" +
+              (cp + 2));
+    }
     auto parsed = toml::parse(std::string_view(content), std::string_view(name));
     if (!parsed) {
       const auto& e = parsed.error();
-      return problem(name, e.source(), std::string(e.description()));
+      return problem(name, e.source(), bounded(e.description(), 512));  // it quotes the input
     }
     const toml::table& root = parsed.table();
     name_ = name;
@@ -209,8 +221,9 @@ class Loader {
     const auto* table = node.as_table();
     if (!table) return problem(node, "[cgroup] must be a table");
     auto& cg = policy_.cgroup;
-    for (const auto& [key, value] : *table) {
+    for (const auto& [key, entry] : *table) {
       const std::string k(key.str());
+      const toml::node& value = entry;  // lambdas cannot capture structured bindings (clang 14)
       auto text = [&value]() -> std::optional<std::string> {
         if (const auto* s = value.as_string()) return s->get();
         if (const auto* i = value.as_integer()) return std::to_string(i->get());

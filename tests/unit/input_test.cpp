@@ -16,6 +16,7 @@
 #include "plan/plan.hpp"
 #include "policy/cli.hpp"
 #include "policy/profile.hpp"
+#include "policy/toml_guard.hpp"
 
 namespace cloister {
 namespace {
@@ -181,6 +182,36 @@ TEST(ProfileProblems, PortsWithoutANetworkNameTheProfileAndLine) {
   auto flag_plan = resolve(flag->policy, current_caller());
   ASSERT_FALSE(flag_plan.ok());
   EXPECT_EQ(flag_plan.error().step, "--allow-connect");
+}
+
+// toml++ 3.3 reaches __builtin_unreachable() for U+00A1..U+0499 where it checks for
+// whitespace (its issues 190 and 295, and what the fuzzer found): refused before parsing.
+TEST(ProfileCharacters, WhatTomlPlusPlusMishandlesIsRefusedWithItsLocation) {
+  using profile::find_unsafe_character;
+  for (const char* safe : {"a = 1 # caf\xc3\xa9 \xd1\x8f\n", "a = \"\xc2\xa7\"", "a = '\xc2\xa7'",
+                           "a = '''\n\xc2\xa7'''", "a = \"\\\"\xc2\xa7\"", "a = \"\xe2\x80\x80\"",
+                           "# \"\n", "a = \"x\" # \xc2\xa7"})
+    EXPECT_FALSE(find_unsafe_character(safe)) << safe;
+  struct Case {
+    const char* text;
+    std::uint32_t code_point, line, column;
+  };
+  for (const Case& c :
+       {Case{"\xc3\xa9 = 1", 0xe9, 1, 1}, Case{"a = 1\n  \xcc\xaa", 0x32a, 2, 3},
+        Case{"s = \"\"\"\\\n\xc2\xa7\"\"\"\n", 0xa7, 2, 1}, Case{"a = \"x\"\xd1\x8f", 0x44f, 1, 8},
+        Case{"k = '''x'''\xc2\xa1", 0xa1, 1, 12}, Case{"\xef\xb3\xbf e [\n", 0xfcff, 1, 1},
+        Case{"x\xe2\xb1\x9e", 0x2c5e, 1, 2}}) {
+    auto bad = find_unsafe_character(c.text);
+    ASSERT_TRUE(bad) << c.text;
+    EXPECT_EQ(bad->code_point, c.code_point) << c.text;
+    EXPECT_EQ(bad->line, c.line) << c.text;
+    EXPECT_EQ(bad->column, c.column) << c.text;
+  }
+  Policy p;
+  auto st = profile::load_text("[seccomp]\nallow = [\"read\"]\n\xd1\x8f\n", "p.toml", p);
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(contains(st.error().message(), "p.toml:3:1: character U+044F is refused here"))
+      << st.error().message();
 }
 
 std::string parse_error(const Args& args, cli::Dialect dialect = cli::Dialect::Run) {
