@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Builds cloister with ASan+UBSan and runs every test (unit, integration as root and as
-# uid 65534, bubblewrap's own suite against cloister as bwrap); ends with ctest's summary.
+# uid 65534, bubblewrap's own suite against cloister as bwrap, fuzzing with clang for a
+# bounded time); ends with ctest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh cmake g++ make libgtest-dev libseccomp-dev libtomlplusplus-dev bubblewrap util-linux passt
 # bubblewrap's own tests (tests/bwrap-suite.sh): apt-get source unpacks with dpkg-source; the
 # tests use python3-seccomp, capsh/getpcaps and strace's fault injection.
 bash scripts/deps.sh dpkg-dev xz-utils gcc python3 python3-seccomp python3-tap libcap2-bin strace
+# The fuzz test (tests/fuzz/run.sh) builds with clang's libFuzzer.
+bash scripts/deps.sh clang-14 libclang-rt-14-dev
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DCLOISTER_SANITIZE=ON -DCLOISTER_BENCH=OFF >/dev/null
 cmake --build build-test -j"$(nproc)"
 ctest --test-dir build-test --output-on-failure
