@@ -87,14 +87,17 @@ class Loader {
 
   void text(const std::string& content, const std::string& name, int depth) {
     if (auto bad = find_unsafe_character(content)) {
-      char cp[16];
-      std::snprintf(cp, sizeof cp, "U+%04X", bad->code_point);
+      char what[96];
+      if (bad->utf8)
+        std::snprintf(what, sizeof what, "character U+%04X (write it as \\u%04X in a string)",
+                      bad->code_point, bad->code_point);
+      else
+        std::snprintf(what, sizeof what, "byte 0x%02X, which is not UTF-8,", bad->code_point);
       return problem_at(
           bounded(name, 4096) + ":" + std::to_string(bad->line) + ":" + std::to_string(bad->column),
-          std::string("character ") + cp +
-              " is refused here: the TOML library (toml++ 3.3) mishandles it "
-              "outside comments and single-line strings; in a string, write \\u" +
-              (cp + 2));
+          std::string(what) +
+              " cannot be read safely by the TOML library (toml++ 3.3), comments "
+              "included");
     }
     auto parsed = toml::parse(std::string_view(content), std::string_view(name));
     if (!parsed) {
