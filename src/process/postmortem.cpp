@@ -120,9 +120,15 @@ bool from_this_sandbox(const Plan& plan, const AuditRecord& r) {
   return kills(v) || v.read_args;  // read_args: killed for some arguments only
 }
 
-// What the plan's filters kill, in a few words: "every syscall it does not allow (231)",
-// "getppid and sethostname", plus the foreign entry points.
-std::string what_kills(const Plan& plan) {
+// What the plan's filters kill, in a few words ("every syscall it does not allow (19 here)",
+// "getppid and sethostname", the foreign entry points), and the one native syscall they
+// kill when there is just one.
+struct Kills {
+  std::string text;
+  std::string only;
+};
+
+Kills what_kills(const Plan& plan) {
   std::vector<std::string> named;
   std::size_t count = 0;
   for (long nr = 0; nr < kMaxSyscallNr; ++nr) {
@@ -132,7 +138,8 @@ std::string what_kills(const Plan& plan) {
     if (named.size() < kListedKills) named.push_back(name);
   }
   std::vector<std::string> parts;
-  if (kills(verdict(plan, native(), kMaxSyscallNr + 100)))
+  const bool by_default = kills(verdict(plan, native(), kMaxSyscallNr + 100));
+  if (by_default)
     parts.push_back("every syscall it does not allow (" + std::to_string(count) + " here)");
   else if (count > kListedKills)
     parts.push_back(std::to_string(count) + " syscalls (cloister explain lists them)");
@@ -143,7 +150,7 @@ std::string what_kills(const Plan& plan) {
     if (kills(verdict(plan, AUDIT_ARCH_I386, 20 /* getpid */)))
       parts.emplace_back("i386 syscalls (int 0x80)");
   }
-  return join(parts, ", ");
+  return {join(parts, ", "), count == 1 && !by_default ? named.front() : ""};
 }
 
 // What to write in a profile so that the call goes through.
@@ -154,8 +161,8 @@ std::string allowing(const AuditRecord& r) {
 }
 
 std::vector<std::string> killed_by_seccomp(const Plan& plan, const std::vector<AuditRecord>& log) {
-  const std::string kills_what = what_kills(plan);
-  if (kills_what.empty()) return {};  // status 159 without anything the filter kills
+  const Kills kills_what = what_kills(plan);
+  if (kills_what.text.empty()) return {};  // status 159 without anything the filter kills
   // The latest record of a kill this plan's filters make: the sandbox has just ended, and
   // earlier ones (another sandbox's, close in time) are older.
   for (auto r = log.rbegin(); r != log.rend(); ++r) {
@@ -165,13 +172,14 @@ std::vector<std::string> killed_by_seccomp(const Plan& plan, const std::vector<A
             " (the kernel's audit log says so); to allow it, use a profile with " + allowing(*r) +
             " (cloister explain shows the rule that kills it)"};
   }
+  const std::string name = kills_what.only.empty() ? "NAME" : kills_what.only;
   return {
       "exit status 159 is 128+SIGSYS: COMMAND was most likely killed by the seccomp filter "
       "(SIGSYS), which kills " +
-      kills_what +
+      kills_what.text +
       "; find the syscall with strace -f, or as root in the kernel's audit log (dmesg | "
-      "grep type=1326: syscall=NR), then allow it with a profile: [seccomp] allow = "
-      "[\"NAME\"]"};
+      "grep type=1326: syscall=NR), then allow it with a profile: [seccomp] allow = [\"" +
+      name + "\"]"};
 }
 
 bool beneath(const std::string& path, const std::string& dir) {
