@@ -2,10 +2,7 @@
 #define TOML_EXCEPTIONS 0
 #include "policy/profile.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <toml++/toml.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -16,9 +13,8 @@
 #include <set>
 
 #include "isolate/rlimits.hpp"
-#include "kernel/fd.hpp"
 #include "kernel/io.hpp"
-#include "policy/toml_guard.hpp"
+#include "policy/profile_input.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/tables.hpp"
 
@@ -26,43 +22,8 @@ namespace cloister::profile {
 namespace {
 
 constexpr int kMaxIncludeDepth = 16;
-// Profiles are small text files; the cap keeps /dev/zero-like input from exhausting memory.
-constexpr std::size_t kMaxProfileBytes = 1 << 20;
 // Past this many problems the rest are counted, not listed.
 constexpr std::size_t kMaxProblems = 50;
-
-const char* file_type(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
-
-// A profile is a regular file of at most kMaxProfileBytes. Opened without blocking (a FIFO,
-// /proc/kmsg), checked before anything is read, read no further than the cap (it may grow
-// meanwhile). The error says what is wrong; the caller names the path.
-Result<std::string> read_profile(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-  if (!fd) return Error{"", "cannot open", "", errno, ""};
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return Error{"", "fstat", "", errno, ""};
-  if (!S_ISREG(st.st_mode))
-    return Error{"", std::string("is ") + file_type(st.st_mode), "", 0,
-                 "a profile must be a regular file"};
-  std::string data;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error{"", "read", "", errno, ""};
-    if (n == 0) return data;
-    data.append(buf, static_cast<std::size_t>(n));
-    if (data.size() > kMaxProfileBytes)
-      return Error{"", "is larger than 1 MiB", "", 0, "a profile is a small text file"};
-  }
-}
 
 class Loader {
  public:

@@ -16,7 +16,7 @@
 #include "plan/plan.hpp"
 #include "policy/cli.hpp"
 #include "policy/profile.hpp"
-#include "policy/toml_guard.hpp"
+#include "policy/profile_input.hpp"
 
 namespace cloister {
 namespace {

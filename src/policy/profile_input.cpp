@@ -1,6 +1,13 @@
-#include "policy/toml_guard.hpp"
+#include "policy/profile_input.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <utility>
+
+#include "kernel/fd.hpp"
 
 namespace cloister::profile {
 namespace {
@@ -36,7 +43,37 @@ bool mishandled(std::uint32_t cp) {
   return !((1ULL << block) & 0x7FFFFFFFFFFFF75EULL) && block != 5 && block != 7;
 }
 
+const char* file_type(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
 }  // namespace
+
+Result<std::string> read_profile(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd) return Error{"", "cannot open", "", errno, ""};
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Error{"", "fstat", "", errno, ""};
+  if (!S_ISREG(st.st_mode))
+    return Error{"", std::string("is ") + file_type(st.st_mode), "", 0,
+                 "a profile must be a regular file"};
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error{"", "read", "", errno, ""};
+    if (n == 0) return data;
+    data.append(buf, static_cast<std::size_t>(n));
+    if (data.size() > kMaxProfileBytes)
+      return Error{"", "is larger than 1 MiB", "", 0, "a profile is a small text file"};
+  }
+}
 
 std::optional<UnsafeCharacter> find_unsafe_character(std::string_view text) {
   UnsafeCharacter at;
