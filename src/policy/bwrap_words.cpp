@@ -41,11 +41,11 @@ bool is_invalid_size(const Error& e) {
 
 std::optional<std::string> bwrap_words(const Error& e) {
   if (e.op == "realpath" && is_bind_step(e.step))
-    return with_errno("Can't find source path " + e.object, e.err);
+    return with_errno("Can't find source path " + bounded(e.object, 4096), e.err);
   if (e.op == "read" && is_seccomp_step(e.step))
     return with_errno("Can't read seccomp data", e.err);
   if (is_invalid_size(e)) return "Invalid seccomp data, must be multiple of 8";
-  if (e.op == "execvp") return with_errno("execvp " + e.object, e.err);
+  if (e.op == "execvp") return with_errno("execvp " + bounded(e.object, 4096), e.err);
   return std::nullopt;
 }
 

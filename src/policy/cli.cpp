@@ -193,7 +193,7 @@ class Parser {
     int fd = -1;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), fd);
     if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || fd < 0)
-      fail_bwrap("Invalid fd: " + text);
+      fail_bwrap("Invalid fd: " + bounded(text, 64));
     return fd;
   }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/bwrap_words.hpp"
 #include "policy/cli.hpp"
 #include "policy/profile.hpp"
 #include "seccomp/emulator.hpp"
@@ -91,7 +92,13 @@ inline std::string cli_input(const std::string& data) {
   for (std::size_t i = 0; i + 1 < args.size(); ++i)
     if (args[i] == "--args" && !ends(args[i + 1])) return "";
   auto parsed = cloister::cli::parse(args, dialect);
-  return parsed ? "" : check_message(parsed.error().message());
+  if (parsed) return "";
+  if (dialect == cloister::cli::Dialect::Bwrap) {
+    // What `cloister bwrap` prints: bubblewrap's words where it has them.
+    auto problem = check_message(cloister::cli::bwrap_message(parsed.error()));
+    if (!problem.empty()) return problem;
+  }
+  return check_message(parsed.error().message());
 }
 
 }  // namespace cloister_fuzz

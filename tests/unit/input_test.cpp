@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "plan/plan.hpp"
+#include "policy/bwrap_words.hpp"
 #include "policy/cli.hpp"
 #include "policy/profile.hpp"
 #include "policy/profile_input.hpp"
@@ -282,6 +283,18 @@ TEST(CliValues, HugeOrControlCharacterValuesAreQuotedInPart) {
   EXPECT_FALSE(contains(escape, "\x1b")) << escape;
   EXPECT_FALSE(contains(escape, "\n")) << escape;
   EXPECT_TRUE(contains(escape, "'\\x1b]0;owned\\x07\\n'")) << escape;
+}
+
+// The fuzzer's find in the bwrap dialect: bubblewrap's words echoed the value raw.
+TEST(CliValues, BwrapsWordsEscapeTheValuesTheyEcho) {
+  auto parsed = cli::parse({"--bind-data", "d\b0", "/x", "true"}, cli::Dialect::Bwrap);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(cli::bwrap_message(parsed.error()), "Invalid fd: d\\x080");
+  const Error missing{"--bind /x\x1b[2J -> /y", "realpath", "/x\x1b[2J", ENOENT, ""};
+  EXPECT_EQ(cli::bwrap_message(missing),
+            "Can't find source path /x\\x1b[2J: No such file or directory");
+  EXPECT_EQ(cli::bwrap_message(Error{"exec", "execvp", "/bin/true", ENOENT, ""}),
+            "execvp /bin/true: No such file or directory");
 }
 
 TEST(ErrorMessages, NamesAndObjectsAreBounded) {
