@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "seccomp/emulator.hpp"
+#include "isolate/seccomp.hpp"
 #include "seccomp/filter.hpp"
 
 namespace {

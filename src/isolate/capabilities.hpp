@@ -8,16 +8,9 @@
 #include <string_view>
 
 #include "cloister/error.hpp"
+#include "kernel/capability_names.hpp"
 
 namespace cloister::caps {
-
-// "CAP_NET_ADMIN", "net_admin" or "NET_ADMIN" -> 12.
-std::optional<int> from_name(std::string_view name);
-std::string_view name_of(int cap);
-// The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap, or probed).
-int last_cap();
-// The permitted set of the calling process.
-std::uint64_t permitted_now();
 
 // Child side, after mounts: leave exactly `keep` in every set (bounding included), ambient
 // raised for them so they survive exec as a non-root uid.

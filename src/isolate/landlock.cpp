@@ -22,7 +22,6 @@ constexpr std::uint64_t kExecute = 1ULL << 0, kWriteFile = 1ULL << 1, kReadFile 
                         kIoctlDev = 1ULL << 15;
 constexpr std::uint64_t kNetBindTcp = 1ULL << 0, kNetConnectTcp = 1ULL << 1;
 constexpr std::uint64_t kScopeAbstractUnix = 1ULL << 0, kScopeSignal = 1ULL << 1;
-constexpr unsigned kCreateRulesetVersion = 1U << 0;
 constexpr int kRulePathBeneath = 1, kRuleNetPort = 2;
 
 struct RulesetAttr {
@@ -94,28 +93,6 @@ Status add_port_rule(int ruleset, std::uint16_t port, std::uint64_t access) {
 }
 
 }  // namespace
-
-int abi() {
-  long v = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, kCreateRulesetVersion);
-  return v < 0 ? 0 : static_cast<int>(v);
-}
-
-std::vector<std::string> unenforceable(const LandlockPolicy& p, int abi) {
-  std::vector<std::string> out;
-  auto need = [&](bool wanted, int version, const std::string& what) {
-    if (wanted && abi < version)
-      out.push_back(what + ": needs Landlock ABI " + std::to_string(version) + ", the kernel has " +
-                    (abi ? std::to_string(abi) : std::string("no Landlock")));
-  };
-  need(!p.paths.empty(), 1, "filesystem rules (--landlock-read/-write/-exec)");
-  bool ioctl = false, write = false;
-  for (const auto& r : p.paths) ioctl |= r.ioctl_dev, write |= r.write;
-  need(ioctl, 5, "device ioctl rules (--landlock-ioctl-dev)");
-  need(wants_net(p), 4, "TCP port rules (--allow-bind/--allow-connect)");
-  need(p.scope_abstract_unix, 6, "the abstract-unix scope");
-  need(p.scope_signal, 6, "the signal scope");
-  return out;
-}
 
 Status apply(const LandlockPolicy& p, int abi) {
   if (abi <= 0) return ok_status();

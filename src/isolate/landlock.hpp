@@ -11,13 +11,6 @@
 
 namespace cloister::landlock {
 
-// The kernel's Landlock ABI version; 0 when Landlock is unavailable.
-int abi();
-
-// What the policy asks for that `abi` cannot enforce: one line per right, naming the ABI
-// needed ("TCP connect rules (--allow-connect): needs Landlock ABI 4, the kernel has 3").
-std::vector<std::string> unenforceable(const LandlockPolicy& policy, int abi);
-
 // Applies the policy (paths resolved in the current root). Rights the ABI lacks are left
 // out; the caller decides, via unenforceable(), whether that is an error.
 Status apply(const LandlockPolicy& policy, int abi);

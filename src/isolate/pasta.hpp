@@ -10,20 +10,9 @@
 
 #include "cloister/error.hpp"
 #include "kernel/fd.hpp"
+#include "plan/pasta_spec.hpp"
 
 namespace cloister::pasta {
-
-struct Forward {
-  bool udp = false;
-  unsigned host_port = 0;
-  unsigned sandbox_port = 0;
-};
-
-// "TCP:8080:80" / "UDP:5353:53" -> Forward
-Result<Forward> parse_forward(const std::string& text);
-
-// The pasta binary from PATH, or an error saying which package provides it.
-Result<std::string> find_binary();
 
 class Connection {
  public:

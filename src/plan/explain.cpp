@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "isolate/capabilities.hpp"
+#include "kernel/capability_names.hpp"
 #include "seccomp/tables.hpp"
 
 namespace cloister::explain {

@@ -12,7 +12,7 @@
 
 #include "cloister/error.hpp"
 #include "cloister/policy.hpp"
-#include "isolate/pasta.hpp"
+#include "plan/pasta_spec.hpp"
 #include "seccomp/filter.hpp"
 
 namespace cloister {

@@ -12,11 +12,10 @@
 #include <cstring>
 #include <map>
 
-#include "isolate/capabilities.hpp"
-#include "isolate/landlock.hpp"
-#include "isolate/rlimits.hpp"
+#include "kernel/capability_names.hpp"
 #include "kernel/fd.hpp"
 #include "kernel/io.hpp"
+#include "plan/features.hpp"
 #include "plan/plan.hpp"
 #include "seccomp/precompiled.hpp"
 

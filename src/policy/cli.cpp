@@ -12,10 +12,10 @@
 #include <optional>
 #include <set>
 
-#include "isolate/capabilities.hpp"
-#include "isolate/rlimits.hpp"
+#include "kernel/capability_names.hpp"
 #include "kernel/io.hpp"
 #include "policy/profile.hpp"
+#include "policy/rlimit_parse.hpp"
 
 namespace cloister::cli {
 namespace {

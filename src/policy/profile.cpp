@@ -12,9 +12,9 @@
 #include <filesystem>
 #include <set>
 
-#include "isolate/rlimits.hpp"
 #include "kernel/io.hpp"
 #include "policy/profile_input.hpp"
+#include "policy/rlimit_parse.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/tables.hpp"
 

@@ -22,6 +22,7 @@
 #include "isolate/network.hpp"
 #include "isolate/pasta.hpp"
 #include "isolate/rlimits.hpp"
+#include "isolate/seccomp.hpp"
 #include "kernel/fd.hpp"
 #include "kernel/syscalls.hpp"
 #include "process/init.hpp"

@@ -464,18 +464,4 @@ Status order_for_install(std::vector<Program>& programs, std::size_t own) {
   return ok_status();
 }
 
-Status install(const Program& program) {
-  sock_fprog prog{static_cast<unsigned short>(program.code.size()),
-                  const_cast<sock_filter*>(program.code.data())};
-  // Each program must get past those installed before it. bubblewrap installs with prctl and
-  // documents that every program but the last must allow prctl, so stacked programs written
-  // for it may allow prctl and not seccomp(2); a profile may deny prctl and not seccomp(2).
-  // Both calls do the same thing, so the second is tried when the first is refused.
-  if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0) return ok_status();
-  const int err = errno;
-  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0) return ok_status();
-  return Error{"seccomp", "prctl(PR_SET_SECCOMP)", "", err,
-               err == EACCES ? "no_new_privs must be set first" : ""};
-}
-
 }  // namespace cloister::seccomp

@@ -82,8 +82,4 @@ Status check_length(const Program& program, const std::string& option);
 // only which errno a call gets when two filters refuse it with different ones.
 Status order_for_install(std::vector<Program>& programs, std::size_t own);
 
-// Child side: prctl(PR_SET_SECCOMP), or seccomp(SECCOMP_SET_MODE_FILTER) where a program
-// installed before refuses prctl. no_new_privs must already be set.
-Status install(const Program& program);
-
 }  // namespace cloister::seccomp

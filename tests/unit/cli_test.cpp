@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "isolate/capabilities.hpp"
+#include "kernel/capability_names.hpp"
 
 namespace cloister {
 namespace {

@@ -1,4 +1,4 @@
-#include "isolate/landlock.hpp"
+#include "plan/features.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

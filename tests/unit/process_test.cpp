@@ -15,6 +15,7 @@
 #include <string>
 
 #include "isolate/capabilities.hpp"
+#include "kernel/capability_names.hpp"
 #include "process/init.hpp"
 #include "process/report.hpp"
 #include "process/status.hpp"

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "isolate/capabilities.hpp"
+#include "kernel/capability_names.hpp"
 #include "plan/plan.hpp"
 #include "policy/cli.hpp"
 

@@ -1,4 +1,6 @@
-#include "isolate/rlimits.hpp"
+#include "plan/features.hpp"
+#include "policy/rlimit_parse.hpp"
+#include "kernel/rlimit_names.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
