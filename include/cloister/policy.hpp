@@ -106,6 +106,10 @@ struct SeccompAction {
     Errno,        // the syscall fails with `errno_value` (EPERM, ENOSYS, ...)
     Trap,         // SIGSYS is delivered (a handler may emulate or report)
     Log,          // allowed, and logged by the kernel's audit
+    // SECCOMP_RET_USER_NOTIF: the call waits for a supervisor holding the filter's listener
+    // (cloister learn records it and lets it go on). `cloister run` has no listener, so the
+    // compiler refuses it there (the kernel would answer ENOSYS).
+    Notify,
   };
   Kind kind = Kind::KillProcess;
   int errno_value = 0;

@@ -10,5 +10,7 @@ int run_command(const std::vector<std::string>& args);  // cloister run
 // cloister bwrap, or cloister installed as bwrap; `program` is the name usage messages give.
 int bwrap_command(const std::vector<std::string>& args, const std::string& program);
 int explain_command(const std::vector<std::string>& args);  // cloister explain
+int check_command(const std::vector<std::string>& args);    // cloister check
+int learn_command(const std::vector<std::string>& args);    // cloister learn
 
 }  // namespace cloister::cli

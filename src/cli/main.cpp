@@ -14,6 +14,8 @@ const char* kUsage =
     "  run [OPTIONS] [--] PROGRAM [ARGS...]   run PROGRAM in a sandbox (see cloister run --help)\n"
     "  bwrap [OPTIONS] [--] PROGRAM [ARGS...] bubblewrap-compatible front end\n"
     "  explain [--json] [--groups] [OPTIONS]  print the plan run would build (and seccomp groups)\n"
+    "  check [--json]                         what this kernel and caller allow, and why not\n"
+    "  learn -o FILE [OPTIONS] [--] PROGRAM   run PROGRAM and write the profile it needs\n"
     "  --version                              print the version\n";
 
 std::string basename_of(const char* path) {
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
   if (sub == "run") return cloister::cli::run_command(args);
   if (sub == "bwrap") return cloister::cli::bwrap_command(args, "cloister bwrap");
   if (sub == "explain") return cloister::cli::explain_command(args);
+  if (sub == "check") return cloister::cli::check_command(args);
+  if (sub == "learn") return cloister::cli::learn_command(args);
   if (sub == "--help" || sub == "-h" || sub == "help") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -99,7 +99,7 @@ Result<Connection> Connection::start(const std::string& binary, pid_t pid,
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string hint = "run it by hand to see why: " + binary + " --config-net PID";
     if (said.find("tun") != std::string::npos && ::access("/dev/net/tun", R_OK | W_OK) != 0)
-      hint = "pasta needs /dev/net/tun, which this user cannot open";
+      hint = "pasta needs /dev/net/tun, which this user cannot open (`cloister check` tells more)";
     return Error{"--net=pasta", "pasta failed:",
                  said.empty() ? "exit status " + std::to_string(WEXITSTATUS(status)) : said, 0,
                  hint};

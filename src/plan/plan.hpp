@@ -172,6 +172,13 @@ struct Plan {
   // ready programs of --seccomp / --add-seccomp-fd).
   std::vector<seccomp::Program> seccomp;
   std::optional<seccomp::Compiled> seccomp_summary;  // for explain
+  // cloister learn: a user-notification filter installed after all of the above, its listener
+  // sent over `socket_fd` to the supervisor before COMMAND runs (seccomp/notify.hpp).
+  struct Learning {
+    seccomp::Program program;
+    int socket_fd = -1;
+  };
+  std::optional<Learning> learning;
   std::vector<RlimitSetting> rlimits;
   std::optional<CgroupPolicy> cgroup;  // the sandbox's own cgroup, when limits are asked
   std::optional<LandlockPolicy> landlock;

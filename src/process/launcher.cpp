@@ -32,6 +32,7 @@
 #include "process/status.hpp"
 #include "process/trace.hpp"
 #include "seccomp/filter.hpp"
+#include "seccomp/notify.hpp"
 
 extern char** environ;
 
@@ -122,6 +123,8 @@ ExecArgs prepare_exec(const Plan& plan) {
   // Last: from here on every syscall, exec included, goes through the filters.
   for (const auto& program : ctx.chroot_mode ? plan.chroot->seccomp : plan.seccomp)
     check(ctx, seccomp::install(program));
+  if (plan.learning)
+    check(ctx, seccomp::notify::install_and_send(plan.learning->program, plan.learning->socket_fd));
   trace.mark("session, capabilities, no_new_privs, seccomp");
 
   environ = args.envp.data();  // execvp searches the sandbox's PATH, not cloister's
@@ -311,7 +314,8 @@ Result<Child> clone_with_fallbacks(const Plan& plan, std::uint64_t& flags, int c
     auto e = child.take_error();
     e.hint =
         "the kernel refused to create the namespaces; user namespaces may be disabled "
-        "(sysctl user.max_user_namespaces) or this is a container: try --sandbox=auto";
+        "(sysctl user.max_user_namespaces) or this is a container: try --sandbox=auto; "
+        "`cloister check` tells why";
     return e;
   }
 }

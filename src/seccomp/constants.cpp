@@ -419,4 +419,10 @@ std::optional<std::uint64_t> constant(std::string_view name) {
   return it->value;
 }
 
+std::optional<std::string_view> constant_name(std::uint64_t value, std::string_view prefix) {
+  for (const auto& c : kConstants)
+    if (c.value == value && c.name.substr(0, prefix.size()) == prefix) return c.name;
+  return std::nullopt;
+}
+
 }  // namespace cloister::seccomp

@@ -43,6 +43,7 @@ std::uint32_t libseccomp_action(const SeccompAction& a) {
     case Kind::Errno: return SCMP_ACT_ERRNO(static_cast<std::uint16_t>(a.errno_value));
     case Kind::Trap: return SCMP_ACT_TRAP;
     case Kind::Log: return SCMP_ACT_LOG;
+    case Kind::Notify: return SCMP_ACT_NOTIFY;
   }
   return SCMP_ACT_KILL_PROCESS;
 }
@@ -174,6 +175,7 @@ int restrictiveness(const SeccompAction& a) {
     case Kind::KillThread: return 5;
     case Kind::Trap: return 4;
     case Kind::Errno: return 3;
+    case Kind::Notify: return 2;
     case Kind::Log: return 1;
     case Kind::Allow: return 0;
   }
@@ -330,6 +332,7 @@ Result<SeccompAction> parse_action(const std::string& text) {
   if (text == "kill-thread") return SeccompAction{Kind::KillThread, 0};
   if (text == "trap") return SeccompAction{Kind::Trap, 0};
   if (text == "log") return SeccompAction{Kind::Log, 0};
+  if (text == "notify") return SeccompAction{Kind::Notify, 0};
   if (text.rfind("errno:", 0) == 0) {
     const std::string value = text.substr(6);
     for (const auto& e : kErrnos)
@@ -340,8 +343,8 @@ Result<SeccompAction> parse_action(const std::string& text) {
       return SeccompAction{Kind::Errno, n};
   }
   return Error{"seccomp", "unknown action", quote(text), 0,
-               "one of allow, kill-process, kill-thread, trap, log, errno:NAME (errno:EPERM, "
-               "errno:ENOSYS, ...)"};
+               "one of allow, kill-process, kill-thread, trap, log, notify, errno:NAME "
+               "(errno:EPERM, errno:ENOSYS, ...)"};
 }
 
 std::string action_name(const SeccompAction& a) {
@@ -351,6 +354,7 @@ std::string action_name(const SeccompAction& a) {
     case Kind::KillThread: return "kill-thread";
     case Kind::Trap: return "trap";
     case Kind::Log: return "log";
+    case Kind::Notify: return "notify";
     case Kind::Errno:
       for (const auto& e : kErrnos)
         if (e.value == a.errno_value) return std::string("errno:") + e.name;
@@ -359,11 +363,31 @@ std::string action_name(const SeccompAction& a) {
   return "?";
 }
 
+namespace {
+
+// A notify action without a listener makes the kernel answer ENOSYS: refused, not silent.
+Status check_listener(const SeccompPolicy& policy, const SeccompAction& default_action,
+                      bool listener) {
+  if (listener) return ok_status();
+  auto refuse = [](const std::string& where) {
+    return Error{where, "seccomp action notify", "", 0,
+                 "only cloister learn listens for notifications; cloister run has no listener"};
+  };
+  if (default_action.kind == Kind::Notify) return refuse("[seccomp] default");
+  for (const auto& layer : policy.layers)
+    for (const auto& r : layer)
+      if (r.action.kind == Kind::Notify) return refuse(r.origin);
+  return ok_status();
+}
+
+}  // namespace
+
 Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& options) {
   Compiled out;
   auto base = builtin_rules(policy.base, out.default_action);
   if (!base) return base.take_error();
   if (policy.default_action) out.default_action = *policy.default_action;
+  CLOISTER_TRY(check_listener(policy, out.default_action, options.listener));
   out.warnings = policy.warnings;
 
   // Bottom to top: for each syscall the topmost layer that names it decides.

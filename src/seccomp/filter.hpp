@@ -55,6 +55,8 @@ struct CompileOptions {
   bool binary_tree = true;
   // Fill Compiled's allowed/known figures (1024 libseccomp lookups: for explain, not run).
   bool count = true;
+  // A supervisor holds the filter's listener (cloister learn): the notify action is allowed.
+  bool listener = false;
 };
 
 Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& options = {});

@@ -25,5 +25,8 @@ const Group* find_group(std::string_view name);
 // flags), TIOC*, TC* and FIO* (ioctl requests), CLONE_*, PER_* (and the personality flags),
 // PR_*, O_*, PROT_*, MAP_*. nullopt when unknown.
 std::optional<std::uint64_t> constant(std::string_view name);
+// The first constant (by name) starting with `prefix` whose value is `value`, for writing
+// profiles people read: constant_name(0x5401, "TC") is "TCGETS".
+std::optional<std::string_view> constant_name(std::uint64_t value, std::string_view prefix);
 
 }  // namespace cloister::seccomp
