@@ -41,7 +41,7 @@ const Row* find(const std::vector<Row>& rows, const std::string& id) {
 }
 
 // The first failing kernel row among `causes` gives the fix.
-std::string fix_from(const std::vector<Row>& kernel, std::initializer_list<const char*> causes) {
+std::string fix_from(const std::vector<Row>& kernel, const std::vector<const char*>& causes) {
   for (const char* id : causes)
     if (const Row* r = find(kernel, id); r && !r->ok)
       return r->fix.empty() ? "see '" + r->what + "' above: " + r->reason : r->fix;
@@ -52,7 +52,7 @@ struct Trial {
   const char* id;
   const char* what;
   std::vector<std::string> options;
-  std::initializer_list<const char*> causes;
+  std::vector<const char*> causes;
 };
 
 }  // namespace

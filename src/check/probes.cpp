@@ -332,7 +332,8 @@ Row mount_api_row(const Row& userns) {
       return failed("fsconfig(FSCONFIG_CMD_CREATE)");
     UniqueFd mnt(sys::fsmount(fs.get(), FSMOUNT_CLOEXEC, 0));
     if (!mnt) return failed("fsmount");
-    UniqueFd tree(sys::open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    UniqueFd tree(
+        sys::open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
     if (!tree) return failed("open_tree(OPEN_TREE_CLONE)");
     uapi::MountAttr attr{MOUNT_ATTR_RDONLY, 0, 0, 0};
     if (sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, attr) != 0)
@@ -506,7 +507,10 @@ Row tun_row() {
 std::vector<Row> probe_kernel() {
   std::vector<Row> rows;
   rows.push_back(user_namespace_row(false));
-  if (privileged()) rows.push_back(user_namespace_row(true));
+  // Root of the host also answers for its unprivileged users (tried as uid 65534).
+  if (privileged() && read_text("/proc/self/uid_map").value_or("").find("4294967295") !=
+                          std::string::npos)
+    rows.push_back(user_namespace_row(true));
   const Row userns = rows.front();
   for (const auto& kind : kNamespaces) rows.push_back(namespace_row(kind, userns));
   rows.push_back(seccomp_row());
