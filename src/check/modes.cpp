@@ -22,7 +22,8 @@ Attempt launch_attempt(const std::vector<std::string>& options) {
   auto parsed = cli::parse(args, cli::Dialect::Run);
   if (!parsed) return Attempt{EINVAL, parsed.error().message(), ""};
   auto plan = resolve(parsed->policy, current_caller());
-  if (!plan) return Attempt{plan.error().err ? plan.error().err : EINVAL, plan.error().message(), ""};
+  if (!plan)
+    return Attempt{plan.error().err ? plan.error().err : EINVAL, plan.error().message(), ""};
   plan->close_inherited = false;  // the attempt's report pipe stays open
   const Outcome outcome = launch(*plan);
   if (outcome.error)
@@ -59,17 +60,25 @@ struct Trial {
 
 std::vector<Row> try_modes(const std::vector<Row>& kernel) {
   const std::vector<Trial> trials = {
-      {"mode-namespace", "namespace mode: cloister run's defaults (every namespace, the default "
-                         "root, the default seccomp filter, --net=none)",
-       {}, {"user-namespace", "namespace-mount", "namespace-net", "mount-api"}},
-      {"mode-chroot", "chroot mode (--sandbox=chroot --ro-bind / /)",
-       {"--sandbox=chroot", "--ro-bind", "/", "/"}, {}},
-      {"run-landlock", "Landlock rules (--landlock-exec /usr)",
-       {"--landlock-exec", "/usr"}, {"landlock"}},
+      {"mode-namespace",
+       "namespace mode: cloister run's defaults (every namespace, the default "
+       "root, the default seccomp filter, --net=none)",
+       {},
+       {"user-namespace", "namespace-mount", "namespace-net", "mount-api"}},
+      {"mode-chroot",
+       "chroot mode (--sandbox=chroot --ro-bind / /)",
+       {"--sandbox=chroot", "--ro-bind", "/", "/"},
+       {}},
+      {"run-landlock",
+       "Landlock rules (--landlock-exec /usr)",
+       {"--landlock-exec", "/usr"},
+       {"landlock"}},
       {"run-net-unix", "--net=unix", {"--net=unix"}, {"landlock"}},
       {"run-net-tcp", "--net=tcp", {"--net=tcp"}, {"landlock"}},
       {"run-net-pasta", "--net=pasta", {"--net=pasta"}, {"pasta", "dev-net-tun"}},
-      {"run-cgroup", "cgroup limits (--pids-max 64)", {"--pids-max", "64"},
+      {"run-cgroup",
+       "cgroup limits (--pids-max 64)",
+       {"--pids-max", "64"},
        {"cgroup-pids", "clone-into-cgroup"}},
   };
   std::vector<Row> rows;

@@ -84,7 +84,8 @@ bool seccomp_filtered() {
 
 // The kernel refuses user namespaces to a process whose root is not its mount namespace's.
 bool in_chroot() {
-  struct stat mine {}, init {};
+  struct stat mine {
+  }, init{};
   if (::stat("/", &mine) == 0 && ::stat("/proc/1/root/", &init) == 0)
     return mine.st_dev != init.st_dev || mine.st_ino != init.st_ino;
   auto mounts = read_text("/proc/self/mountinfo");
@@ -111,10 +112,12 @@ void explain_user_namespace(const Attempt& a, bool unprivileged, Row& row) {
   const auto max = read_text("/proc/sys/user/max_user_namespaces");
   const auto apparmor = read_text("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
   if (at_unshare && a.err == EPERM && seccomp_filtered()) {
-    row.reason += ": a seccomp filter on this process refuses it (Seccomp: 2 in "
-                  "/proc/self/status, as a container's filter does)";
-    row.fix = "allow unshare/clone with CLONE_NEWUSER in the container's seccomp profile "
-              "(docker, podman: --security-opt seccomp=...), or use --sandbox=chroot";
+    row.reason +=
+        ": a seccomp filter on this process refuses it (Seccomp: 2 in "
+        "/proc/self/status, as a container's filter does)";
+    row.fix =
+        "allow unshare/clone with CLONE_NEWUSER in the container's seccomp profile "
+        "(docker, podman: --security-opt seccomp=...), or use --sandbox=chroot";
   } else if (at_unshare && a.err == EPERM && in_chroot()) {
     row.reason += ": this process runs in a chroot, where the kernel refuses user namespaces";
     row.fix = "pivot_root into the directory instead of chroot, or use --sandbox=chroot";
@@ -129,10 +132,12 @@ void explain_user_namespace(const Attempt& a, bool unprivileged, Row& row) {
                   " or the nesting limit (32) is reached";
     row.fix = "raise user.max_user_namespaces, or nest fewer sandboxes";
   } else if (apparmor == "1" && unprivileged) {
-    row.reason += ": AppArmor's kernel.apparmor_restrict_unprivileged_userns = 1 leaves "
-                  "unprivileged user namespaces without the capabilities sandboxes need";
-    row.fix = "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor "
-              "profile for cloister with `userns,` (as Ubuntu ships for bwrap)";
+    row.reason +=
+        ": AppArmor's kernel.apparmor_restrict_unprivileged_userns = 1 leaves "
+        "unprivileged user namespaces without the capabilities sandboxes need";
+    row.fix =
+        "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor "
+        "profile for cloister with `userns,` (as Ubuntu ships for bwrap)";
   } else if (a.step == "mount(MS_PRIVATE)" && a.err == EINVAL) {
     row.reason += ": the root is not a mount point (a chroot into a plain directory)";
     row.fix = "bind-mount the directory onto itself before entering it";
@@ -160,9 +165,9 @@ struct NamespaceKind {
   const char* name;
 };
 constexpr NamespaceKind kNamespaces[] = {
-    {"mount", CLONE_NEWNS, "CLONE_NEWNS"},   {"pid", CLONE_NEWPID, "CLONE_NEWPID"},
-    {"net", CLONE_NEWNET, "CLONE_NEWNET"},   {"ipc", CLONE_NEWIPC, "CLONE_NEWIPC"},
-    {"uts", CLONE_NEWUTS, "CLONE_NEWUTS"},   {"cgroup", CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
+    {"mount", CLONE_NEWNS, "CLONE_NEWNS"}, {"pid", CLONE_NEWPID, "CLONE_NEWPID"},
+    {"net", CLONE_NEWNET, "CLONE_NEWNET"}, {"ipc", CLONE_NEWIPC, "CLONE_NEWIPC"},
+    {"uts", CLONE_NEWUTS, "CLONE_NEWUTS"}, {"cgroup", CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
     {"time", 0x00000080, "CLONE_NEWTIME"}};
 
 // Unprivileged callers get the other namespaces inside a user namespace (cloister run's way).
@@ -206,10 +211,14 @@ Row seccomp_row() {
     Attempt installed = install_allow_all();
     if (!installed.ok()) return installed;
     const std::pair<std::uint32_t, const char*> actions[] = {
-        {SECCOMP_RET_KILL_PROCESS, "kill-process"}, {SECCOMP_RET_KILL_THREAD, "kill-thread"},
-        {SECCOMP_RET_TRAP, "trap"},                 {SECCOMP_RET_ERRNO, "errno"},
-        {SECCOMP_RET_USER_NOTIF, "notify"},         {SECCOMP_RET_TRACE, "trace"},
-        {SECCOMP_RET_LOG, "log"},                   {SECCOMP_RET_ALLOW, "allow"}};
+        {SECCOMP_RET_KILL_PROCESS, "kill-process"},
+        {SECCOMP_RET_KILL_THREAD, "kill-thread"},
+        {SECCOMP_RET_TRAP, "trap"},
+        {SECCOMP_RET_ERRNO, "errno"},
+        {SECCOMP_RET_USER_NOTIF, "notify"},
+        {SECCOMP_RET_TRACE, "trace"},
+        {SECCOMP_RET_LOG, "log"},
+        {SECCOMP_RET_ALLOW, "allow"}};
     std::string have, lack;
     for (auto [action, name] : actions) {
       std::uint32_t value = action;
@@ -226,11 +235,10 @@ Row seccomp_row() {
 
 // A notifying filter on getppid; a grandchild calls it, the child answers CONTINUE.
 Attempt user_notification_attempt() {
-  sock_filter code[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  sock_filter code[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+                        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
   sock_fprog prog{4, code};
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return failed("prctl(PR_SET_NO_NEW_PRIVS)");
   UniqueFd listener(seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
@@ -270,11 +278,10 @@ Row user_notification_row() {
   return row;
 }
 
-constexpr const char* kLandlockLevels[] = {
-    "filesystem rules",      "rename and link across directories",
-    "truncate",              "TCP bind and connect ports",
-    "device ioctl",          "abstract-unix and signal scopes",
-    "audit logging"};
+constexpr const char* kLandlockLevels[] = {"filesystem rules", "rename and link across directories",
+                                           "truncate",         "TCP bind and connect ports",
+                                           "device ioctl",     "abstract-unix and signal scopes",
+                                           "audit logging"};
 
 Row landlock_row() {
   Row row{"landlock", "Landlock", false, "", "", ""};
@@ -304,8 +311,8 @@ Row landlock_row() {
   row.detail = "ABI " + a.note + ", a domain enforced:";
   std::string missing;
   for (int level = 1; level <= 7; ++level) {
-    const std::string item = " " + std::string(kLandlockLevels[level - 1]) + " (" +
-                             std::to_string(level) + ")";
+    const std::string item =
+        " " + std::string(kLandlockLevels[level - 1]) + " (" + std::to_string(level) + ")";
     (level <= abi ? row.detail : missing) += item + ",";
   }
   row.detail.pop_back();
@@ -383,8 +390,7 @@ Attempt clone3_attempt(int cgroup_fd) {
   args.exit_signal = SIGCHLD;
   const pid_t pid = sys::clone3(args);
   if (pid == 0) ::_exit(0);
-  if (pid < 0)
-    return failed(cgroup_fd >= 0 ? "clone3(CLONE_INTO_CGROUP)" : "clone3(CLONE_PIDFD)");
+  if (pid < 0) return failed(cgroup_fd >= 0 ? "clone3(CLONE_INTO_CGROUP)" : "clone3(CLONE_PIDFD)");
   UniqueFd fd(pidfd);
   pollfd p{fd.get(), POLLIN, 0};
   const bool seen = ::poll(&p, 1, 5000) == 1;  // a pidfd is readable once its process exits
@@ -407,8 +413,9 @@ Row clone_into_cgroup_row() {
   Row row{"clone-into-cgroup", "clone3 with CLONE_INTO_CGROUP", false, "", "", ""};
   const auto dir = own_cgroup_v2_dir();
   if (!dir) {
-    row.reason = "no cgroup v2 hierarchy holds this process (no 0:: line in /proc/self/cgroup "
-                 "or no cgroup2 mount)";
+    row.reason =
+        "no cgroup v2 hierarchy holds this process (no 0:: line in /proc/self/cgroup "
+        "or no cgroup2 mount)";
     row.fix = "cloister uses the v1 hierarchies then (attached after clone)";
     return row;
   }
@@ -508,8 +515,8 @@ std::vector<Row> probe_kernel() {
   std::vector<Row> rows;
   rows.push_back(user_namespace_row(false));
   // Root of the host also answers for its unprivileged users (tried as uid 65534).
-  if (privileged() && read_text("/proc/self/uid_map").value_or("").find("4294967295") !=
-                          std::string::npos)
+  if (privileged() &&
+      read_text("/proc/self/uid_map").value_or("").find("4294967295") != std::string::npos)
     rows.push_back(user_namespace_row(true));
   const Row userns = rows.front();
   for (const auto& kind : kNamespaces) rows.push_back(namespace_row(kind, userns));

@@ -11,8 +11,8 @@
 namespace cloister::check {
 
 struct Row {
-  std::string id;      // stable name for scripts: "user-namespace", "landlock", ...
-  std::string what;    // for people: "user namespaces (this caller)"
+  std::string id;    // stable name for scripts: "user-namespace", "landlock", ...
+  std::string what;  // for people: "user namespaces (this caller)"
   bool ok = false;
   std::string detail;  // what works, or what the attempt found ("ABI 7: ...")
   std::string reason;  // why not: the step, its errno and the cause

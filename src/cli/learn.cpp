@@ -138,8 +138,7 @@ int learn_command(const std::vector<std::string>& args) {
     std::fprintf(stderr, "cloister learn: COMMAND never ran: no profile written\n");
     return *code;
   }
-  const auto profile =
-      learn::profile_text(recording, in, command_line(parsed->policy.argv));
+  const auto profile = learn::profile_text(recording, in, command_line(parsed->policy.argv));
   auto written = write_atomically(options->output, profile.text);
   if (!written) {
     std::fprintf(stderr, "cloister: %s\n", written.error().message().c_str());

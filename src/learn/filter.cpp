@@ -4,12 +4,12 @@ namespace cloister::learn {
 namespace {
 
 constexpr std::string_view kUnobserved[] = {
-    "read",         "write",           "readv",        "writev",        "pread64",
-    "pwrite64",     "lseek",           "close",        "fstat",         "newfstatat",
-    "statx",        "mmap",            "munmap",       "mprotect",      "mremap",
-    "madvise",      "brk",             "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
-    "futex",        "getpid",          "gettid",       "exit",          "exit_group",
-    "sched_yield",  "clock_gettime",   "clock_nanosleep", "nanosleep",  "gettimeofday",
+    "read",           "write",         "readv",           "writev",         "pread64",
+    "pwrite64",       "lseek",         "close",           "fstat",          "newfstatat",
+    "statx",          "mmap",          "munmap",          "mprotect",       "mremap",
+    "madvise",        "brk",           "rt_sigaction",    "rt_sigprocmask", "rt_sigreturn",
+    "futex",          "getpid",        "gettid",          "exit",           "exit_group",
+    "sched_yield",    "clock_gettime", "clock_nanosleep", "nanosleep",      "gettimeofday",
     "restart_syscall"};
 
 }  // namespace

@@ -35,8 +35,8 @@ void collapse(Set& set) {
     for (const auto& [dir, children] : by_parent) {
       if (depth(dir) < 2 || children.size() < kCollapseAt) continue;
       for (const auto& c : children) set.erase(c);
-      set[dir] = std::to_string(children.size()) +
-                 " entries used in it: granted for everything beneath";
+      set[dir] =
+          std::to_string(children.size()) + " entries used in it: granted for everything beneath";
       changed = true;
       break;  // the parents changed: group again
     }

@@ -65,7 +65,8 @@ class Decoder {
     if (name == "unlinkat") return remove(fd_arg(a[0]), a[1]);
     if (name == "truncate") return existing(AT_FDCWD, a[0], PathUse{.write = true});
     if (name == "socket") return socket(a[0], a[1]);
-    if (name == "bind" || name == "connect") return address(name == "bind", fd_arg(a[0]), a[1], a[2]);
+    if (name == "bind" || name == "connect")
+      return address(name == "bind", fd_arg(a[0]), a[1], a[2]);
     if (name == "sendto" && a[4] != 0) return address(false, fd_arg(a[0]), a[4], a[5]);
     if (name == "ioctl") return ioctl(fd_arg(a[0]));
   }

@@ -155,8 +155,8 @@ ProfileText profile_text(const Recording& r, const LearnedIn& in, const std::str
 
   const Grants g = grants_for(r.paths);
   o << "[landlock]\n"
-    << paths_array("read", g.read) << paths_array("write", g.write)
-    << paths_array("exec", g.exec) << paths_array("ioctl-dev", g.ioctl_dev);
+    << paths_array("read", g.read) << paths_array("write", g.write) << paths_array("exec", g.exec)
+    << paths_array("ioctl-dev", g.ioctl_dev);
   if (mode == NetMode::Tcp)
     o << ports_array("allow-bind", r.tcp_bind) << ports_array("allow-connect", r.tcp_connect);
   o << "\n[network]\nmode = " << quoted(net_mode_name(mode)) << "\n";

@@ -13,9 +13,9 @@ namespace cloister::learn {
 
 // The network the learning run had.
 struct LearnedIn {
-  NetMode mode = NetMode::Unset;  // --net, if given
-  bool private_network = true;    // a network namespace of its own (only lo, or pasta)
-  std::string base = "default";   // the sandbox's seccomp base, kept under the allowlist
+  NetMode mode = NetMode::Unset;      // --net, if given
+  bool private_network = true;        // a network namespace of its own (only lo, or pasta)
+  std::string base = "default";       // the sandbox's seccomp base, kept under the allowlist
   NetMode previous = NetMode::Unset;  // --append: the earlier profile's network
 };
 

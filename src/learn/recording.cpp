@@ -9,9 +9,9 @@ struct Conditioned {
 };
 // Every syscall a built-in base refines with conditions is here (a unit test checks it): a
 // learned unconditional rule for one of them would override the base's denials.
-constexpr Conditioned kConditioned[] = {
-    {"socket", 0}, {"socketpair", 0}, {"ioctl", 1},       {"clone", 0},
-    {"unshare", 0}, {"prctl", 0},      {"personality", 0}};
+constexpr Conditioned kConditioned[] = {{"socket", 0},     {"socketpair", 0}, {"ioctl", 1},
+                                        {"clone", 0},      {"unshare", 0},    {"prctl", 0},
+                                        {"personality", 0}};
 
 }  // namespace
 

@@ -61,8 +61,10 @@ class Supervisor {
         return Error{"learn", "poll", "", errno, ""};
       }
       if (fds[2].revents) CLOISTER_TRY(take_listener());
-      if (fds[3].revents & POLLIN) CLOISTER_TRY(answer());
-      else if (fds[3].revents) listener_.reset();  // every filtered process is gone
+      if (fds[3].revents & POLLIN)
+        CLOISTER_TRY(answer());
+      else if (fds[3].revents)
+        listener_.reset();  // every filtered process is gone
       if (fds[1].revents) forward_signal();
       if (fds[0].revents) return drain();
     }
@@ -155,8 +157,8 @@ Result<int> run_learning(Plan plan, Recording& recording,
     ::sigprocmask(SIG_SETMASK, &saved, nullptr);
     return Error{"learn", "pidfd_open", "", errno, ""};
   }
-  Supervisor supervisor(recording, launcher, std::move(launcher_fd),
-                        std::move(channel->supervisor), std::move(signals));
+  Supervisor supervisor(recording, launcher, std::move(launcher_fd), std::move(channel->supervisor),
+                        std::move(signals));
   Status st = supervisor.run();
   if (!st) ::kill(launcher, SIGKILL);
   const int code = wait_exit_code(launcher);

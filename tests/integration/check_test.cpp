@@ -53,8 +53,8 @@ TEST(Check, JsonAgreesWithDirectAttempts) {
   EXPECT_EQ(row(r.out, "seccomp-notify").ok, true) << r.out;
   auto plain = run({kCloister, "run", "--", "/usr/bin/true"});
   EXPECT_EQ(row(r.out, "mode-namespace").ok, plain.exit_code == 0) << plain.describe() << r.out;
-  auto chroot = run({kCloister, "run", "--sandbox=chroot", "--ro-bind", "/", "/", "--",
-                     "/usr/bin/true"});
+  auto chroot =
+      run({kCloister, "run", "--sandbox=chroot", "--ro-bind", "/", "/", "--", "/usr/bin/true"});
   EXPECT_EQ(row(r.out, "mode-chroot").ok, chroot.exit_code == 0) << chroot.describe() << r.out;
   auto pasta = run({kCloister, "run", "--net=pasta", "--", "/usr/bin/true"});
   EXPECT_EQ(row(r.out, "run-net-pasta").ok, pasta.exit_code == 0) << pasta.describe() << r.out;
@@ -96,8 +96,8 @@ TEST(Check, RefusedUserNamespacesNamedWithTheirCauseAndChrootStillWorks) {
   EXPECT_NE(r.out.find("\"chroot-mode\": true"), std::string::npos);
 
   // cloister run's failure to create the user namespace there points at check.
-  auto failed = run(in_userns_without_nesting(std::string(kCloister) +
-                                              " run --unshare-user -- /usr/bin/true"));
+  auto failed = run(
+      in_userns_without_nesting(std::string(kCloister) + " run --unshare-user -- /usr/bin/true"));
   EXPECT_EQ(failed.exit_code, 125) << failed.describe();
   EXPECT_NE(failed.err.find("`cloister check` tells why"), std::string::npos) << failed.describe();
 }

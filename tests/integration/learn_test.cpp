@@ -127,8 +127,14 @@ std::string http_get(std::uint16_t port) {
 // python3 -m http.server on a loopback port, one request answered, then SIGINT (which
 // cloister passes on: http.server exits 0 on KeyboardInterrupt).
 Argv http_server(std::uint16_t port) {
-  return {"python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory",
-          "/usr/share/doc/python3", std::to_string(port)};
+  return {"python3",
+          "-m",
+          "http.server",
+          "--bind",
+          "127.0.0.1",
+          "--directory",
+          "/usr/share/doc/python3",
+          std::to_string(port)};
 }
 
 RunResult serve(const Argv& argv, std::uint16_t port, std::string& status) {
@@ -165,9 +171,9 @@ TEST(Learn, HttpServerAnswersOneRequestThenTheProfileRunsIt) {
   // A connect the server never made: refused under the profile (Landlock, TCP connect to no
   // port granted); without it, the same program reaches the port and finds nobody there.
   const std::uint16_t other = free_port();
-  const Argv connect = {"python3", "-c",
-                        "import socket; socket.create_connection(('127.0.0.1', " +
-                            std::to_string(other) + "))"};
+  const Argv connect = {
+      "python3", "-c",
+      "import socket; socket.create_connection(('127.0.0.1', " + std::to_string(other) + "))"};
   auto blocked = run(run_args(profile, {"--chdir", "/usr/share/doc/python3"}, connect));
   EXPECT_NE(blocked.exit_code, 0);
   EXPECT_NE(blocked.err.find("PermissionError"), std::string::npos) << blocked.describe();
@@ -183,9 +189,10 @@ TEST(Learn, GzipOfABoundFileThenTheProfileRunsIt) {
   dir.write("data/file", content);
   dir.write("data/other", "another file\n");
   const std::string profile = dir / "gzip.toml";
-  const Argv root = {"--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink",
-                     "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--ro-bind",
-                     dir / "data", "/data", "--proc", "/proc", "--dev", "/dev"};
+  const Argv root = {"--ro-bind", "/usr",      "/usr",      "--symlink",  "usr/bin",
+                     "/bin",      "--symlink", "usr/lib",   "/lib",       "--symlink",
+                     "usr/lib64", "/lib64",    "--ro-bind", dir / "data", "/data",
+                     "--proc",    "/proc",     "--dev",     "/dev"};
   auto learned = run(learn_args(profile, root, {"gzip", "-c", "/data/file"}));
   ASSERT_EQ(learned.exit_code, 0) << learned.describe();
   ASSERT_GT(learned.out.size(), 20u);

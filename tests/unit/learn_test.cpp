@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
-#include <sys/prctl.h>
-#include <unistd.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -47,8 +47,8 @@ TEST(LearnGrants, FewFilesStayExact) {
                                          {"/usr/lib/x/b.so", {.read = true}},
                                          {"/etc/hosts", {.read = true}}};
   auto g = learn::grants_for(used);
-  EXPECT_EQ(paths_of(g.read), (std::vector<std::string>{"/etc/hosts", "/usr/lib/x/a.so",
-                                                        "/usr/lib/x/b.so"}));
+  EXPECT_EQ(paths_of(g.read),
+            (std::vector<std::string>{"/etc/hosts", "/usr/lib/x/a.so", "/usr/lib/x/b.so"}));
   for (const auto& grant : g.read) EXPECT_TRUE(grant.wider.empty()) << grant.path;
 }
 
@@ -245,8 +245,7 @@ TEST(LearnFilter, NotifiesAllButTheBaseAndTheListenerSend) {
   EXPECT_EQ(action(call(SYS_sendmsg, {3})), SECCOMP_RET_USER_NOTIF);
   EXPECT_EQ(learn::unobserved().size(),
             static_cast<std::size_t>(std::count_if(
-                learn::unobserved().begin(), learn::unobserved().end(),
-                [&](std::string_view n) {
+                learn::unobserved().begin(), learn::unobserved().end(), [&](std::string_view n) {
                   return action(call(seccomp_syscall_resolve_name(std::string(n).c_str()))) ==
                          SECCOMP_RET_ALLOW;
                 })));
