@@ -394,7 +394,10 @@ Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& opti
   std::map<int, Entry> decided;
   std::vector<const std::vector<SeccompRule>*> layers;
   const std::vector<SeccompRule> implicit = exec_needs();
-  if (!allows(out.default_action)) layers.push_back(&implicit);
+  // A notifying filter lets every call go on once its supervisor has seen it: exec included,
+  // which it must see.
+  if (!allows(out.default_action) && out.default_action.kind != Kind::Notify)
+    layers.push_back(&implicit);
   for (const auto& l : *base) layers.push_back(&l);
   for (const auto& l : policy.layers) layers.push_back(&l);
   for (const auto* layer : layers) {
