@@ -22,9 +22,10 @@
 #include "check/trial.hpp"
 #include "isolate/cgroups.hpp"
 #include "isolate/landlock.hpp"
-#include "isolate/pasta.hpp"
 #include "kernel/fd.hpp"
 #include "kernel/syscalls.hpp"
+#include "plan/features.hpp"
+#include "plan/pasta_spec.hpp"
 
 namespace cloister::check {
 namespace {

@@ -6,7 +6,7 @@
 #include <functional>
 
 #include "learn/recording.hpp"
-#include "seccomp/notify.hpp"
+#include "isolate/seccomp_notify.hpp"
 
 namespace cloister::learn {
 

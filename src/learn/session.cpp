@@ -16,7 +16,7 @@
 #include "learn/filter.hpp"
 #include "learn/observer.hpp"
 #include "process/signals.hpp"
-#include "seccomp/notify.hpp"
+#include "isolate/seccomp_notify.hpp"
 
 namespace cloister::learn {
 namespace {

@@ -32,7 +32,7 @@
 #include "process/status.hpp"
 #include "process/trace.hpp"
 #include "seccomp/filter.hpp"
-#include "seccomp/notify.hpp"
+#include "isolate/seccomp_notify.hpp"
 
 extern char** environ;
 

@@ -1,5 +1,5 @@
-// Seccomp user notification (SECCOMP_RET_USER_NOTIF): a filter whose answers come from a
-// supervisor through a listener descriptor. cloister learn uses it to see every syscall of a
+// Seccomp user notification (SECCOMP_RET_USER_NOTIF), both sides of it: a filter whose answers come
+// from a supervisor through a listener descriptor. cloister learn uses it to see every syscall of a
 // sandbox outside a small base and let each go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE).
 // The child installs the filter and hands the listener over a socket; the supervisor, an
 // ancestor of the sandbox (so it may read the notifying process's memory), answers.

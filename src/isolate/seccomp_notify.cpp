@@ -1,4 +1,4 @@
-#include "seccomp/notify.hpp"
+#include "isolate/seccomp_notify.hpp"
 
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
