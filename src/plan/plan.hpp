@@ -145,6 +145,9 @@ struct Plan {
   bool cwd_required = false;       // --chdir given: failure is an error, not a fallback to /
   std::uint64_t keep_caps = 0;     // bit n: capability n stays (bounding, permitted, ambient)
   bool keep_caps_if_held = false;  // bwrap's root rule: keep those of keep_caps still held
+  // Root without a user namespace (the library's default for root): the process switches to
+  // these real host ids in the privileges phase, keeping only keep_caps.
+  std::optional<IdMaps> host_ids;
   bool caps_as_caller = false;     // and no --cap-add/--cap-drop: the caller's sets stay as are
   bool die_with_parent = false;
   pid_t expected_parent = 0;  // --die-with-parent: cloister itself dies with this process
