@@ -218,8 +218,11 @@ struct Policy {
   Identity id;
   std::optional<std::string> hostname;  // needs a UTS namespace
   std::vector<FsOp> fs;
-  // No filesystem option given: the root is the default system view (host /usr, the usual
-  // /bin /lib /lib64 /sbin links, the parts of /etc programs need, private /tmp /dev /proc).
+  // `cloister run` (unless --empty-root): `fs` goes on top of the default system view (host
+  // /usr read-only, the usual /bin /lib /lib64 /sbin links, the parts of /etc programs need,
+  // private /tmp /var/tmp /dev /proc, the root itself sealed read-only). A default part that
+  // an operation here covers (same destination, or beneath a mount of it) is left out; a
+  // mount on "/" replaces the whole view. false: the root holds only `fs` (bubblewrap's model).
   bool default_root = false;
 
   std::vector<std::string> argv;  // COMMAND and its arguments

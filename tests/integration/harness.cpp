@@ -312,7 +312,8 @@ Argv cloister(const Argv& args) {
 }
 
 Argv sandbox(const Argv& options, const Argv& probe_args) {
-  Argv args = {"--ro-bind", kProbe, "/probe", "--proc", "/proc", "--dev", "/dev", "--unshare-all"};
+  Argv args = {"--empty-root", "--ro-bind", kProbe, "/probe",       "--proc",
+               "/proc",        "--dev",     "/dev", "--unshare-all"};
   args.insert(args.end(), options.begin(), options.end());
   args.insert(args.end(), {"--", "/probe"});
   args.insert(args.end(), probe_args.begin(), probe_args.end());

@@ -111,8 +111,8 @@ RunResult run(const Argv& argv, const RunOptions& options = {});
 
 // `cloister run ARGS...`
 Argv cloister(const Argv& args);
-// A minimal sandbox: --ro-bind PROBE /probe --proc /proc --dev /dev --unshare-all OPTIONS
-// -- /probe PROBE_ARGS.
+// A minimal sandbox: --empty-root --ro-bind PROBE /probe --proc /proc --dev /dev
+// --unshare-all OPTIONS -- /probe PROBE_ARGS.
 Argv sandbox(const Argv& options, const Argv& probe_args);
 RunResult run_sandbox(const Argv& options, const Argv& probe_args, const RunOptions& run = {});
 // The default sandbox (`cloister run OPTIONS -- COMMAND`, no filesystem option): the probe
