@@ -62,13 +62,6 @@ std::vector<FsStep> full_view(const std::string& console, bool host_pid_namespac
   return steps;
 }
 
-// Steps that create or mount something at their destination (not --remount-ro, --chmod,
-// --lock-file, which change what is there).
-bool places_something(const FsStep& s) {
-  return !std::holds_alternative<step::RemountRo>(s) && !std::holds_alternative<step::Chmod>(s) &&
-         !std::holds_alternative<step::LockFile>(s) && !std::holds_alternative<step::SealRoot>(s);
-}
-
 // The user step that hides `def`, if any.
 const FsStep* replacement_for(const FsStep& def, const std::vector<FsStep>& user) {
   const std::string dest = dest_of(def);
@@ -113,6 +106,11 @@ std::string dest_of(const FsStep& s) {
           return st.dest;
       },
       s));
+}
+
+bool places_something(const FsStep& s) {
+  return !std::holds_alternative<step::RemountRo>(s) && !std::holds_alternative<step::Chmod>(s) &&
+         !std::holds_alternative<step::LockFile>(s) && !std::holds_alternative<step::SealRoot>(s);
 }
 
 bool mounts_tree(const FsStep& s) {

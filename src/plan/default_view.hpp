@@ -25,6 +25,10 @@ View build(const std::vector<FsStep>& user, const std::string& console, bool hos
 // The destination of a step inside the sandbox, lexically normalised ("/" for SealRoot).
 std::string dest_of(const FsStep& s);
 
+// False for steps that change what is already there (--remount-ro, --chmod, --lock-file,
+// the seal) rather than create or mount something at their destination.
+bool places_something(const FsStep& s);
+
 // True for steps that mount a filesystem tree on their destination (binds of directories,
 // tmpfs, proc, dev, mqueue): everything below the destination comes from the mount.
 bool mounts_tree(const FsStep& s);

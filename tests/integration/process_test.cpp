@@ -125,6 +125,31 @@ TEST(ExitCode, MissingCommandIs127) {
   EXPECT_NE(r.err.find("/no/such/command"), std::string::npos) << r.describe();
 }
 
+// COMMAND not found: the message says why it is missing and what the root holds.
+TEST(ExitCode, MissingCommandSaysWhyAndWhatTheRootHolds) {
+  TempDir dir;
+  dir.write("tool", "#!/bin/sh\necho hi\n", 0755);
+  const std::string link = dir.symlink(dir / "tool", "link");
+  auto r = run(cloister(
+      {"--empty-root", "--ro-bind", link, "/link", "--ro-bind", kProbe, "/probe", "--", "/link"}));
+  EXPECT_EQ(r.exit_code, 127) << r.describe();
+  // The bind resolved the link on the host: /link is the script, whose /bin/sh is missing.
+  EXPECT_NE(r.err.find("/link is in the sandbox, but its interpreter /bin/sh is not: /bin/sh is "
+                       "not in the sandbox: nothing is bound or created at /bin"),
+            std::string::npos)
+      << r.describe();
+  EXPECT_NE(r.err.find("cloister: the sandbox's / holds: link, probe\n"), std::string::npos)
+      << r.describe();
+  EXPECT_NE(r.err.find("cloister: --empty-root: "), std::string::npos) << r.describe();
+
+  auto in_path = run(cloister({"--", "cloister-no-such-command"}));
+  EXPECT_EQ(in_path.exit_code, 127) << in_path.describe();
+  EXPECT_NE(in_path.err.find("'cloister-no-such-command' is in no directory of the sandbox's PATH "
+                             "(/usr/bin:/bin)"),
+            std::string::npos)
+      << in_path.describe();
+}
+
 TEST(ExitCode, NotExecutableIs126) {
   Fd data = data_fd("not a program\n");
   auto r = run(cloister({"--ro-bind", kProbe, "/probe", "--perms", "0644", "--file", "5",
