@@ -170,7 +170,8 @@ struct CgroupPolicy {
 };
 
 // Landlock: unprivileged access control applied inside the sandbox (paths as seen there).
-// Once any rule is given, everything not granted is denied for the rights the kernel handles.
+// Once any rule is given, everything not granted is denied for the rights the kernel handles
+// (but for the always-safe device nodes, see PathRule::implicit).
 struct LandlockPolicy {
   enum class Mode : std::uint8_t {
     Required,    // a right the kernel cannot enforce is an error naming it and the ABI needed
@@ -180,6 +181,10 @@ struct LandlockPolicy {
   struct PathRule {
     std::string path;
     bool read = false, write = false, exec = false, ioctl_dev = false;
+    // Granted by cloister itself once any path rule is given (resolve adds them): the device
+    // nodes every program may use (/dev/null, zero, full, random, urandom) and the
+    // controlling terminal unless --new-session. Skipped where the sandbox lacks the node.
+    bool implicit = false;
   };
   Mode mode = Mode::Required;
   std::vector<PathRule> paths;               // --landlock-read/-write/-exec/-ioctl-dev PATH

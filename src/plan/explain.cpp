@@ -160,7 +160,8 @@ std::string plan_text(const Plan& plan) {
       if (r.write) rights.emplace_back("write");
       if (r.exec) rights.emplace_back("exec");
       if (r.ioctl_dev) rights.emplace_back("ioctl-dev");
-      out << "  " << r.path << ": " << join(rights, ",") << "\n";
+      out << "  " << r.path << ": " << join(rights, ",")
+          << (r.implicit ? " (implicit: safe for any program)" : "") << "\n";
     }
     for (auto port : l.bind_ports) out << "  bind TCP " << port << "\n";
     for (auto port : l.connect_ports) out << "  connect TCP " << port << "\n";

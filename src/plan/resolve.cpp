@@ -441,10 +441,24 @@ SeccompPolicy with_chroot_denials(SeccompPolicy sp) {
   return sp;
 }
 
+// Path rules deny everything not granted, /dev/null included, which nearly every program
+// opens: grant the device nodes that reach nothing beyond the sandbox, and the controlling
+// terminal when the sandbox keeps it (no --new-session) — with its ioctls, which job control
+// and isatty() need (TIOCSTI stays denied by seccomp).
+void grant_safe_devices(LandlockPolicy& l, bool keeps_terminal) {
+  if (l.paths.empty()) return;
+  for (const char* node : {"null", "zero", "full", "random", "urandom"})
+    l.paths.push_back({std::string("/dev/") + node, true, true, false, false, true});
+  if (keeps_terminal)
+    for (const char* node : {"/dev/tty", "/dev/console"})
+      l.paths.push_back({node, true, true, false, true, true});
+}
+
 // What the user asked for is required unless they said best-effort: a right the kernel's
 // ABI cannot enforce is an error naming it, or one line on stderr.
-Status add_landlock(const LandlockPolicy& l, Plan& plan) {
+Status add_landlock(LandlockPolicy l, bool keeps_terminal, Plan& plan) {
   if (!l.any() || l.mode == LandlockPolicy::Mode::Off) return ok_status();
+  grant_safe_devices(l, keeps_terminal);
   plan.landlock_abi = landlock::abi();
   const auto missing = landlock::unenforceable(l, plan.landlock_abi);
   if (!missing.empty() && l.mode == LandlockPolicy::Mode::Required) {
@@ -651,7 +665,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
     CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
   plan.rlimits = p.rlimits;
   if (p.cgroup.any() || !p.cgroup.parent.empty()) plan.cgroup = p.cgroup;
-  CLOISTER_TRY(add_landlock(landlock_policy, plan));
+  CLOISTER_TRY(add_landlock(landlock_policy, !p.new_session, plan));
   plan.close_before_exec = p.consumed_fds;
   for (const auto& op : p.fs)
     if (op.fd >= 0) plan.close_before_exec.push_back(op.fd);
