@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 
 #include "kernel/fd.hpp"
 #include "plan/view.hpp"
@@ -220,7 +222,44 @@ bool is_path_step(const Error& e) {
   return e.step == "--chdir" || e.step == "landlock" || e.op == "openat2";
 }
 
+struct Resolvers {
+  std::vector<std::string> servers;
+  bool over_tcp = false;  // "options use-vc" (or "options tcp")
+};
+
+Resolvers parse_resolv_conf(const std::string& text) {
+  Resolvers r;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string key, value;
+    words >> key;
+    if (key == "nameserver" && words >> value) r.servers.push_back(value);
+    if (key == "options")
+      while (words >> value) r.over_tcp = r.over_tcp || value == "use-vc" || value == "tcp";
+  }
+  return r;
+}
+
 }  // namespace
+
+std::string tcp_mode_dns(const Plan& plan) {
+  const auto text = view::Model(plan).contents("/etc/resolv.conf");
+  if (!text) return "";
+  const auto resolvers = parse_resolv_conf(*text);
+  if (resolvers.servers.empty()) return "";
+  std::string names;
+  for (const auto& s : resolvers.servers) names += (names.empty() ? "" : ", ") + s;
+  if (!resolvers.over_tcp)
+    return "--net=tcp: no DNS: /etc/resolv.conf names " + names +
+           ", asked over UDP, which this mode refuses. Use addresses, --net=host or --net=pasta, "
+           "or bind a resolv.conf with 'options use-vc' (DNS over TCP) over /etc/resolv.conf "
+           "and add --allow-connect 53";
+  const auto& ports = plan.landlock ? plan.landlock->connect_ports : std::vector<std::uint16_t>{};
+  if (std::find(ports.begin(), ports.end(), 53) != ports.end()) return "";
+  return "--net=tcp: no DNS: /etc/resolv.conf asks " + names +
+         " over TCP, but port 53 is not among the --allow-connect ports: add --allow-connect 53";
+}
 
 Explanation explain(const Plan& plan, const Error& e) {
   const bool missing = e.err == ENOENT || e.err == ENOTDIR || e.err == ELOOP;

@@ -20,4 +20,9 @@ struct Explanation {
 // Empty when it has nothing to add to `error`.
 Explanation explain(const Plan& plan, const Error& error);
 
+// --net=tcp refuses UDP: when the sandbox's /etc/resolv.conf names a resolver it cannot ask
+// (over UDP, or over TCP without --allow-connect 53), a notice saying so and what would
+// work; empty otherwise.
+std::string tcp_mode_dns(const Plan& plan);
+
 }  // namespace cloister::diagnose

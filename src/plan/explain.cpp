@@ -171,6 +171,7 @@ std::string plan_text(const Plan& plan) {
     if (l.scope_signal) out << "  scope: signal\n";
     for (const auto& u : plan.landlock_unenforced) out << "  not enforced: " << u << "\n";
   }
+  for (const auto& n : plan.notices) out << "notice: " << n << "\n";
   if (plan.seccomp_summary) {
     const auto& s = *plan.seccomp_summary;
     out << "seccomp: " << s.allowed << " of " << s.known << " syscalls allowed, "

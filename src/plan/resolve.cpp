@@ -15,6 +15,7 @@
 #include "kernel/fd.hpp"
 #include "kernel/io.hpp"
 #include "plan/default_view.hpp"
+#include "plan/diagnose.hpp"
 #include "plan/features.hpp"
 #include "plan/plan.hpp"
 #include "seccomp/precompiled.hpp"
@@ -666,6 +667,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   plan.rlimits = p.rlimits;
   if (p.cgroup.any() || !p.cgroup.parent.empty()) plan.cgroup = p.cgroup;
   CLOISTER_TRY(add_landlock(landlock_policy, !p.new_session, plan));
+  if (p.net == NetMode::Tcp)
+    if (auto dns = diagnose::tcp_mode_dns(plan); !dns.empty()) plan.notices.push_back(dns);
   plan.close_before_exec = p.consumed_fds;
   for (const auto& op : p.fs)
     if (op.fd >= 0) plan.close_before_exec.push_back(op.fd);

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <deque>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "plan/default_view.hpp"
 
@@ -195,6 +197,25 @@ Lookup Model::resolve(const std::string& path, bool follow_last) const {
         default_view::at_or_below(cur, default_view::dest_of(plan_.fs[i])))
       out.mount = &plan_.fs[i];
   return out;
+}
+
+std::optional<std::string> Model::contents(const std::string& path) const {
+  const auto l = resolve(path);
+  if (!l.found || l.is_dir) return std::nullopt;
+  if (!l.host.empty()) {
+    std::ifstream in(l.host, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream data;
+    data << in.rdbuf();
+    return data.str();
+  }
+  for (std::size_t i = plan_.fs.size(); i-- > 0;) {
+    if (default_view::dest_of(plan_.fs[i]) != l.path) continue;
+    if (const auto* f = std::get_if<step::File>(&plan_.fs[i])) return f->data;
+    if (const auto* d = std::get_if<step::BindData>(&plan_.fs[i])) return d->data;
+    break;
+  }
+  return std::nullopt;
 }
 
 std::string Model::root_listing() const {

@@ -4,6 +4,7 @@
 // (/proc, the insides of /dev/pts): those count as present.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ class Model {
   // Resolves `path` (absolute) as the sandbox would, symlinks included (the last one too
   // unless `follow_last` is false).
   Lookup resolve(const std::string& path, bool follow_last = true) const;
+
+  // The contents of the file at `path` as the sandbox would read them (from the host file a
+  // bind shows, or the data of --file/--bind-data); nullopt when missing or unreadable.
+  std::optional<std::string> contents(const std::string& path) const;
 
   // The top of the sandbox's root, "bin -> usr/bin, dev, etc, ...".
   std::string root_listing() const;

@@ -165,5 +165,40 @@ TEST(Diagnose, LandlockExecRefusalNamesLandlock) {
   EXPECT_TRUE(diagnose::explain(none, exec_error("/bin/sh", EACCES)).hint.empty());
 }
 
+// The read end of a pipe holding `data`; the caller closes it.
+int data_fd(const std::string& data) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  EXPECT_EQ(::write(fds[1], data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  ::close(fds[1]);
+  return fds[0];
+}
+
+std::string tcp_dns_notice(const std::string& resolv_conf, const Args& more) {
+  const int fd = data_fd(resolv_conf);
+  Args args = {"--net=tcp", "--landlock=best-effort", "--ro-bind-data", std::to_string(fd),
+               "/etc/resolv.conf"};
+  args.insert(args.end(), more.begin(), more.end());
+  args.push_back("true");
+  const Plan plan = plan_for(args);
+  ::close(fd);
+  return diagnose::tcp_mode_dns(plan);
+}
+
+// --net=tcp has no UDP: the notice says so when the sandbox's resolv.conf needs it.
+TEST(Diagnose, TcpModeSaysWhenDnsCannotWork) {
+  EXPECT_EQ(tcp_dns_notice("nameserver 192.0.2.1\nnameserver 192.0.2.2\n", {}),
+            "--net=tcp: no DNS: /etc/resolv.conf names 192.0.2.1, 192.0.2.2, asked over UDP, "
+            "which this mode refuses. Use addresses, --net=host or --net=pasta, or bind a "
+            "resolv.conf with 'options use-vc' (DNS over TCP) over /etc/resolv.conf and add "
+            "--allow-connect 53");
+  EXPECT_EQ(tcp_dns_notice("nameserver 192.0.2.1\noptions use-vc\n", {}),
+            "--net=tcp: no DNS: /etc/resolv.conf asks 192.0.2.1 over TCP, but port 53 is not "
+            "among the --allow-connect ports: add --allow-connect 53");
+  EXPECT_EQ(tcp_dns_notice("nameserver 192.0.2.1\noptions use-vc\n", {"--allow-connect", "53"}),
+            "");
+  EXPECT_EQ(tcp_dns_notice("# no resolver\n", {}), "");
+}
+
 }  // namespace
 }  // namespace cloister
