@@ -182,7 +182,8 @@ Lookup Model::resolve(const std::string& path, bool follow_last) const {
       out.chain.push_back(at + " -> " + e.target);
       auto parts = components(e.target);
       todo.insert(todo.begin(), parts.begin(), parts.end());
-      if (!e.target.empty() && e.target[0] == '/') cur = "/";
+      if (!e.target.empty() && e.target[0] == '/')
+        cur.assign(1, '/');  // GCC 12 -Wrestrict bug 105329 on = "/"
       continue;
     }
     cur = at;
