@@ -1,6 +1,7 @@
 #include "isolate/landlock.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -118,6 +119,10 @@ Status apply(const LandlockPolicy& p, int abi) {
     for (auto port : p.connect_ports)
       CLOISTER_TRY(add_port_rule(ruleset.get(), port, kNetConnectTcp));
   }
+  // The kernel wants no_new_privs here unless the caller holds CAP_SYS_ADMIN, which root in
+  // a container may lack; every sandbox gets no_new_privs anyway, so it is set already now.
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return Error{"landlock", "prctl(PR_SET_NO_NEW_PRIVS)", "", errno, ""};
   if (::syscall(SYS_landlock_restrict_self, ruleset.get(), 0) != 0)
     return Error{"landlock", "landlock_restrict_self", "", errno,
                  errno == EPERM ? "needs no_new_privs or CAP_SYS_ADMIN" : ""};
