@@ -5,6 +5,8 @@
 #include <ftw.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -400,6 +402,46 @@ bool is_root() { return ::geteuid() == 0; }
 
 unsigned sandbox_host_uid() { return is_root() ? 65534 : ::geteuid(); }
 unsigned sandbox_host_gid() { return is_root() ? 65534 : ::getegid(); }
+namespace {
+
+// In a child: what of a namespace sandbox's first steps the kernel refuses, "" if nothing.
+std::string kernel_refusal() {
+  auto [read_end, write_end] = make_pipe();
+  const pid_t pid = ::fork();
+  if (pid < 0) return "fork: " + errno_name(errno);
+  if (pid == 0) {
+    const bool user = ::geteuid() != 0;
+    std::string what;
+    if (::unshare(CLONE_NEWNS | (user ? CLONE_NEWUSER : 0)) != 0)
+      what = std::string("unshare(") + (user ? "CLONE_NEWUSER|" : "") +
+             "CLONE_NEWNS): " + errno_name(errno);
+    else if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+      what = "mount(\"/\", MS_REC|MS_PRIVATE): " + errno_name(errno);
+    ssize_t ignored = ::write(write_end.get(), what.data(), what.size());
+    (void)ignored;
+    ::_exit(0);
+  }
+  write_end.reset();
+  std::string what = read_all(read_end.get(), milliseconds(10000));
+  ::waitpid(pid, nullptr, 0);
+  return what;
+}
+
+}  // namespace
+
+const std::string& namespaces_refused() {
+  static const std::string why = [] {
+    const std::string refused = kernel_refusal();
+    if (refused.empty()) return refused;
+    auto r =
+        run(cloister({"--empty-root", "--ro-bind", kProbe, "/probe", "--", "/probe", "exit", "0"}));
+    const auto lines = lines_of(r.err);
+    return "the kernel refuses namespace sandboxes here (" + refused + "); cloister says: " +
+           (lines.empty() ? "(nothing, exit code " + std::to_string(r.exit_code) + ")"
+                          : lines.back());
+  }();
+  return why;
+}
 
 bool exists(const std::string& path) {
   struct stat st {};

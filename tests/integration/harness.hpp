@@ -157,6 +157,12 @@ bool is_root();
 // caller (root's sandbox is not host root), the caller's own otherwise.
 unsigned sandbox_host_uid();
 unsigned sandbox_host_gid();
+
+// Why this machine refuses the namespace sandboxes most tests build, "" when it does not.
+// Decided once, by asking the kernel directly what cloister needs (a user namespace for an
+// unprivileged caller, then a mount tree made private from the process's root), so a bug in
+// cloister fails the tests instead of skipping them; cloister's own message is quoted after.
+const std::string& namespaces_refused();
 bool exists(const std::string& path);  // lstat succeeds
 std::vector<std::string> list_dir(const std::string& path);
 std::string read_text(const std::string& path);

@@ -68,6 +68,19 @@ TEST(ChrootMode, LandlockAppliesInside) {
   EXPECT_EQ(r.value("ls:/"), "EACCES") << r.describe();
 }
 
+// Root in a container may lack CAP_SYS_ADMIN; Landlock then needs no_new_privs first.
+TEST(ChrootMode, LandlockAppliesWithoutCapSysAdmin) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "chroot mode needs CAP_SYS_CHROOT, which only root has here";
+  ChrootDir root;
+  Argv argv = {"/usr/bin/setpriv", "--bounding-set", "-sys_admin", "--inh-caps", "-sys_admin"};
+  for (const auto& a : cloister({"--sandbox=chroot", "--ro-bind", root.path(), "/",
+                                 "--landlock-exec", "/probe", "--", "/probe", "read", "/marker"}))
+    argv.push_back(a);
+  auto r = run(argv);
+  EXPECT_EQ(r.value("read:/marker"), "EACCES") << r.describe();
+}
+
 TEST(ChrootMode, NeedsCapSysChroot) {
   if (::geteuid() == 0)
     GTEST_SKIP() << "root holds CAP_SYS_CHROOT; this checks the refusal without it";

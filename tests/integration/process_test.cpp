@@ -158,20 +158,20 @@ TEST(ExitCode, NotExecutableIs126) {
   EXPECT_EQ(r.exit_code, 126) << r.describe();
 }
 
-TEST(ExitCode, UnknownOptionIs2) {
+TEST(Usage, UnknownOptionIs2) {
   auto r = run(cloister({"--no-such-option", "--", "/probe", "exit", "0"}));
   EXPECT_EQ(r.exit_code, 2) << r.describe();
   EXPECT_NE(r.err.find("--no-such-option"), std::string::npos) << r.describe();
   EXPECT_EQ(r.out, "");
 }
 
-TEST(ExitCode, MissingArgumentIs2) {
+TEST(Usage, MissingArgumentIs2) {
   auto r = run(cloister({"--ro-bind", kProbe}));
   EXPECT_EQ(r.exit_code, 2) << r.describe();
   EXPECT_NE(r.err.find("--ro-bind"), std::string::npos) << r.describe();
 }
 
-TEST(ExitCode, NoCommandIs2) {
+TEST(Usage, NoCommandIs2) {
   auto r = run(cloister({"--ro-bind", kProbe, "/probe"}));
   EXPECT_EQ(r.exit_code, 2) << r.describe();
   EXPECT_NE(r.err.find("COMMAND"), std::string::npos) << r.describe();
