@@ -158,6 +158,17 @@ TEST(ExitCode, NotExecutableIs126) {
   EXPECT_EQ(r.exit_code, 126) << r.describe();
 }
 
+// Writing to a cloister that already exited is EPIPE for the test, not the death of the run.
+TEST(Usage, WritingToAnExitedCloisterIsAnErrorNotDeath) {
+  auto [block_read, block_write] = make_pipe();
+  auto r = run(cloister({"--no-such-option", "--block-fd", "5", "--", "/bin/true"}),
+               with_fds({{5, block_read.get()}}));
+  block_read.reset();
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_EQ(::write(block_write.get(), "x", 1), -1);
+  EXPECT_EQ(errno, EPIPE);
+}
+
 TEST(Usage, UnknownOptionIs2) {
   auto r = run(cloister({"--no-such-option", "--", "/probe", "exit", "0"}));
   EXPECT_EQ(r.exit_code, 2) << r.describe();
