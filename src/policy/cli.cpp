@@ -546,7 +546,7 @@ std::string usage(Dialect dialect, const std::string& program) {
             "  cloister run -- sh                                 a shell in the default sandbox\n"
             "  cloister run --bind ~/src /src -- make -C /src     build a tree bound read-write\n"
             "  cloister run --ro-bind ./job.py /job.py -- python3 /job.py   a script, read-only\n"
-            "  cloister run --net=host --memory-max 1G -- curl -O https://example.org/f\n"
+            "  cloister run --net=host -- curl -s https://example.org   the host's network\n"
             "  cloister explain --bind ~/src /src -- make         what the sandbox would hold\n";
   return head + R"(
 Namespaces:
