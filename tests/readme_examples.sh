@@ -4,14 +4,17 @@
 # there: only checked when run as root), and every "$ cloister ..." line of a ```console
 # block (its output, stdout and stderr together, must be the lines shown under it).
 # `cloister` is the built binary; ~ is a scratch directory whose src/ holds a Makefile and
-# hello.c. Exits 77 (skipped) where the kernel refuses namespace sandboxes.
+# hello.c, owned as a user's own tree is: by the host identity the sandbox runs as (nobody for
+# root, whose sandbox is not host root). Exits 77 (skipped) where the kernel refuses namespace
+# sandboxes.
 #
 #   tests/readme_examples.sh CLOISTER README
 set -uo pipefail
 cloister=$(realpath "$1")
 readme=$(realpath "$2")
 
-if [ "$(id -u)" -eq 0 ]; then probe=(unshare --mount); else probe=(unshare --user --mount); fi
+# `cloister run` needs a user namespace (root's too: its sandbox maps onto nobody).
+probe=(unshare --user --map-root-user --mount)
 if ! refusal=$("${probe[@]}" sh -c 'mount --make-rprivate /' 2>&1); then
   echo "SKIP: the kernel refuses namespace sandboxes here (${probe[*]}: $refusal)"
   exit 77
@@ -25,6 +28,7 @@ ln -s "$cloister" "$scratch/bin/cloister"
 printf 'hello: hello.c\n\tcc -o hello hello.c\n' > "$scratch/home/src/Makefile"
 printf '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n' \
   > "$scratch/home/src/hello.c"
+[ "$(id -u)" -ne 0 ] || chown -R 65534:65534 "$scratch/home/src"
 cd "$scratch/home"
 export HOME="$scratch/home"
 export PATH="$scratch/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -17,6 +17,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -400,6 +401,20 @@ std::string TempDir::symlink(const std::string& target, const std::string& name)
 
 bool is_root() { return ::geteuid() == 0; }
 
+const char* probe_everyone_reaches() {
+  static const std::string path = [] {
+    const char* given = std::getenv("CLOISTER_TEST_PROBE");
+    if (given && *given) return std::string(given);
+    static TempDir dir;  // removed at exit
+    std::ifstream in(CLOISTER_PROBE, std::ios::binary);
+    std::stringstream data;
+    data << in.rdbuf();
+    if (!in) throw std::runtime_error(std::string("read ") + CLOISTER_PROBE);
+    return dir.write("probe", data.str(), 0755);
+  }();
+  return path.c_str();
+}
+
 unsigned sandbox_host_uid() { return is_root() ? 65534 : ::geteuid(); }
 unsigned sandbox_host_gid() { return is_root() ? 65534 : ::getegid(); }
 namespace {
@@ -410,11 +425,10 @@ std::string kernel_refusal() {
   const pid_t pid = ::fork();
   if (pid < 0) return "fork: " + errno_name(errno);
   if (pid == 0) {
-    const bool user = ::geteuid() != 0;
+    // `cloister run` needs a user namespace for root too (root's sandbox maps onto nobody).
     std::string what;
-    if (::unshare(CLONE_NEWNS | (user ? CLONE_NEWUSER : 0)) != 0)
-      what = std::string("unshare(") + (user ? "CLONE_NEWUSER|" : "") +
-             "CLONE_NEWNS): " + errno_name(errno);
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+      what = "unshare(CLONE_NEWUSER|CLONE_NEWNS): " + errno_name(errno);
     else if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
       what = "mount(\"/\", MS_REC|MS_PRIVATE): " + errno_name(errno);
     ssize_t ignored = ::write(write_end.get(), what.data(), what.size());

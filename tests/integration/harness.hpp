@@ -22,7 +22,11 @@ inline const char* env_or(const char* name, const char* fallback) {
   return value && *value ? value : fallback;
 }
 inline const char* const kCloister = env_or("CLOISTER_TEST_BIN", CLOISTER_BIN);
-inline const char* const kProbe = env_or("CLOISTER_TEST_PROBE", CLOISTER_PROBE);
+// The probe as sandboxes open it: root's sandboxes run as nobody, who may not reach the
+// build tree (a checkout under /root), so unless the environment names a copy already, the
+// probe is copied once into a directory of its own under /tmp, removed when the run exits.
+const char* probe_everyone_reaches();
+inline const char* const kProbe = probe_everyone_reaches();
 
 using Argv = std::vector<std::string>;
 using Clock = std::chrono::steady_clock;
@@ -159,8 +163,8 @@ unsigned sandbox_host_uid();
 unsigned sandbox_host_gid();
 
 // Why this machine refuses the namespace sandboxes most tests build, "" when it does not.
-// Decided once, by asking the kernel directly what cloister needs (a user namespace for an
-// unprivileged caller, then a mount tree made private from the process's root), so a bug in
+// Decided once, by asking the kernel directly what cloister needs (a user namespace, then a
+// mount tree made private from the process's root), so a bug in
 // cloister fails the tests instead of skipping them; cloister's own message is quoted after.
 const std::string& namespaces_refused();
 bool exists(const std::string& path);  // lstat succeeds

@@ -102,7 +102,7 @@ TEST(ChrootMode, RefusesWhatItCannotApply) {
 }
 
 // cloister started inside a plain chroot (its root a directory, not a mount point) names the
-// chroot as the cause: as root (no private mounts there) and unprivileged (no user namespace).
+// chroot as the cause, as root and unprivileged (no user namespace, no private mounts there).
 TEST(ChrootMode, RefusalInsideAChrootNamesTheChroot) {
   if (::geteuid() != 0) GTEST_SKIP() << "making a chroot to test in needs root";
   auto mount_ns = run({"/usr/bin/unshare", "--mount", "/bin/true"});
@@ -126,9 +126,7 @@ TEST(ChrootMode, RefusalInsideAChrootNamesTheChroot) {
   };
   auto as_root = in_chroot("");
   EXPECT_EQ(as_root.exit_code, 125) << as_root.describe();
-  EXPECT_NE(as_root.err.find("cloister runs in a chroot whose root is not a mount point"),
-            std::string::npos)
-      << as_root.describe();
+  EXPECT_NE(as_root.err.find("cloister runs in a chroot"), std::string::npos) << as_root.describe();
   auto as_nobody = in_chroot("--userspec=65534:65534");
   EXPECT_EQ(as_nobody.exit_code, 125) << as_nobody.describe();
   EXPECT_NE(as_nobody.err.find("cloister runs in a chroot: the kernel refuses user namespaces to "
