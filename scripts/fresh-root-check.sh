@@ -11,7 +11,8 @@
 #
 # The checkout's committed HEAD is copied to ROOT/root/cloister (mode 0700 above it, as a
 # user's home would be). Every mount (/proc, /sys, /dev) lives in a mount namespace of its
-# own that ends with the command. Needs root, mmdebstrap and unshare.
+# own that ends with the command; a PID namespace of its own keeps the machine's other
+# processes out of the test suite's census. Needs root, mmdebstrap and unshare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:?usage: $0 build|newcomer|chroot|clean ROOT}
@@ -47,7 +48,7 @@ case "$mode" in
     copy_checkout
     # The root becomes a mount of its own and the namespace's root (pivot_root), so the
     # kernel does not count the commands as chrooted.
-    unshare --mount --propagation private -- bash -euc '
+    unshare --mount --propagation private --pid --fork -- bash -euc '
       root=$1; shift
       mount --bind "$root" "$root"
       mount -t proc proc "$root/proc"
@@ -62,7 +63,7 @@ case "$mode" in
     ;;
   chroot)
     copy_checkout
-    unshare --mount --propagation private -- bash -euc '
+    unshare --mount --propagation private --pid --fork -- bash -euc '
       root=$1; shift
       mount -t proc proc "$root/proc"
       mount --rbind /sys "$root/sys"
