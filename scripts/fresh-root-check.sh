@@ -29,6 +29,14 @@ copy_checkout() {
   git archive HEAD | tar -x -C "$root/root/cloister"
 }
 
+# The counts of each ctest test (gtest's summaries, the README runner's, the census').
+summary() {
+  local log="$root/root/cloister/build-test/Testing/Temporary/LastTest.log"
+  [ -f "$log" ] || return 0
+  echo "--- summary ($log) ---"
+  grep -E '^([0-9]+/[0-9]+ Testing: |\[==========\] [0-9]+ tests|\[  (PASSED  |SKIPPED |FAILED  )\] [0-9]|README examples:|census: |SKIP: )' "$log"
+}
+
 # Nothing of ours may stay mounted under ROOT on the host.
 check_no_mounts() {
   if findmnt -rn -o TARGET | grep -q "^$root\(/\|$\)"; then
@@ -59,7 +67,9 @@ case "$mode" in
       pivot_root . .host
       umount -l /.host
       rmdir /.host
-      exec "$@"' bash "$root" "${env_inside[@]}" bash -c "$readme_commands"
+      exec "$@"' bash "$root" "${env_inside[@]}" bash -c "$readme_commands" || status=$?
+    summary
+    exit "${status:-0}"
     ;;
   chroot)
     copy_checkout
@@ -69,7 +79,9 @@ case "$mode" in
       mount --rbind /sys "$root/sys"
       mount --rbind /dev "$root/dev"
       exec chroot "$root" "$@"' bash "$root" "${env_inside[@]}" \
-      bash -c 'cd /root/cloister && time bash scripts/test.sh'
+      bash -c 'cd /root/cloister && time bash scripts/test.sh' || status=$?
+    summary
+    exit "${status:-0}"
     ;;
   clean)
     check_no_mounts
