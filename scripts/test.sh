@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds cloister with ASan+UBSan and runs every test (unit, integration as root and as
 # uid 65534, bubblewrap's own suite against cloister as bwrap, fuzzing with clang for a
-# bounded time); ends with ctest's summary.
+# bounded time, the README's examples); ends with ctest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh cmake g++ make libgtest-dev libseccomp-dev libtomlplusplus-dev bubblewrap util-linux passt

@@ -130,7 +130,12 @@ struct Plan {
   IdMaps ids;
   std::optional<std::string> hostname;
   std::vector<FsStep> fs;
-  std::vector<std::string> skipped;  // -try binds whose source is missing
+  // fs[fs_user_begin, fs_user_end) come from the user's options; the rest is cloister's
+  // default view (`cloister run` without --empty-root), for explain.
+  std::size_t fs_user_begin = 0;
+  std::size_t fs_user_end = 0;
+  std::vector<std::string> fs_replaced;  // default-view steps a user option replaced
+  std::vector<std::string> skipped;      // -try binds whose source is missing
 
   // Namespace mode falls back to this (SandboxMode::Auto), or it is the mode (Chroot).
   std::optional<ChrootPlan> chroot;

@@ -16,6 +16,7 @@
 #include "isolate/landlock.hpp"
 #include "isolate/namespaces.hpp"
 #include "isolate/network.hpp"
+#include "isolate/refusal.hpp"
 #include "isolate/rlimits.hpp"
 #include "isolate/seccomp.hpp"
 
@@ -28,12 +29,11 @@ constexpr int kCapSysChroot = 18;
 
 Status unshare_namespaces(const Plan& plan) {
   const std::uint64_t flags = plan.clone_flags & ~static_cast<std::uint64_t>(CLONE_NEWPID);
-  if (::unshare(static_cast<int>(flags)) != 0)
-    return Error{"namespaces", "unshare", "", errno,
-                 errno == EPERM || errno == ENOSPC || errno == EUSERS
-                     ? "the kernel refused to create the namespaces: user namespaces may be "
-                       "disabled here (cloister check says why); chroot mode needs none"
-                     : ""};
+  if (::unshare(static_cast<int>(flags)) != 0) {
+    const int err = errno;
+    return Error{"namespaces", "unshare", "", err,
+                 err == EPERM || err == ENOSPC || err == EUSERS ? refusal::cause(err) : ""};
+  }
   CLOISTER_TRY(take_ids(plan, flags));
   return name_and_loopback(plan, flags);
 }

@@ -17,6 +17,7 @@
 #include "isolate/cgroups.hpp"
 #include "isolate/namespaces.hpp"
 #include "isolate/pasta.hpp"
+#include "isolate/refusal.hpp"
 #include "kernel/fd.hpp"
 #include "kernel/syscalls.hpp"
 #include "process/engine.hpp"
@@ -267,9 +268,7 @@ Result<Child> clone_with_fallbacks(const Plan& plan, std::uint64_t& flags, int c
       continue;
     }
     auto e = child.take_error();
-    e.hint =
-        "the kernel refused to create the namespaces; user namespaces may be disabled "
-        "(sysctl user.max_user_namespaces) or this is a container: try --sandbox=auto";
+    e.hint = refusal::cause(err);
     return e;
   }
 }
