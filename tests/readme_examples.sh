@@ -65,7 +65,10 @@ run_console_example() {
     echo "ok: $command"
     passed=$((passed + 1))
   else
-    fail "$command (output differs)" "$(diff <(echo "$expected") <(echo "$output"))"
+    # Files, not process substitutions (diff would leave their shells for PID 1 to reap).
+    echo "$expected" >"$scratch/expected"
+    echo "$output" >"$scratch/output"
+    fail "$command (output differs)" "$(diff "$scratch/expected" "$scratch/output")"
   fi
 }
 
