@@ -221,6 +221,9 @@ struct Policy {
   // No filesystem option given: the root is the default system view (host /usr, the usual
   // /bin /lib /lib64 /sbin links, the parts of /etc programs need, private /tmp /dev /proc).
   bool default_root = false;
+  // A profile's [filesystem] decided default_root (root = "default" or "empty"); the command
+  // line's filesystem options then add to that root instead of choosing it.
+  bool root_chosen = false;
 
   std::vector<std::string> argv;  // COMMAND and its arguments
   std::optional<std::string> argv0;

@@ -293,7 +293,6 @@ void add_default_root(Plan& plan) {
   plan.fs.emplace_back(
       step::Proc{"/proc", !(plan.clone_flags & CLONE_NEWPID) && plan.pidns_fd < 0});
   plan.fs.emplace_back(step::Dev{"/dev", caller_terminal()});
-  plan.fs.emplace_back(step::SealRoot{});
 }
 
 std::vector<std::string> final_environment(const std::vector<EnvOp>& ops) {
@@ -619,6 +618,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
 
   if (p.default_root) add_default_root(plan);
   for (const auto& op : p.fs) CLOISTER_TRY(add_fs_step(op, plan));
+  // The default root is sealed read-only once a profile's operations have added to it.
+  if (p.default_root) plan.fs.emplace_back(step::SealRoot{});
 
   if (p.mode != SandboxMode::Chroot)
     CLOISTER_TRY(add_seccomp(p, seccomp_policy, plan.seccomp,

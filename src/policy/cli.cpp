@@ -15,6 +15,7 @@
 #include "kernel/capability_names.hpp"
 #include "kernel/io.hpp"
 #include "policy/profile.hpp"
+#include "policy/profile_search.hpp"
 #include "policy/rlimit_parse.hpp"
 
 namespace cloister::cli {
@@ -142,7 +143,8 @@ class Parser {
     check_pending_used();
     if (dialect_ == Dialect::Bwrap) bwrap_checks();
     out_.policy.argv.assign(args_.begin() + static_cast<long>(pos_), args_.end());
-    if (dialect_ == Dialect::Run && !saw_fs_option_) out_.policy.default_root = true;
+    if (dialect_ == Dialect::Run && !saw_fs_option_ && !out_.policy.root_chosen)
+      out_.policy.default_root = true;
     return std::move(out_);
   }
 
@@ -502,7 +504,9 @@ void Parser::dispatch(const std::string& arg) {
       {"--seccomp", [](Parser& s, const std::string& o) { s.seccomp_fd(o, true); }},
       {"--add-seccomp-fd", [](Parser& s, const std::string& o) { s.seccomp_fd(o, false); }},
       {"--profile", [](Parser& s, const std::string& o) {
-         auto st = profile::load_file(s.next(o), s.out_.policy);
+         auto path = profile::locate(s.next(o), profile::search_path());
+         if (!path) throw UsageFailure{path.take_error()};
+         auto st = profile::load_file(*path, s.out_.policy);
          if (!st) throw UsageFailure{st.take_error()}; }},
       {"--seccomp-policy", [](Parser& s, const std::string& o) {
          auto base = s.next(o);
@@ -571,7 +575,8 @@ Resources (the sandbox's own cgroup; killed and removed when it ends):
   --memory-max BYTES  --memory-swap-max BYTES  --pids-max N  --cpu-max QUOTA/PERIOD  --cpus N
   --cpu-weight N  --io-weight N  --cgroup-parent PATH  --cgroup=required|best-effort
 Seccomp:
-  --profile FILE  (TOML: [seccomp] base, default, allow, deny; include)
+  --profile FILE|NAME  (TOML: [seccomp], [landlock], [network], [filesystem], [process], ...;
+                       NAME: a shipped profile, e.g. untrusted-parser)
   --seccomp-policy default|strict-daemon|none
   --seccomp FD  --add-seccomp-fd FD  (ready BPF programs, as in bwrap)
 Mode:
