@@ -959,15 +959,17 @@ TEST(ResolveDefaultRoot, AbsentWithAnyFilesystemOptionOrInBwrapDialect) {
   EXPECT_TRUE(bw->fs.empty());
 }
 
-TEST(ResolveDefaultRoot, PolicyOpsFollowTheDefaultRoot) {
+// A profile's (or the command line's, under root = "default") operations add to the default
+// root while it is still writable: the seal comes after them.
+TEST(ResolveDefaultRoot, PolicyOpsFollowTheDefaultRootAndPrecedeTheSeal) {
   Policy p = run({"true"});
   ASSERT_TRUE(p.default_root);
   p.fs.push_back(op(Kind::Dir, "", "/extra"));
   auto plan = resolve(p, kRoot);
   ASSERT_TRUE(plan.ok()) << why(plan);
   ASSERT_GE(plan->fs.size(), 2u);
-  EXPECT_TRUE(std::holds_alternative<step::SealRoot>(plan->fs[plan->fs.size() - 2]));
-  const auto* d = std::get_if<step::Dir>(&plan->fs.back());
+  EXPECT_TRUE(std::holds_alternative<step::SealRoot>(plan->fs.back()));
+  const auto* d = std::get_if<step::Dir>(&plan->fs[plan->fs.size() - 2]);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->dest, "/extra");
 }
