@@ -1,6 +1,9 @@
 #include "policy/profile_sections.hpp"
 
+#include <unistd.h>
+
 #include <charconv>
+#include <climits>
 #include <cstdlib>
 #include <optional>
 #include <vector>
@@ -224,7 +227,13 @@ bool boolean(const toml::node& value, const Reporter& report, bool& out) {
 
 }  // namespace
 
-const char* process_environment(const std::string& name) { return std::getenv(name.c_str()); }
+// PWD, where no shell set it, is the current directory.
+const char* process_environment(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value || name != "PWD") return value;
+  static thread_local char cwd[PATH_MAX];
+  return ::getcwd(cwd, sizeof cwd);
+}
 
 // [network] mode = "none" | "unix" | "host" | "tcp" | "pasta"
 void network(const toml::node& node, Policy& policy, const Reporter& report) {

@@ -27,9 +27,11 @@ Weaker seccomp_off_with(const std::string& cap, Verdict v) {
   return {"--seccomp-policy none --cap-add " + cap, v,
           [cap](F) { return Argv{"--seccomp-policy", "none", "--cap-add", cap}; }};
 }
-Weaker bwrap_defaults(Verdict v) {
+Weaker bwrap_defaults(Verdict v, bool root) {
   Weaker w{"cloister bwrap (no PID namespace, no filter)", v};
   w.bwrap = true;
+  w.root_only = root;
+  w.nobody_only = !root;
   return w;
 }
 Weaker net_host() {
@@ -125,7 +127,10 @@ std::vector<Attempt> process_attempts() {
   for (const char* attack : {"ptrace", "process-vm", "kill"}) {
     Attempt a{std::string(attack) + " of a host process and a sibling sandbox", attack};
     a.args = [](F f) { return Argv{f.host_pid(), f.sibling_pid()}; };
-    a.weaker = {bwrap_defaults(E)};
+    // Another caller's bwrap sandbox has a user namespace of its own, and ptrace across user
+    // namespaces needs CAP_SYS_PTRACE over the target's: only kill goes through then.
+    a.weaker = {bwrap_defaults(E, true),
+                bwrap_defaults(std::string(attack) == "kill" ? E : B, false)};
     out.push_back(a);
   }
   return out;
@@ -183,6 +188,14 @@ std::vector<Attempt> kernel_attempts() {
   return out;
 }
 
+// As cloister's network tests decide: pasta needs /dev/net/tun, often 0600 root.
+std::string pasta_unavailable() {
+  if (::access("/usr/bin/pasta", X_OK) != 0) return "pasta (Debian's passt) is not installed";
+  if (::access("/dev/net/tun", R_OK | W_OK) != 0)
+    return "--net=pasta needs /dev/net/tun, which this user cannot open";
+  return "";
+}
+
 std::vector<Attempt> data_attempts() {
   std::vector<Attempt> out;
   Attempt env{"a secret environment variable not passed", "env"};
@@ -195,11 +208,13 @@ std::vector<Attempt> data_attempts() {
     tcp.args = [](F f) { return Argv{std::to_string(f.tcp_port())}; };
     tcp.options = [mode](F) { return Argv{std::string("--net=") + mode}; };
     tcp.weaker = {net_host()};
+    if (std::string(mode) == "pasta") tcp.unavailable = pasta_unavailable;
     out.push_back(tcp);
     Attempt abstract{std::string("host abstract socket, --net=") + mode, "abstract-connect"};
     abstract.args = [](F f) { return Argv{f.abstract_name()}; };
     abstract.options = tcp.options;
     abstract.weaker = {net_host()};
+    abstract.unavailable = tcp.unavailable;
     out.push_back(abstract);
   }
   return out;
@@ -222,6 +237,7 @@ std::vector<Attempt> exhaustion_attempts() {
   bomb.weaker = {{root ? "--pids-max 5000" : "--rlimit nproc=5000", E, [root](F) {
                     return root ? Argv{"--pids-max", "5000"} : Argv{"--rlimit", "nproc=5000"};
                   }}};
+  bomb.weaker.front().replaces = true;
   out.push_back(bomb);
   Attempt fill{"tmpfs filler under limits", "tmpfs-fill"};
   fill.args = [](F) { return Argv{"/fill", "64"}; };

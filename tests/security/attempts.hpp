@@ -84,7 +84,9 @@ struct Weaker {
   // Added after the default sandbox's options (a later option wins where they conflict).
   std::function<Argv(const Fixture&)> options = [](const Fixture&) { return Argv{}; };
   bool bwrap = false;      // instead: cloister bwrap --ro-bind / / --proc /proc --dev /dev
+  bool replaces = false;   // instead of the attempt's own options, not after them
   bool root_only = false;  // e.g. --uid-map needs root
+  bool nobody_only = false;
 };
 
 struct Attempt {
@@ -98,6 +100,8 @@ struct Attempt {
   std::vector<Weaker> weaker;
   std::function<void(Fixture&)> prepare = [](Fixture&) {};  // before each run
   std::string only_root;     // non-empty: why the attempt means nothing for other callers
+  // Non-empty: why this machine cannot run the attempt for this caller (printed as a skip).
+  std::function<std::string()> unavailable = [] { return std::string(); };
   // The attack ends by a signal that a limit sends (an OOM kill), or cloister refuses to set
   // the sandbox up: a verdict of blocked, when nothing escaped.
   bool killed_is_blocked = false;

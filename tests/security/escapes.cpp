@@ -47,10 +47,15 @@ class Suite {
         skip(attempt.name, attempt.only_root);
         continue;
       }
+      if (const auto why = attempt.unavailable(); !why.empty()) {
+        skip(attempt.name, why);
+        continue;
+      }
       expect(attempt, "default", default_argv(attempt), Verdict::Blocked);
       expect(attempt, "strict profile", strict_argv(attempt), Verdict::Blocked);
       for (const auto& w : attempt.weaker) {
-        if (w.root_only && !cloister_it::is_root()) continue;
+        if ((w.root_only && !cloister_it::is_root()) || (w.nobody_only && cloister_it::is_root()))
+          continue;
         expect(attempt, "weaker: " + w.label, weaker_argv(attempt, w), w.expected);
       }
     }
@@ -74,7 +79,7 @@ class Suite {
     return head;
   }
 
-  Argv default_argv(const Attempt& a, const Argv& extra = {}) {
+  Argv default_argv(const Attempt& a, const Argv& extra = {}, bool own_options = true) {
     if (a.chroot_mode)
       return with(with({cloister_it::kCloister, "run", "--sandbox=chroot", "--bind",
                         fixture_.jail(), "/"},
@@ -82,7 +87,7 @@ class Suite {
                   with({"--"}, attack_command(a, "/attack")));
     Argv argv = {cloister_it::kCloister, "run", "--profile", paths_.default_profile, "--ro-bind",
                  paths_.attack, kInside};
-    argv = with(argv, with(a.options(fixture_), extra));
+    argv = with(argv, with(own_options ? a.options(fixture_) : Argv{}, extra));
     return with(with(argv, {"--"}), attack_command(a, kInside));
   }
 
@@ -103,7 +108,7 @@ class Suite {
       return with({cloister_it::kCloister, "bwrap", "--ro-bind", "/", "/", "--proc", "/proc",
                    "--dev", "/dev"},
                   attack_command(a, paths_.attack));
-    return default_argv(a, w.options(fixture_));
+    return default_argv(a, w.options(fixture_), !w.replaces);
   }
 
   RunResult launch(const Attempt& a, const Argv& argv) {
