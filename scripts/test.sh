@@ -10,6 +10,8 @@ bash scripts/deps.sh cmake g++ make libgtest-dev libseccomp-dev libtomlplusplus-
 bash scripts/deps.sh dpkg-dev xz-utils gcc python3 python3-seccomp python3-tap libcap2-bin strace
 # The fuzz test (tests/fuzz/run.sh) builds with clang's libFuzzer.
 bash scripts/deps.sh clang-14 libclang-rt-14-dev
+# The shipped profiles' tests run real programs under them (tests/integration/profiles_test.cpp).
+bash scripts/deps.sh busybox-static xvfb x11-utils libxml2-utils make curl
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DCLOISTER_SANITIZE=ON -DCLOISTER_BENCH=OFF >/dev/null
 cmake --build build-test -j"$(nproc)"
 ctest --test-dir build-test --output-on-failure

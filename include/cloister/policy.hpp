@@ -229,6 +229,9 @@ struct Policy {
   // an operation here covers (same destination, or beneath a mount of it) is left out; a
   // mount on "/" replaces the whole view. false: the root holds only `fs` (bubblewrap's model).
   bool default_root = false;
+  // A profile's [filesystem] root = "default" or "empty" decided default_root; the command
+  // line's --empty-root still overrides it.
+  bool root_chosen = false;
 
   std::vector<std::string> argv;  // COMMAND and its arguments
   std::optional<std::string> argv0;

@@ -517,21 +517,26 @@ SeccompRule deny_rule(const char* name, std::vector<SeccompCondition> conditions
 }
 
 // The seccomp and Landlock parts of a network mode, on top of what the policy asks.
+// Added by cloister, not asked for: best effort, reported when the kernel lacks it.
+void scope_abstract_unix(LandlockPolicy& ll, Plan& plan, const char* mode) {
+  if (ll.scope_abstract_unix) return;
+  ll.scope_abstract_unix = true;
+  if (landlock::abi() < 6)
+    plan.notices.push_back(std::string(mode) +
+                           ": abstract AF_UNIX sockets outside the sandbox stay "
+                           "reachable (needs Landlock ABI 6)");
+}
+
 void apply_net_mode(const Policy& p, SeccompPolicy& sp, LandlockPolicy& ll, Plan& plan) {
   using Op = SeccompCondition::Op;
   std::vector<SeccompRule> layer;
   if (p.net == NetMode::Unix) {
     for (const char* call : {"socket", "socketpair"})
       layer.push_back(deny_rule(call, {{0, Op::Ne, AF_UNIX, ~0ULL}}, EAFNOSUPPORT, "--net=unix"));
-    // Added by cloister, not asked for: best effort, reported when the kernel lacks it.
-    if (!ll.scope_abstract_unix) {
-      ll.scope_abstract_unix = true;
-      if (landlock::abi() < 6)
-        plan.notices.push_back(
-            "--net=unix: abstract AF_UNIX sockets outside the sandbox stay "
-            "reachable (needs Landlock ABI 6)");
-    }
+    scope_abstract_unix(ll, plan, "--net=unix");
   } else if (p.net == NetMode::Tcp) {
+    // The host's network namespace holds the host's abstract sockets too.
+    scope_abstract_unix(ll, plan, "--net=tcp");
     for (std::uint64_t family : {AF_INET, AF_INET6})
       for (std::uint64_t type : {SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET})
         layer.push_back(deny_rule("socket",

@@ -15,6 +15,7 @@
 #include "kernel/capability_names.hpp"
 #include "kernel/io.hpp"
 #include "policy/profile.hpp"
+#include "policy/profile_search.hpp"
 #include "policy/rlimit_parse.hpp"
 
 namespace cloister::cli {
@@ -143,8 +144,14 @@ class Parser {
     if (dialect_ == Dialect::Bwrap) bwrap_checks();
     out_.policy.argv.assign(args_.begin() + static_cast<long>(pos_), args_.end());
     // `cloister run` starts from the default view and filesystem options add to it;
-    // --empty-root (and `cloister bwrap`, always) starts from an empty root.
-    if (dialect_ == Dialect::Run && !empty_root_) out_.policy.default_root = true;
+    // --empty-root (and `cloister bwrap`, always) starts from an empty root, as does a
+    // profile's root = "empty" (the command line's --empty-root overrides a profile).
+    if (dialect_ == Dialect::Run) {
+      if (empty_root_)
+        out_.policy.default_root = false;
+      else if (!out_.policy.root_chosen)
+        out_.policy.default_root = true;
+    }
     return std::move(out_);
   }
 
@@ -504,7 +511,9 @@ void Parser::dispatch(const std::string& arg) {
       {"--seccomp", [](Parser& s, const std::string& o) { s.seccomp_fd(o, true); }},
       {"--add-seccomp-fd", [](Parser& s, const std::string& o) { s.seccomp_fd(o, false); }},
       {"--profile", [](Parser& s, const std::string& o) {
-         auto st = profile::load_file(s.next(o), s.out_.policy);
+         auto path = profile::locate(s.next(o), profile::search_path());
+         if (!path) throw UsageFailure{path.take_error()};
+         auto st = profile::load_file(*path, s.out_.policy);
          if (!st) throw UsageFailure{st.take_error()}; }},
       {"--seccomp-policy", [](Parser& s, const std::string& o) {
          auto base = s.next(o);
@@ -582,7 +591,8 @@ Resources (the sandbox's own cgroup; killed and removed when it ends):
   --memory-max BYTES  --memory-swap-max BYTES  --pids-max N  --cpu-max QUOTA/PERIOD  --cpus N
   --cpu-weight N  --io-weight N  --cgroup-parent PATH  --cgroup=required|best-effort
 Seccomp:
-  --profile FILE  (TOML: [seccomp] base, default, allow, deny; include)
+  --profile FILE|NAME  (TOML: [seccomp], [landlock], [network], [filesystem], [process], ...;
+                       NAME: a shipped profile, e.g. untrusted-parser)
   --seccomp-policy default|strict-daemon|none
   --seccomp FD  --add-seccomp-fd FD  (ready BPF programs, as in bwrap)
 Mode:
