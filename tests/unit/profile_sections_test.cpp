@@ -164,20 +164,25 @@ TEST(ProfileFilesystem, ADefaultRootTakesTheCommandLinesOperationsAndIsSealedAft
   EXPECT_EQ(std::get<step::Tmpfs>(extra).dest, "/extra");
 }
 
-TEST(ProfileFilesystem, OperationsWithoutRootMakeItEmptyAsACommandLineOptionWould) {
+// Operations add to the default view, as the command line's filesystem options do; only
+// root = "empty" (or --empty-root, which overrides a profile) starts from an empty root.
+TEST(ProfileFilesystem, OperationsAddToTheDefaultRootUnlessRootIsEmpty) {
   ProfileDir dir;
-  const auto path = dir.write("p.toml", "[filesystem]\nops = [{ tmpfs = \"/\" }]\n");
-  auto parsed = cli::parse({"--profile", path, "--", "true"}, cli::Dialect::Run);
-  ASSERT_TRUE(parsed.ok()) << parsed.error().message();
-  EXPECT_FALSE(parsed->policy.default_root);
-  ASSERT_EQ(parsed->policy.fs.size(), 1u);
-
-  // A later profile without `root` keeps the earlier one's choice.
-  const auto base = dir.write("base.toml", "[filesystem]\nroot = \"default\"\n");
-  const auto more = dir.write("more.toml", "[filesystem]\nops = [{ dir = \"/d\" }]\n");
-  parsed = cli::parse({"--profile", base, "--profile", more, "true"}, cli::Dialect::Run);
+  const auto adds = dir.write("p.toml", "[filesystem]\nops = [{ dir = \"/d\" }]\n");
+  auto parsed = cli::parse({"--profile", adds, "--", "true"}, cli::Dialect::Run);
   ASSERT_TRUE(parsed.ok()) << parsed.error().message();
   EXPECT_TRUE(parsed->policy.default_root);
+  ASSERT_EQ(parsed->policy.fs.size(), 1u);
+
+  const auto empty = dir.write("e.toml", "[filesystem]\nroot = \"empty\"\n");
+  parsed = cli::parse({"--profile", empty, "--profile", adds, "true"}, cli::Dialect::Run);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+  EXPECT_FALSE(parsed->policy.default_root) << "a later profile without root kept the choice";
+
+  const auto base = dir.write("base.toml", "[filesystem]\nroot = \"default\"\n");
+  parsed = cli::parse({"--empty-root", "--profile", base, "true"}, cli::Dialect::Run);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+  EXPECT_FALSE(parsed->policy.default_root) << "--empty-root overrides the profile's root";
 }
 
 TEST(ProfileProcess, SessionEnvironmentDirectoryAndMode) {
