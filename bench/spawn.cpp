@@ -721,8 +721,8 @@ int main(int argc, char** argv) {
 
   const Argv sandbox = sandbox_options();
   std::vector<Command> cmds;
-  cmds.push_back(
-      make_command("cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/true"})));
+  cmds.push_back(make_command(
+      "cloister", concat(concat({opt.cloister, "run", "--empty-root"}, sandbox), {"/bin/true"})));
   if (have_bwrap)
     cmds.push_back(make_command("bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/true"})));
   if (!unshare.empty()) cmds.push_back(make_command("unshare", {unshare, "-Urmpfin", "/bin/true"}));
@@ -730,7 +730,8 @@ int main(int argc, char** argv) {
   cmds.push_back(make_command("cloister-default", {opt.cloister, "run", "/bin/true"}));
   for (const auto& [name, path] : opt.variants) {
     if (!executable(path)) die("--variant " + name + ": not found or not executable: " + path);
-    cmds.push_back(make_command(name, concat(concat({path, "run"}, sandbox), {"/bin/true"})));
+    cmds.push_back(
+        make_command(name, concat(concat({path, "run", "--empty-root"}, sandbox), {"/bin/true"})));
   }
   auto find = [&cmds](const std::string& name) -> Command* {
     for (auto& c : cmds)
@@ -828,7 +829,8 @@ int main(int argc, char** argv) {
   if (opt.memory_samples > 0) {
     std::vector<Command> sleepers;
     sleepers.push_back(make_command(
-        "cloister", concat(concat({opt.cloister, "run"}, sandbox), {"/bin/sleep", "5"})));
+        "cloister",
+        concat(concat({opt.cloister, "run", "--empty-root"}, sandbox), {"/bin/sleep", "5"})));
     if (have_bwrap)
       sleepers.push_back(
           make_command("bwrap", concat(concat({opt.bwrap}, sandbox), {"/bin/sleep", "5"})));

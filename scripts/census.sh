@@ -45,7 +45,13 @@ snapshot() { { processes; mounts; cgroups; tmp_entries; } | LC_ALL=C sort; }
 
 # Lines of now that the snapshot lacks (zombies always count: one that was there before and
 # is still a zombie is a leak of someone else's, not ours, so only new ones are named).
-appeared() { LC_ALL=C comm -13 "$1" <(snapshot); }
+# No process substitution: comm would be exec'd over the subshell that forked it, leaving
+# that child for PID 1 to reap, which the next look then counts as a zombie of ours.
+appeared() {
+  snapshot >"$1.now"
+  LC_ALL=C comm -13 "$1" "$1.now"
+  rm -f "$1.now"
+}
 
 case "${1:-}" in
   take)

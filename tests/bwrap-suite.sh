@@ -72,8 +72,7 @@ run_script() {
   local as=()
   [ "$user" = nobody ] && as=(setpriv --reuid 65534 --regid 65534 --clear-groups)
   # test-run.sh leaves a mktemp file in /tmp: the ones that appear during the run are removed.
-  local before
-  before=$(find /tmp -maxdepth 1 -name 'bwrap-test-*' | sort)
+  find /tmp -maxdepth 1 -name 'bwrap-test-*' | sort >"$log.tmp-before"
   local rc=0
   (cd /tmp && env -i PATH="$PATH" HOME=/ LANG=C.UTF-8 BWRAP="$impl" \
      G_TEST_SRCDIR="$work/src" G_TEST_BUILDDIR="$work/build" \
@@ -81,7 +80,8 @@ run_script() {
        "${interp[@]}" "$work/src/tests/$script") \
     </dev/null >"$log.tap" 2>"$log.err" || rc=$?
   echo "$rc" >"$log.rc"
-  comm -13 <(echo "$before") <(find /tmp -maxdepth 1 -name 'bwrap-test-*' | sort) |
+  find /tmp -maxdepth 1 -name 'bwrap-test-*' | sort >"$log.tmp-after"
+  comm -13 "$log.tmp-before" "$log.tmp-after" |
     while read -r left; do if [ -n "$left" ]; then rm -f -- "$left"; fi; done
 }
 
@@ -122,6 +122,9 @@ run_suite() {
   mkdir -p "$work/build/tests" "$work/bin" "$work/logs"
   cc -O2 -o "$work/build/tests/try-syscall" "$work/src/tests/try-syscall.c" ||
     die "cannot build try-syscall"
+  # No process substitution in this script: the command it feeds (comm) is exec'd over the
+  # subshell that forked it, and the orphaned child is left for PID 1 to reap (CI's PID 1
+  # was seen leaving such zombies).
   # test-run.sh leaves a killed shell for PID 1 to reap: each script runs under a subreaper
   # that reaps (and if need be kills, by PID) whatever it left.
   cp "$(dirname "$0")/subreaper.py" "$work/subreaper.py"
@@ -138,12 +141,14 @@ run_suite() {
       [ "$impl_name" = cloister ] && impl="$work/bin/bwrap"
       local log="$work/logs/$impl_name-$user-$script"
       run_script "$impl" "$user" "$script" "$log" "$work"
-      read -r p f s < <(count "$log")
+      read -r p f s <<<"$(count "$log")"
       printf '%-28s %-8s %8s %8s %8s  %s\n' "$script" "$user" "$p" "$f" "$s" "$impl_name"
     done
     local missing
-    missing=$(comm -23 <(passed_names "$work/logs/bwrap-$user-$script") \
-                       <(passed_names "$work/logs/cloister-$user-$script"))
+    passed_names "$work/logs/bwrap-$user-$script" >"$work/logs/bwrap-$user-$script.passed"
+    passed_names "$work/logs/cloister-$user-$script" >"$work/logs/cloister-$user-$script.passed"
+    missing=$(comm -23 "$work/logs/bwrap-$user-$script.passed" \
+                       "$work/logs/cloister-$user-$script.passed")
     if [ -n "$missing" ]; then
       failures=$((failures + 1))
       echo "FAIL: $script as $user: passes for bwrap, not for cloister:"

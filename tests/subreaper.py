@@ -2,8 +2,8 @@
 """subreaper.py GRACE_SECONDS COMMAND [ARGS...]
 
 Runs COMMAND as a child subreaper (PR_SET_CHILD_SUBREAPER): processes COMMAND leaves behind
-are reparented here rather than to PID 1. Once COMMAND has exited, they get GRACE_SECONDS to
-end; those still running are then killed by PID (SIGKILL), and every one is reaped, so
+are reparented here rather than to PID 1, and reaped here as they end. Once COMMAND has
+exited, those still running get GRACE_SECONDS to end; those still running are then killed by PID (SIGKILL), and every one is reaped, so
 nothing COMMAND started outlives this process, not even as a zombie. Exits with COMMAND's
 status (128+N when killed by signal N).
 """
@@ -48,7 +48,12 @@ def main():
             os.execvp(sys.argv[2], sys.argv[2:])
         finally:
             os._exit(127)
-    _, status = os.waitpid(command, 0)
+    # Orphans are reaped as they end, not only after COMMAND: a long run (the whole suite)
+    # would otherwise hold every orphan that ended as a zombie until it finishes.
+    while True:
+        pid, status = os.waitpid(-1, 0)
+        if pid == command:
+            break
     deadline = time.monotonic() + grace
     while not reap_all():
         if time.monotonic() >= deadline:

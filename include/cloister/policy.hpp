@@ -174,7 +174,8 @@ struct CgroupPolicy {
 };
 
 // Landlock: unprivileged access control applied inside the sandbox (paths as seen there).
-// Once any rule is given, everything not granted is denied for the rights the kernel handles.
+// Once any rule is given, everything not granted is denied for the rights the kernel handles
+// (but for the always-safe device nodes, see PathRule::implicit).
 struct LandlockPolicy {
   enum class Mode : std::uint8_t {
     Required,    // a right the kernel cannot enforce is an error naming it and the ABI needed
@@ -184,6 +185,10 @@ struct LandlockPolicy {
   struct PathRule {
     std::string path;
     bool read = false, write = false, exec = false, ioctl_dev = false;
+    // Granted by cloister itself once any path rule is given (resolve adds them): the device
+    // nodes every program may use (/dev/null, zero, full, random, urandom) and the
+    // controlling terminal unless --new-session. Skipped where the sandbox lacks the node.
+    bool implicit = false;
   };
   Mode mode = Mode::Required;
   std::vector<PathRule> paths;               // --landlock-read/-write/-exec/-ioctl-dev PATH
@@ -222,9 +227,15 @@ struct Policy {
   Identity id;
   std::optional<std::string> hostname;  // needs a UTS namespace
   std::vector<FsOp> fs;
-  // No filesystem option given: the root is the default system view (host /usr, the usual
-  // /bin /lib /lib64 /sbin links, the parts of /etc programs need, private /tmp /dev /proc).
+  // `cloister run` (unless --empty-root): `fs` goes on top of the default system view (host
+  // /usr read-only, the usual /bin /lib /lib64 /sbin links, the parts of /etc programs need,
+  // private /tmp /var/tmp /dev /proc, the root itself sealed read-only). A default part that
+  // an operation here covers (same destination, or beneath a mount of it) is left out; a
+  // mount on "/" replaces the whole view. false: the root holds only `fs` (bubblewrap's model).
   bool default_root = false;
+  // A profile's [filesystem] root = "default" or "empty" decided default_root; the command
+  // line's --empty-root still overrides it.
+  bool root_chosen = false;
 
   std::vector<std::string> argv;  // COMMAND and its arguments
   std::optional<std::string> argv0;

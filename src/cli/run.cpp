@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "plan/diagnose.hpp"
 #include "plan/plan.hpp"
 #include "plan/terminal.hpp"
 #include "policy/bwrap_words.hpp"
@@ -29,6 +30,16 @@ void print_error(const FrontEnd& front, const Error& e) {
     std::fprintf(stderr, "bwrap: %s\n", bwrap_message(e).c_str());
   else
     std::fprintf(stderr, "cloister: %s\n", e.message().c_str());
+}
+
+// cloister run's error with what the plan tells about it: why a path is missing, what the
+// root holds.
+void print_explained(const FrontEnd& front, const Plan& plan, Error e) {
+  if (front.dialect != Dialect::Run) return print_error(front, e);
+  auto why = diagnose::explain(plan, e);
+  if (!why.hint.empty()) e.hint = std::move(why.hint);
+  print_error(front, e);
+  for (const auto& note : why.notes) std::fprintf(stderr, "cloister: %s\n", note.c_str());
 }
 
 int launch(const std::vector<std::string>& args, const FrontEnd& front) {
@@ -64,7 +75,7 @@ int launch(const std::vector<std::string>& args, const FrontEnd& front) {
   const auto started = postmortem::now_usec();
   Outcome outcome = launch(*plan);
   for (const auto& notice : outcome.notices) std::fprintf(stderr, "cloister: %s\n", notice.c_str());
-  if (outcome.error) print_error(front, *outcome.error);
+  if (outcome.error) print_explained(front, *plan, *outcome.error);
   // How a protection ended COMMAND; the bwrap dialect keeps to bubblewrap's messages.
   if (dialect == Dialect::Run)
     for (const auto& line : postmortem::report(*plan, outcome, started))

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "isolate/mounts.hpp"
+#include "isolate/refusal.hpp"
 #include "kernel/syscalls.hpp"
 
 namespace cloister::fs {
@@ -343,7 +344,7 @@ Result<RootBuilder> RootBuilder::begin() {
     // In a chroot whose root is not a mount point there is no way to name the mount to make
     // private (and the kernel refuses user namespaces to chrooted processes).
     return Error{"private mounts", "mount(MS_REC|MS_PRIVATE)", "/", err,
-                 err == EPERM    ? "needs a user namespace or CAP_SYS_ADMIN"
+                 err == EPERM    ? "needs a user namespace or CAP_SYS_ADMIN: " + refusal::cause(err)
                  : err == EINVAL ? "cloister runs in a chroot whose root is not a mount point: "
                                    "bind-mount that directory onto itself before chrooting "
                                    "into it, or use --sandbox=chroot"

@@ -1,6 +1,7 @@
 #include "isolate/landlock.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -72,6 +73,7 @@ bool wants_net(const LandlockPolicy& p) {
 
 Status add_path_rule(int ruleset, const LandlockPolicy::PathRule& r, int abi) {
   UniqueFd fd(::open(r.path.c_str(), O_PATH | O_CLOEXEC));
+  if (!fd && r.implicit && errno == ENOENT) return ok_status();  // a sandbox without that node
   if (!fd)
     return Error{"landlock", "open", r.path, errno, "the path must exist inside the sandbox"};
   std::uint64_t rights = rights_of(r, abi);
@@ -117,6 +119,10 @@ Status apply(const LandlockPolicy& p, int abi) {
     for (auto port : p.connect_ports)
       CLOISTER_TRY(add_port_rule(ruleset.get(), port, kNetConnectTcp));
   }
+  // The kernel wants no_new_privs here unless the caller holds CAP_SYS_ADMIN, which root in
+  // a container may lack; every sandbox gets no_new_privs anyway, so it is set already now.
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return Error{"landlock", "prctl(PR_SET_NO_NEW_PRIVS)", "", errno, ""};
   if (::syscall(SYS_landlock_restrict_self, ruleset.get(), 0) != 0)
     return Error{"landlock", "landlock_restrict_self", "", errno,
                  errno == EPERM ? "needs no_new_privs or CAP_SYS_ADMIN" : ""};

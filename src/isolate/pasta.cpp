@@ -37,10 +37,19 @@ Result<Connection> Connection::start(const std::string& binary, pid_t pid,
   std::vector<std::string> args = {binary, "--config-net", "--quiet", "-P", pid_file};
   // As root pasta would switch to nobody, who cannot enter the sandbox's user namespace.
   if (::geteuid() == 0) args.insert(args.end(), {"--runas", "0"});
+  // pasta's default for every direction is "auto": each port bound in the sandbox would be
+  // reachable from outside, and each loopback port of the host from the sandbox's own
+  // 127.0.0.1. Only the --forward ports are forwarded; the host's loopback stays reachable
+  // through the gateway address alone (pasta's mapping of it, which --net=pasta documents).
+  bool tcp = false, udp = false;
   for (const auto& f : forwards) {
     args.emplace_back(f.udp ? "-u" : "-t");
     args.emplace_back(std::to_string(f.host_port) + ":" + std::to_string(f.sandbox_port));
+    (f.udp ? udp : tcp) = true;
   }
+  if (!tcp) args.insert(args.end(), {"-t", "none"});
+  if (!udp) args.insert(args.end(), {"-u", "none"});
+  args.insert(args.end(), {"-T", "none", "-U", "none"});
   args.push_back(std::to_string(pid));
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

@@ -85,6 +85,26 @@ std::string json_list(const std::vector<std::string>& items) {
   return out + "]";
 }
 
+bool from_user(const Plan& plan, std::size_t i) {
+  return i >= plan.fs_user_begin && i < plan.fs_user_end;
+}
+
+// Every step in order, each marked with where it comes from: cloister's default view or
+// the user's options (the default view is absent under --empty-root and `cloister bwrap`).
+void filesystem_text(const Plan& plan, std::ostringstream& out) {
+  const std::size_t yours = plan.fs_user_end - plan.fs_user_begin;
+  const std::size_t from_default = plan.fs.size() - yours;
+  out << "filesystem (" << plan.fs.size() << " steps, in order: " << from_default
+      << " from the default view, " << yours << " from your options";
+  if (from_default == 0 && plan.fs_replaced.empty()) out << "; the root starts empty";
+  out << "):\n";
+  for (std::size_t i = 0; i < plan.fs.size(); ++i)
+    out << "  " << i + 1 << ". " << (from_user(plan, i) ? "[yours]   " : "[default] ")
+        << describe(plan.fs[i]) << "\n";
+  for (const auto& r : plan.fs_replaced) out << "  replaced in the default view: " << r << "\n";
+  for (const auto& s : plan.skipped) out << "  skipped (source missing): " << s << "\n";
+}
+
 }  // namespace
 
 std::string condition_text(const SeccompCondition& c) {
@@ -111,10 +131,7 @@ std::string plan_text(const Plan& plan) {
                "--gid-map 0:0:1)";
       out << "\n";
     }
-    out << "filesystem (" << plan.fs.size() << " steps, in order):\n";
-    for (std::size_t i = 0; i < plan.fs.size(); ++i)
-      out << "  " << i + 1 << ". " << describe(plan.fs[i]) << "\n";
-    for (const auto& s : plan.skipped) out << "  skipped (source missing): " << s << "\n";
+    filesystem_text(plan, out);
   }
   if (plan.chroot) {
     out << "chroot: " << plan.chroot->root << "\n";
@@ -143,7 +160,8 @@ std::string plan_text(const Plan& plan) {
       if (r.write) rights.emplace_back("write");
       if (r.exec) rights.emplace_back("exec");
       if (r.ioctl_dev) rights.emplace_back("ioctl-dev");
-      out << "  " << r.path << ": " << join(rights, ",") << "\n";
+      out << "  " << r.path << ": " << join(rights, ",")
+          << (r.implicit ? " (implicit: safe for any program)" : "") << "\n";
     }
     for (auto port : l.bind_ports) out << "  bind TCP " << port << "\n";
     for (auto port : l.connect_ports) out << "  connect TCP " << port << "\n";
@@ -153,6 +171,7 @@ std::string plan_text(const Plan& plan) {
     if (l.scope_signal) out << "  scope: signal\n";
     for (const auto& u : plan.landlock_unenforced) out << "  not enforced: " << u << "\n";
   }
+  for (const auto& n : plan.notices) out << "notice: " << n << "\n";
   if (plan.seccomp_summary) {
     const auto& s = *plan.seccomp_summary;
     out << "seccomp: " << s.allowed << " of " << s.known << " syscalls allowed, "
@@ -195,7 +214,12 @@ std::string plan_json(const Plan& plan) {
         << ", \"gid_map\": " << json_list(lines_of(plan.ids.gid_map));
   std::vector<std::string> steps;
   for (const auto& s : plan.fs) steps.push_back(describe(s));
+  std::vector<std::string> origins;
+  for (std::size_t i = 0; i < plan.fs.size(); ++i)
+    origins.emplace_back(from_user(plan, i) ? "user" : "default");
   out << ", \"filesystem\": " << json_list(steps);
+  out << ", \"filesystem_origin\": " << json_list(origins);
+  out << ", \"replaced\": " << json_list(plan.fs_replaced);
   out << ", \"skipped\": " << json_list(plan.skipped);
   if (plan.chroot)
     out << ", \"chroot\": {\"root\": " << json_string(plan.chroot->root)

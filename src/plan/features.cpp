@@ -37,7 +37,9 @@ std::vector<std::string> unenforceable(const LandlockPolicy& p, int abi) {
   };
   need(!p.paths.empty(), 1, "filesystem rules (--landlock-read/-write/-exec)");
   bool ioctl = false, write = false;
-  for (const auto& r : p.paths) ioctl |= r.ioctl_dev, write |= r.write;
+  // cloister's own grants (the terminal's ioctls) are not something the user asked for.
+  for (const auto& r : p.paths)
+    if (!r.implicit) ioctl |= r.ioctl_dev, write |= r.write;
   need(ioctl, 5, "device ioctl rules (--landlock-ioctl-dev)");
   need(wants_net(p), 4, "TCP port rules (--allow-bind/--allow-connect)");
   need(p.scope_abstract_unix, 6, "the abstract-unix scope");

@@ -130,7 +130,12 @@ struct Plan {
   IdMaps ids;
   std::optional<std::string> hostname;
   std::vector<FsStep> fs;
-  std::vector<std::string> skipped;  // -try binds whose source is missing
+  // fs[fs_user_begin, fs_user_end) come from the user's options; the rest is cloister's
+  // default view (`cloister run` without --empty-root), for explain.
+  std::size_t fs_user_begin = 0;
+  std::size_t fs_user_end = 0;
+  std::vector<std::string> fs_replaced;  // default-view steps a user option replaced
+  std::vector<std::string> skipped;      // -try binds whose source is missing
 
   // Namespace mode falls back to this (SandboxMode::Auto), or it is the mode (Chroot).
   std::optional<ChrootPlan> chroot;
@@ -145,6 +150,9 @@ struct Plan {
   bool cwd_required = false;       // --chdir given: failure is an error, not a fallback to /
   std::uint64_t keep_caps = 0;     // bit n: capability n stays (bounding, permitted, ambient)
   bool keep_caps_if_held = false;  // bwrap's root rule: keep those of keep_caps still held
+  // Root without a user namespace (the library's default for root): the process switches to
+  // these real host ids in the privileges phase, keeping only keep_caps.
+  std::optional<IdMaps> host_ids;
   bool caps_as_caller = false;     // and no --cap-add/--cap-drop: the caller's sets stay as are
   bool die_with_parent = false;
   pid_t expected_parent = 0;  // --die-with-parent: cloister itself dies with this process

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -15,6 +14,8 @@
 #include "kernel/capability_names.hpp"
 #include "kernel/fd.hpp"
 #include "kernel/io.hpp"
+#include "plan/default_view.hpp"
+#include "plan/diagnose.hpp"
 #include "plan/features.hpp"
 #include "plan/plan.hpp"
 #include "seccomp/precompiled.hpp"
@@ -256,44 +257,23 @@ Status add_fs_step(const FsOp& op, Plan& plan) {
   return ok_status();
 }
 
-// The parts of /etc that ordinary programs read: identity, name service, dynamic linker,
-// time zone, TLS roots, terminal and shell setup. Secrets (shadow, ssh keys) stay out.
-constexpr std::array<const char*, 27> kEtcEntries = {
-    "passwd",       "group",           "nsswitch.conf", "hosts",        "host.conf",
-    "resolv.conf",  "gai.conf",        "services",      "protocols",    "localtime",
-    "timezone",     "ld.so.cache",     "ld.so.conf",    "ld.so.conf.d", "alternatives",
-    "ssl",          "ca-certificates", "mime.types",    "os-release",   "debian_version",
-    "profile",      "bash.bashrc",     "inputrc",       "shells",       "terminfo",
-    "locale.alias", "environment"};
-
-constexpr std::array<const char*, 6> kRootLinks = {"bin",   "sbin",  "lib",
-                                                   "lib32", "lib64", "libx32"};
-
-void add_default_root(Plan& plan) {
-  auto ro_bind = [&plan](const std::string& path) {
-    FsOp op{FsOp::Kind::RoBind, path, path, -1, true, {}, {}};
-    auto src = resolve_source(op, "--ro-bind");
-    if (src.ok() && src->has_value()) plan.fs.emplace_back(bind_step(**src, op));
-  };
-  ro_bind("/usr");
-  for (const char* name : kRootLinks) {
-    const std::string path = std::string("/") + name;
-    char target[PATH_MAX];
-    ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
-    if (n > 0)
-      plan.fs.emplace_back(step::Symlink{std::string(target, static_cast<std::size_t>(n)), path});
-    else
-      ro_bind(path);
+// The user's steps in order; under `cloister run` on top of the default view (its steps
+// first, less those the user's replace, and the root sealed read-only at the end).
+Status add_filesystem(const Policy& p, Plan& plan) {
+  for (const auto& op : p.fs) CLOISTER_TRY(add_fs_step(op, plan));
+  if (!p.default_root) {
+    plan.fs_user_end = plan.fs.size();
+    return ok_status();
   }
-  plan.fs.emplace_back(step::Dir{"/etc", 0755});
-  for (const char* name : kEtcEntries) ro_bind(std::string("/etc/") + name);
-  plan.fs.emplace_back(step::Tmpfs{"/tmp", 01777, {}});
-  plan.fs.emplace_back(step::Dir{"/var", 0755});
-  plan.fs.emplace_back(step::Tmpfs{"/var/tmp", 01777, {}});
-  plan.fs.emplace_back(
-      step::Proc{"/proc", !(plan.clone_flags & CLONE_NEWPID) && plan.pidns_fd < 0});
-  plan.fs.emplace_back(step::Dev{"/dev", caller_terminal()});
-  plan.fs.emplace_back(step::SealRoot{});
+  auto view = default_view::build(plan.fs, caller_terminal(),
+                                  !(plan.clone_flags & CLONE_NEWPID) && plan.pidns_fd < 0);
+  plan.fs_user_begin = view.steps.size();
+  plan.fs_user_end = view.steps.size() + plan.fs.size();
+  plan.fs.insert(plan.fs.begin(), std::make_move_iterator(view.steps.begin()),
+                 std::make_move_iterator(view.steps.end()));
+  if (view.seal) plan.fs.emplace_back(step::SealRoot{});
+  plan.fs_replaced = std::move(view.replaced);
+  return ok_status();
 }
 
 std::vector<std::string> final_environment(const std::vector<EnvOp>& ops) {
@@ -462,10 +442,24 @@ SeccompPolicy with_chroot_denials(SeccompPolicy sp) {
   return sp;
 }
 
+// Path rules deny everything not granted, /dev/null included, which nearly every program
+// opens: grant the device nodes that reach nothing beyond the sandbox, and the controlling
+// terminal when the sandbox keeps it (no --new-session) — with its ioctls, which job control
+// and isatty() need (TIOCSTI stays denied by seccomp).
+void grant_safe_devices(LandlockPolicy& l, bool keeps_terminal) {
+  if (l.paths.empty()) return;
+  for (const char* node : {"null", "zero", "full", "random", "urandom"})
+    l.paths.push_back({std::string("/dev/") + node, true, true, false, false, true});
+  if (keeps_terminal)
+    for (const char* node : {"/dev/tty", "/dev/console"})
+      l.paths.push_back({node, true, true, false, true, true});
+}
+
 // What the user asked for is required unless they said best-effort: a right the kernel's
 // ABI cannot enforce is an error naming it, or one line on stderr.
-Status add_landlock(const LandlockPolicy& l, Plan& plan) {
+Status add_landlock(LandlockPolicy l, bool keeps_terminal, Plan& plan) {
   if (!l.any() || l.mode == LandlockPolicy::Mode::Off) return ok_status();
+  grant_safe_devices(l, keeps_terminal);
   plan.landlock_abi = landlock::abi();
   const auto missing = landlock::unenforceable(l, plan.landlock_abi);
   if (!missing.empty() && l.mode == LandlockPolicy::Mode::Required) {
@@ -523,21 +517,26 @@ SeccompRule deny_rule(const char* name, std::vector<SeccompCondition> conditions
 }
 
 // The seccomp and Landlock parts of a network mode, on top of what the policy asks.
+// Added by cloister, not asked for: best effort, reported when the kernel lacks it.
+void scope_abstract_unix(LandlockPolicy& ll, Plan& plan, const char* mode) {
+  if (ll.scope_abstract_unix) return;
+  ll.scope_abstract_unix = true;
+  if (landlock::abi() < 6)
+    plan.notices.push_back(std::string(mode) +
+                           ": abstract AF_UNIX sockets outside the sandbox stay "
+                           "reachable (needs Landlock ABI 6)");
+}
+
 void apply_net_mode(const Policy& p, SeccompPolicy& sp, LandlockPolicy& ll, Plan& plan) {
   using Op = SeccompCondition::Op;
   std::vector<SeccompRule> layer;
   if (p.net == NetMode::Unix) {
     for (const char* call : {"socket", "socketpair"})
       layer.push_back(deny_rule(call, {{0, Op::Ne, AF_UNIX, ~0ULL}}, EAFNOSUPPORT, "--net=unix"));
-    // Added by cloister, not asked for: best effort, reported when the kernel lacks it.
-    if (!ll.scope_abstract_unix) {
-      ll.scope_abstract_unix = true;
-      if (landlock::abi() < 6)
-        plan.notices.push_back(
-            "--net=unix: abstract AF_UNIX sockets outside the sandbox stay "
-            "reachable (needs Landlock ABI 6)");
-    }
+    scope_abstract_unix(ll, plan, "--net=unix");
   } else if (p.net == NetMode::Tcp) {
+    // The host's network namespace holds the host's abstract sockets too.
+    scope_abstract_unix(ll, plan, "--net=tcp");
     for (std::uint64_t family : {AF_INET, AF_INET6})
       for (std::uint64_t type : {SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET})
         layer.push_back(deny_rule("socket",
@@ -617,8 +616,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   }
   plan.hostname = p.hostname;
 
-  if (p.default_root) add_default_root(plan);
-  for (const auto& op : p.fs) CLOISTER_TRY(add_fs_step(op, plan));
+  CLOISTER_TRY(add_filesystem(p, plan));
 
   if (p.mode != SandboxMode::Chroot)
     CLOISTER_TRY(add_seccomp(p, seccomp_policy, plan.seccomp,
@@ -673,7 +671,9 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
     CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
   plan.rlimits = p.rlimits;
   if (p.cgroup.any() || !p.cgroup.parent.empty()) plan.cgroup = p.cgroup;
-  CLOISTER_TRY(add_landlock(landlock_policy, plan));
+  CLOISTER_TRY(add_landlock(landlock_policy, !p.new_session, plan));
+  if (p.net == NetMode::Tcp)
+    if (auto dns = diagnose::tcp_mode_dns(plan); !dns.empty()) plan.notices.push_back(dns);
   plan.close_before_exec = p.consumed_fds;
   for (const auto& op : p.fs)
     if (op.fd >= 0) plan.close_before_exec.push_back(op.fd);

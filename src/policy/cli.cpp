@@ -15,6 +15,7 @@
 #include "kernel/capability_names.hpp"
 #include "kernel/io.hpp"
 #include "policy/profile.hpp"
+#include "policy/profile_search.hpp"
 #include "policy/rlimit_parse.hpp"
 
 namespace cloister::cli {
@@ -142,7 +143,15 @@ class Parser {
     check_pending_used();
     if (dialect_ == Dialect::Bwrap) bwrap_checks();
     out_.policy.argv.assign(args_.begin() + static_cast<long>(pos_), args_.end());
-    if (dialect_ == Dialect::Run && !saw_fs_option_) out_.policy.default_root = true;
+    // `cloister run` starts from the default view and filesystem options add to it;
+    // --empty-root (and `cloister bwrap`, always) starts from an empty root, as does a
+    // profile's root = "empty" (the command line's --empty-root overrides a profile).
+    if (dialect_ == Dialect::Run) {
+      if (empty_root_)
+        out_.policy.default_root = false;
+      else if (!out_.policy.root_chosen)
+        out_.policy.default_root = true;
+    }
     return std::move(out_);
   }
 
@@ -234,7 +243,6 @@ class Parser {
   }
 
   void fs(Kind kind, std::string source, std::string dest, int fd = -1, bool optional = false) {
-    saw_fs_option_ = true;
     FsOp op{kind, std::move(source), std::move(dest), fd, optional, {}, {}};
     const bool takes_perms = kind == Kind::Tmpfs || kind == Kind::Dir || kind == Kind::File ||
                              kind == Kind::BindData || kind == Kind::RoBindData;
@@ -366,7 +374,7 @@ class Parser {
   std::size_t pos_ = 0;
   Dialect dialect_;
   Parsed out_;
-  bool saw_fs_option_ = false;
+  bool empty_root_ = false;
   std::optional<mode_t> pending_perms_;
   std::optional<std::uint64_t> pending_size_;
 };
@@ -414,6 +422,7 @@ void Parser::dispatch(const std::string& arg) {
       {"--gid-map", [](Parser& s, const std::string& o) { s.out_.policy.id.gid_map.push_back(parse_range(o, s.next(o))); }},
       {"--hostname", [](Parser& s, const std::string& o) { s.out_.policy.hostname = s.next(o); }},
       // filesystem
+      {"--empty-root", [](Parser& s, const std::string&) { s.empty_root_ = true; }},
       {"--bind", [](Parser& s, const std::string& o) { s.two_paths(Kind::Bind, o, false); }},
       {"--bind-try", [](Parser& s, const std::string& o) { s.two_paths(Kind::Bind, o, true); }},
       {"--ro-bind", [](Parser& s, const std::string& o) { s.two_paths(Kind::RoBind, o, false); }},
@@ -502,7 +511,9 @@ void Parser::dispatch(const std::string& arg) {
       {"--seccomp", [](Parser& s, const std::string& o) { s.seccomp_fd(o, true); }},
       {"--add-seccomp-fd", [](Parser& s, const std::string& o) { s.seccomp_fd(o, false); }},
       {"--profile", [](Parser& s, const std::string& o) {
-         auto st = profile::load_file(s.next(o), s.out_.policy);
+         auto path = profile::locate(s.next(o), profile::search_path());
+         if (!path) throw UsageFailure{path.take_error()};
+         auto st = profile::load_file(*path, s.out_.policy);
          if (!st) throw UsageFailure{st.take_error()}; }},
       {"--seccomp-policy", [](Parser& s, const std::string& o) {
          auto base = s.next(o);
@@ -536,8 +547,16 @@ std::string usage(Dialect dialect, const std::string& program) {
           ? "usage: " + (program.empty() ? std::string("bwrap") : program) +
                 " [OPTIONS...] [--] COMMAND [ARGS...]\n"
           : "usage: cloister run [OPTIONS...] [--] COMMAND [ARGS...]\n"
-            "Without filesystem options: every namespace, host /usr, /bin, /lib*,\n"
-            "/sbin and parts of /etc read-only, private /tmp, /var/tmp, /dev, /proc.\n";
+            "The default sandbox: every namespace, host /usr, /bin, /lib*, /sbin and parts\n"
+            "of /etc read-only, private /tmp, /var/tmp, /dev, /proc. Filesystem options add\n"
+            "to it (or replace what they cover); --empty-root starts from an empty root.\n"
+            "\n"
+            "Examples:\n"
+            "  cloister run -- sh                                 a shell in the default sandbox\n"
+            "  cloister run --bind ~/src /src -- make -C /src     build a tree bound read-write\n"
+            "  cloister run --ro-bind ./job.py /job.py -- python3 /job.py   a script, read-only\n"
+            "  cloister run --net=host -- curl -s https://example.org   the host's network\n"
+            "  cloister explain --bind ~/src /src -- make         what the sandbox would hold\n";
   return head + R"(
 Namespaces:
   --unshare-user[-try] --unshare-ipc --unshare-pid --unshare-net --unshare-uts
@@ -545,6 +564,7 @@ Namespaces:
   --userns FD  --pidns FD  --disable-userns  --assert-userns-disabled
   --uid N  --gid N  --uid-map IN:OUT:COUNT  --gid-map IN:OUT:COUNT (root)  --hostname NAME
 Filesystem (applied in order; DEST is inside the sandbox):
+  --empty-root  (cloister run) no default view: the root holds only what is named
   --bind[-try] SRC DEST  --ro-bind[-try] SRC DEST  --dev-bind[-try] SRC DEST
   --bind-fd FD DEST  --ro-bind-fd FD DEST  --remount-ro DEST
   [--size BYTES] [--perms OCTAL] --tmpfs DEST  --proc DEST  --dev DEST  --mqueue DEST
@@ -571,7 +591,8 @@ Resources (the sandbox's own cgroup; killed and removed when it ends):
   --memory-max BYTES  --memory-swap-max BYTES  --pids-max N  --cpu-max QUOTA/PERIOD  --cpus N
   --cpu-weight N  --io-weight N  --cgroup-parent PATH  --cgroup=required|best-effort
 Seccomp:
-  --profile FILE  (TOML: [seccomp] base, default, allow, deny; include)
+  --profile FILE|NAME  (TOML: [seccomp], [landlock], [network], [filesystem], [process], ...;
+                       NAME: a shipped profile, e.g. untrusted-parser)
   --seccomp-policy default|strict-daemon|none
   --seccomp FD  --add-seccomp-fd FD  (ready BPF programs, as in bwrap)
 Mode:

@@ -1,8 +1,4 @@
-#define TOML_HEADER_ONLY 1
-#define TOML_EXCEPTIONS 0
 #include "policy/profile.hpp"
-
-#include <toml++/toml.h>
 
 #include <cerrno>
 #include <charconv>
@@ -14,6 +10,7 @@
 
 #include "kernel/io.hpp"
 #include "policy/profile_input.hpp"
+#include "policy/profile_sections.hpp"
 #include "policy/rlimit_parse.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/tables.hpp"
@@ -79,7 +76,13 @@ class Loader {
       else if (key == "landlock")
         landlock(node);
       else if (key == "network")
-        network(node);
+        network(node, policy_, reporter());
+      else if (key == "filesystem")
+        filesystem(node, policy_, reporter(), process_environment);
+      else if (key == "process")
+        process(node, policy_, reporter(), process_environment);
+      else if (key == "sandbox")
+        sandbox_mode(node, policy_, reporter());
       else
         problem(name, node.source(), "unknown key " + quote(std::string(key.str())));
     }
@@ -109,6 +112,10 @@ class Loader {
     problem_at(loc, what);
   }
   void problem(const toml::node& at, const std::string& what) { problem(name_, at.source(), what); }
+
+  Reporter reporter() {
+    return {[this](const toml::node& at, const std::string& what) { problem(at, what); }};
+  }
 
   std::string origin(const toml::node& at) const {
     return bounded(name_, 4096) + ":" + std::to_string(at.source().begin.line) + ":" +
@@ -340,33 +347,6 @@ class Loader {
       } else {
         problem(value, "unknown key " + quote(k) + " in [landlock]");
       }
-    }
-  }
-
-  // [network] mode = "none" | "unix" | "host" | "tcp" | "pasta"
-  void network(const toml::node& node) {
-    const auto* table = node.as_table();
-    if (!table) return problem(node, "[network] must be a table");
-    for (const auto& [key, value] : *table) {
-      const std::string k(key.str());
-      if (k != "mode") {
-        problem(value, "unknown key " + quote(k) + " in [network]");
-        continue;
-      }
-      const auto* mode = value.as_string();
-      const std::string m = mode ? mode->get() : "";
-      if (m == "none")
-        policy_.net = NetMode::None;
-      else if (m == "unix")
-        policy_.net = NetMode::Unix;
-      else if (m == "host")
-        policy_.net = NetMode::Host;
-      else if (m == "tcp")
-        policy_.net = NetMode::Tcp;
-      else if (m == "pasta")
-        policy_.net = NetMode::Pasta;
-      else
-        problem(value, "mode must be one of none, unix, host, tcp, pasta");
     }
   }
 

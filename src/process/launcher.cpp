@@ -15,16 +15,13 @@
 
 #include "isolate/capabilities.hpp"
 #include "isolate/cgroups.hpp"
-#include "isolate/descriptors.hpp"
-#include "isolate/filesystem.hpp"
-#include "isolate/landlock.hpp"
 #include "isolate/namespaces.hpp"
-#include "isolate/network.hpp"
 #include "isolate/pasta.hpp"
-#include "isolate/rlimits.hpp"
-#include "isolate/seccomp.hpp"
+#include "isolate/refusal.hpp"
+#include "isolate/seccomp_notify.hpp"
 #include "kernel/fd.hpp"
 #include "kernel/syscalls.hpp"
+#include "process/engine.hpp"
 #include "process/init.hpp"
 #include "process/keeper.hpp"
 #include "process/report.hpp"
@@ -32,7 +29,6 @@
 #include "process/status.hpp"
 #include "process/trace.hpp"
 #include "seccomp/filter.hpp"
-#include "isolate/seccomp_notify.hpp"
 
 extern char** environ;
 
@@ -62,10 +58,9 @@ void check(const ChildContext& ctx, Status st) {
 
 // PR_SET_PDEATHSIG is lost if the parent died before it was set; the parent's pidfd tells.
 void die_with_parent(const ChildContext& ctx) {
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-    fail(ctx, Error{"--die-with-parent", "prctl(PR_SET_PDEATHSIG)", "", errno, ""});
-  pollfd p{ctx.parent_pidfd, POLLIN, 0};
-  if (::poll(&p, 1, 0) != 0) ::_exit(kExitSetupFailed);
+  auto gone = engine::set_death_signal(ctx.parent_pidfd);
+  if (!gone) fail(ctx, gone.take_error());
+  if (*gone) ::_exit(kExitSetupFailed);
 }
 
 void wait_for_byte(const ChildContext& ctx, int fd, const char* option) {
@@ -74,10 +69,6 @@ void wait_for_byte(const ChildContext& ctx, int fd, const char* option) {
   do n = ::read(fd, &byte, 1);
   while (n < 0 && errno == EINTR);
   if (n < 0) fail(ctx, Error{option, "read", "fd " + std::to_string(fd), errno, ""});
-}
-
-void set_cloexec(int fd) {
-  if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 // argv and envp, built before the process that execs them is started: it may share its
@@ -102,27 +93,19 @@ ExecArgs prepare_exec(const Plan& plan) {
   return args;
 }
 
-// The last steps before COMMAND runs: session, limits, Landlock, capabilities,
-// no_new_privs, seccomp, exec. Allocates nothing unless it fails.
-[[noreturn]] void exec_command(const Plan& plan, const ChildContext& ctx, mode_t umask_value,
-                               ExecArgs& args) {
+// The last steps before COMMAND runs: the engine's privileges and seccomp phases, then exec.
+// Allocates nothing unless it fails.
+[[noreturn]] void exec_command(const Plan& plan, const ChildContext& ctx, ExecArgs& args) {
   SetupTrace trace(plan.trace_setup, "command");
   signals::reset_for_exec();
-  ::umask(umask_value);
-  if (plan.new_session && ::setsid() < 0)
-    fail(ctx, Error{"--new-session", "setsid", "", errno, ""});
-  if (plan.assert_userns_disabled) check(ctx, ns::assert_user_namespaces_refused());
   if (plan.block_fd >= 0) wait_for_byte(ctx, plan.block_fd, "--block-fd");
-  for (int fd : plan.close_before_exec) set_cloexec(fd);
-  for (const auto& limit : plan.rlimits) check(ctx, rlimits::apply(limit));
-  if (plan.landlock) check(ctx, landlock::apply(*plan.landlock, plan.landlock_abi));
-  check(ctx, caps::apply_keep_only(plan.keep_caps, plan.keep_caps_if_held, plan.caps_as_caller));
-  check(ctx, caps::set_no_new_privs());
+  check(ctx, engine::drop_privileges(plan, {.chroot_mode = ctx.chroot_mode}));
   // Before the filters, which may not allow prctl and poll (an allowlist).
-  if (plan.die_with_parent && !plan.init_is_pid1) die_with_parent(ctx);
+  // (Chroot mode has no init, and its switch to host ids cleared the death signal.)
+  if (plan.die_with_parent && (!plan.init_is_pid1 || ctx.chroot_mode)) die_with_parent(ctx);
   // Last: from here on every syscall, exec included, goes through the filters.
-  for (const auto& program : ctx.chroot_mode ? plan.chroot->seccomp : plan.seccomp)
-    check(ctx, seccomp::install(program));
+  check(ctx, engine::install_seccomp(plan, ctx.chroot_mode, false));
+  // cloister learn: the notification filter goes last, over the sandbox's own filters.
   if (plan.learning)
     check(ctx, seccomp::notify::install_and_send(plan.learning->program, plan.learning->socket_fd));
   trace.mark("session, capabilities, no_new_privs, seccomp");
@@ -138,10 +121,10 @@ ExecArgs prepare_exec(const Plan& plan) {
 }
 
 void enter_user_namespace(const Plan& plan, const ChildContext& ctx) {
-  if (!(ctx.flags & CLONE_NEWUSER)) return;
-  if (!plan.ids.written_by_parent) return check(ctx, ns::write_own_id_maps(plan.ids));
-  check(ctx, ns::switch_ids(plan.ids));
-  if (plan.die_with_parent) die_with_parent(ctx);  // changing ids cleared PR_SET_PDEATHSIG
+  check(ctx, engine::take_ids(plan, ctx.flags));
+  // Changing ids cleared PR_SET_PDEATHSIG.
+  if ((ctx.flags & CLONE_NEWUSER) && plan.ids.written_by_parent && plan.die_with_parent)
+    die_with_parent(ctx);
 }
 
 // A new or joined PID namespace applies only to children: fork once more; this process
@@ -156,10 +139,7 @@ void fork_into_pid_namespace(const ChildContext& ctx) {
 
 // --userns FD: the clone had no namespace flags; join, then create the rest.
 void join_then_unshare(const Plan& plan, ChildContext& ctx) {
-  const uid_t host_uid = ::geteuid();
-  const gid_t host_gid = ::getegid();
-  check(ctx, ns::join(plan.userns_fd, CLONE_NEWUSER, "--userns"));
-  check(ctx, ns::adopt_joined_ids(host_uid, host_gid));
+  check(ctx, engine::join_user_namespace(plan));
   const std::uint64_t rest = plan.clone_flags & ~CLONE_NEWUSER;
   if (::unshare(static_cast<int>(rest)) != 0)
     fail(ctx, Error{"namespaces", "unshare", "", errno, ""});
@@ -187,6 +167,34 @@ void wait_for_parent(const ChildContext& ctx) {
     fail(ctx, Error{"namespaces", "unshare(CLONE_NEWCGROUP)", "", errno, ""});
 }
 
+// COMMAND, directly or under cloister's init. Kept apart from the setup before it: vfork
+// returns twice into this frame, which must hold nothing a second return could find changed.
+[[noreturn]] void run_command(const Plan& plan, const ChildContext& ctx,
+                              const std::vector<UniqueFd>& held) {
+  ExecArgs args = prepare_exec(plan);
+  if (!plan.init_is_pid1) {
+    for (const auto& fd : held) ::fcntl(fd.get(), F_SETFD, 0);  // COMMAND holds the locks
+    exec_command(plan, ctx, args);
+  }
+  // init is a copy of cloister: its environ still holds what --unsetenv and --clearenv kept
+  // from COMMAND. Not dumpable, its /proc/1/environ (and mem) are closed to the sandbox; COMMAND
+  // shares the flag only until its exec, which makes the new image dumpable again.
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    fail(ctx, Error{"init", "prctl(PR_SET_DUMPABLE)", "", errno, ""});
+  // vfork: no copy of init's page tables, init waits only until COMMAND execs (or fails).
+  pid_t command = ::vfork();
+  if (command < 0) fail(ctx, Error{"init", "vfork", "", errno, ""});
+  if (command == 0) {
+    for (const auto& fd : held) ::close(fd.get());  // the locks stay init's
+    exec_command(plan, ctx, args);
+  }
+  ::close(ctx.report_fd);
+  // init keeps no privileges it does not need: reaping and kill() need none.
+  (void)caps::apply_keep_only(0);
+  (void)caps::set_no_new_privs();
+  init::run(command);
+}
+
 [[noreturn]] void namespace_child(const Plan& plan, ChildContext ctx) {
   SetupTrace trace(plan.trace_setup, "child");
   wait_for_parent(ctx);
@@ -196,66 +204,23 @@ void wait_for_parent(const ChildContext& ctx) {
   if (plan.pidns_fd >= 0) join_pid_namespace(plan, ctx);
   trace.mark("user namespace id maps");
   if (plan.userns_block_fd >= 0) wait_for_byte(ctx, plan.userns_block_fd, "--userns-block-fd");
-  if (plan.hostname) check(ctx, ns::set_hostname(*plan.hostname));
-  if (ctx.flags & CLONE_NEWNET) check(ctx, net::bring_up_loopback());
+  check(ctx, engine::name_and_loopback(plan, ctx.flags));
   trace.mark("hostname, loopback");
-
-  const mode_t saved_umask = ::umask(0);
-  auto root = fs::RootBuilder::begin();
-  if (!root) fail(ctx, root.take_error());
-  trace.mark("private mounts, scratch root, pivot_root, new root tmpfs");
-  for (const auto& s : plan.fs) {
-    check(ctx, root->apply(s));
-    if (plan.trace_setup) trace.mark(describe(s));
-  }
-  UniqueFd proc_self;
-  if (plan.disable_userns) {
-    auto limited = ns::limit_nested_user_namespaces("/oldroot/proc");
-    if (!limited) fail(ctx, limited.take_error());
-    proc_self = std::move(*limited);
-  }
-  check(ctx, root->finish(plan.cwd, plan.cwd_required, plan.cwd_fallback));
-  if (plan.disable_userns) {
-    check(ctx, ns::enter_last_user_namespace(proc_self.get()));
-    if (plan.die_with_parent) die_with_parent(ctx);  // new credentials cleared PR_SET_PDEATHSIG
-  }
-  trace.mark("detach host root, pivot_root into new root");
-
-  ExecArgs args = prepare_exec(plan);
-  if (!plan.init_is_pid1) {
-    for (auto& fd : root->held_fds()) ::fcntl(fd.get(), F_SETFD, 0);  // COMMAND holds locks
-    exec_command(plan, ctx, saved_umask, args);
-  }
-  // vfork: no copy of init's page tables, init waits only until COMMAND execs (or fails).
-  pid_t command = ::vfork();
-  if (command < 0) fail(ctx, Error{"init", "vfork", "", errno, ""});
-  if (command == 0) {
-    for (auto& fd : root->held_fds()) ::close(fd.get());  // the locks stay init's
-    exec_command(plan, ctx, saved_umask, args);
-  }
-  ::close(ctx.report_fd);
-  // init keeps no privileges it does not need: reaping and kill() need none.
-  (void)caps::apply_keep_only(0);
-  (void)caps::set_no_new_privs();
-  init::run(command);
+  auto held = engine::build_root(plan, trace);
+  if (!held) fail(ctx, held.take_error());
+  // --disable-userns moved the process into a nested user namespace: new credentials.
+  if (plan.disable_userns && plan.die_with_parent) die_with_parent(ctx);
+  run_command(plan, ctx, *held);
 }
 
 [[noreturn]] void chroot_child(const Plan& plan, const ChildContext& ctx) {
   wait_for_parent(ctx);
   if (plan.die_with_parent) die_with_parent(ctx);
-  check(ctx, fs::enter_chroot(plan.chroot->root, plan.cwd_required ? plan.cwd : ""));
-  if (plan.chroot->switch_ids) {
-    const IdMaps& ids = *plan.chroot->switch_ids;
-    check(ctx, caps::switch_ids_keeping_caps(ids.switch_uid, ids.switch_gid));
-    if (plan.die_with_parent) die_with_parent(ctx);  // changing ids cleared PR_SET_PDEATHSIG
-  }
-  Plan confined = plan;
-  confined.keep_caps &= ~(1ULL << 18);  // CAP_SYS_CHROOT: no way back out
+  check(ctx, engine::enter_chroot(plan));
   ChildContext chrooted = ctx;
   chrooted.chroot_mode = true;
-  const mode_t current = ::umask(0);
-  ExecArgs args = prepare_exec(confined);
-  exec_command(confined, chrooted, current, args);
+  ExecArgs args = prepare_exec(plan);
+  exec_command(plan, chrooted, args);
 }
 
 struct Pipe {
@@ -312,10 +277,7 @@ Result<Child> clone_with_fallbacks(const Plan& plan, std::uint64_t& flags, int c
       continue;
     }
     auto e = child.take_error();
-    e.hint =
-        "the kernel refused to create the namespaces; user namespaces may be disabled "
-        "(sysctl user.max_user_namespaces) or this is a container: try --sandbox=auto; "
-        "`cloister check` tells why";
+    e.hint = refusal::cause(err);
     return e;
   }
 }
@@ -417,12 +379,8 @@ Outcome launch(const Plan& plan) {
   Outcome failed{kExitSetupFailed, std::nullopt, {}};
   // First, before anything is opened or started: nothing unnamed reaches the sandbox, the
   // keeper or pasta.
-  if (plan.close_inherited) {
-    auto closed = descriptors::close_all_except(plan.inherited_kept);
-    if (!closed) return failed.error = closed.take_error(), failed;
-    auto passed = descriptors::pass_on(plan.keep_fds);
-    if (!passed) return failed.error = passed.take_error(), failed;
-  }
+  if (auto closed = engine::close_inherited_descriptors(plan); !closed)
+    return failed.error = closed.take_error(), failed;
   auto report = make_pipe("report pipe");
   if (!report) return failed.error = report.take_error(), failed;
   // Declared before the cgroup: destroyed after it, the keeper's cleanup comes last.

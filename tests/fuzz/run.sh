@@ -28,6 +28,9 @@ cmake --build "$build" -j"$(nproc)" --target fuzz_profile fuzz_cli
 work=$(mktemp -d /tmp/cloister-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 limits=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512)
+# libFuzzer starts llvm-symbolizer and exits without reaping it: each fuzzer runs under a
+# subreaper that reaps what it leaves.
+reaped=(python3 "$src/tests/subreaper.py" 10)
 status=0
 
 report() {  # TARGET LOG: print what failed and the inputs to keep
@@ -44,7 +47,7 @@ report() {  # TARGET LOG: print what failed and the inputs to keep
 for target in profile cli; do
   regressions=("$src/tests/fuzz/regressions/$target"/*)
   [ -e "${regressions[0]}" ] || continue
-  if ! "$build/tests/fuzz/fuzz_$target" "${limits[@]}" "${regressions[@]}" >"$work/$target-replay.log" 2>&1; then
+  if ! "${reaped[@]}" "$build/tests/fuzz/fuzz_$target" "${limits[@]}" "${regressions[@]}" >"$work/$target-replay.log" 2>&1; then
     report "$target" "$work/$target-replay.log"
     status=1
   else
@@ -56,7 +59,7 @@ pids=()
 for target in profile cli; do
   mkdir -p "$work/$target-corpus"
   cp "$src/tests/fuzz/corpus/$target"/* "$work/$target-corpus/"
-  "$build/tests/fuzz/fuzz_$target" "${limits[@]}" -max_total_time="$seconds" -max_len=8192 \
+  "${reaped[@]}" "$build/tests/fuzz/fuzz_$target" "${limits[@]}" -max_total_time="$seconds" -max_len=8192 \
     -dict="$src/tests/fuzz/$target.dict" -artifact_prefix="$work/$target-" -print_final_stats=1 \
     "$work/$target-corpus" >"$work/$target.log" 2>&1 &
   pids+=($!)

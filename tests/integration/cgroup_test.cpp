@@ -10,8 +10,20 @@
 namespace cloister_it {
 namespace {
 
-// cloister's cgroups anywhere under the cgroup mounts (cloister-<pid>, cloister/sandbox-<pid>).
-std::vector<std::string> leftover_cgroups() {
+// The cgroups of the cloister process `pid` anywhere under the cgroup mounts: cloister names
+// them cloister-<pid>... or sandbox-<pid>... Other cloisters' cgroups (other tests, other
+// users of the machine) are not this test's business.
+std::vector<std::string> leftover_cgroups(pid_t pid) {
+  const std::string id = std::to_string(pid);
+  auto ours = [&id](const std::string& name) {
+    for (const std::string prefix : {"cloister-", "sandbox-"}) {
+      const std::string head = prefix + id;
+      if (name.compare(0, head.size(), head) == 0 &&
+          (name.size() == head.size() || name[head.size()] == '-'))
+        return true;
+    }
+    return false;
+  };
   std::vector<std::string> found;
   std::vector<std::string> todo = {"/sys/fs/cgroup"};
   while (!todo.empty() && found.size() < 50) {
@@ -23,12 +35,24 @@ std::vector<std::string> leftover_cgroups() {
       const std::string name = e->d_name;
       if (e->d_type != DT_DIR || name == "." || name == "..") continue;
       const std::string path = dir + "/" + name;
-      if (name.rfind("cloister-", 0) == 0 || name.rfind("sandbox-", 0) == 0) found.push_back(path);
+      if (ours(name)) found.push_back(path);
       if (todo.size() < 10000) todo.push_back(path);
     }
     ::closedir(d);
   }
   return found;
+}
+
+// A sandbox run with the PID of its cloister, which names its cgroups.
+struct Tracked {
+  RunResult result;
+  pid_t pid;
+};
+
+Tracked run_tracked(const Argv& options, const Argv& probe_args, const RunOptions& run = {}) {
+  Process p(sandbox(options, probe_args), run);
+  const pid_t pid = p.pid();
+  return {p.finish(), pid};
 }
 
 #define REQUIRE_ROOT()                                                                           \
@@ -38,17 +62,17 @@ std::vector<std::string> leftover_cgroups() {
 
 TEST(Cgroup, ForkLoopStopsAtPidsMax) {
   REQUIRE_ROOT();
-  auto r = run_sandbox({"--pids-max", "12"}, {"fork-until-fail", "200"});
+  auto [r, pid] = run_tracked({"--pids-max", "12"}, {"fork-until-fail", "200"});
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.value("fork-error"), "EAGAIN") << r.describe();
   EXPECT_LE(std::stoi(r.value("forks")), 12) << r.describe();
-  EXPECT_TRUE(leftover_cgroups().empty());
+  EXPECT_TRUE(leftover_cgroups(pid).empty());
 }
 
 TEST(Cgroup, MemoryHogIsOomKilledAndReported) {
   REQUIRE_ROOT();
   auto [status_read, status_write] = make_pipe();
-  auto r = run_sandbox(
+  auto [r, pid] = run_tracked(
       {"--memory-max", "48M", "--memory-swap-max", "48M", "--as-pid-1", "--json-status-fd", "5"},
       {"alloc", "400"}, with_fds({{5, status_write.get()}}));
   status_write.reset();
@@ -60,18 +84,18 @@ TEST(Cgroup, MemoryHogIsOomKilledAndReported) {
   EXPECT_GE(values["oom-kills"], 1) << status;
   ASSERT_TRUE(values.count("memory-peak")) << status;
   EXPECT_LE(values["memory-peak"], 48LL << 20) << status;
-  EXPECT_TRUE(leftover_cgroups().empty());
+  EXPECT_TRUE(leftover_cgroups(pid).empty());
 }
 
 // tmpfs pages written inside the sandbox are charged to its memory cgroup.
 TEST(Cgroup, FillingATmpfsIsContainedByMemoryMax) {
   REQUIRE_ROOT();
-  auto r = run_sandbox({"--memory-max", "32M", "--memory-swap-max", "32M", "--as-pid-1", "--size",
-                        "512M", "--tmpfs", "/t"},
-                       {"fill", "/t/big", std::to_string(200L << 20)});
+  auto [r, pid] = run_tracked({"--memory-max", "32M", "--memory-swap-max", "32M", "--as-pid-1",
+                               "--size", "512M", "--tmpfs", "/t"},
+                              {"fill", "/t/big", std::to_string(200L << 20)});
   EXPECT_NE(r.value("fill:/t/big"), "ok") << r.describe();
   EXPECT_TRUE(r.exit_code == 128 + SIGKILL || r.exit_code == 1) << r.describe();
-  EXPECT_TRUE(leftover_cgroups().empty());
+  EXPECT_TRUE(leftover_cgroups(pid).empty());
 }
 
 TEST(Cgroup, CpuQuotaHolds) {
@@ -93,11 +117,12 @@ TEST(Cgroup, NothingLeftAfterInitIsKilled) {
   info_write.reset();
   auto values = json_numbers(read_all(info_read.get(), milliseconds(5000)));
   ASSERT_TRUE(values.count("child-pid"));
-  ASSERT_FALSE(leftover_cgroups().empty());
+  ASSERT_FALSE(leftover_cgroups(p.pid()).empty());
   ::kill(static_cast<pid_t>(values["child-pid"]), SIGKILL);
+  const pid_t pid = p.pid();
   auto r = p.finish();
   EXPECT_EQ(r.exit_code, 128 + SIGKILL) << r.describe();
-  EXPECT_TRUE(leftover_cgroups().empty());
+  EXPECT_TRUE(leftover_cgroups(pid).empty());
 }
 
 TEST(Cgroup, UnavailableSettingIsAnErrorOrAWarning) {

@@ -415,6 +415,48 @@ TEST(DefaultRoot, IsolatedProcessesNetworkAndPrivileges) {
   EXPECT_EQ(r.value("uid"), std::to_string(::geteuid()));
 }
 
+// Filesystem options add to the default view: the system stays, the bind and the tmpfs join it.
+TEST(DefaultRoot, FilesystemOptionsAddToTheView) {
+  TempDir dir;
+  const std::string src = dir.mkdir("src", 0777);  // writable for the uid 65534 run too
+  dir.write("src/input", "data\n");
+  auto r = run_default(
+      {"--bind", src, "/src", "--size", "1M", "--tmpfs", "/t"},
+      {"stat",       "/usr/bin", "+",     "read",        "/etc/passwd", "+",       "read",
+       "/src/input", "+",        "write", "/src/output", "+",           "write",   "/t/x",
+       "+",          "statfs",   "/t",    "+",           "write",       "/newfile"});
+  EXPECT_EQ(r.value("stat:/usr/bin"), "dir") << r.describe();
+  EXPECT_EQ(r.value("read:/etc/passwd"), "ok");
+  EXPECT_EQ(r.value("data:/src/input"), "data\\n");
+  EXPECT_EQ(r.value("write:/src/output"), "ok");
+  EXPECT_TRUE(exists(src + "/output")) << "the bind is the host's directory";
+  EXPECT_EQ(r.value("write:/t/x"), "ok");
+  EXPECT_EQ(r.value("fstype:/t"), kTmpfsMagic);
+  EXPECT_EQ(r.value("write:/newfile"), "EROFS") << "the root stays sealed";
+}
+
+// --empty-root is bubblewrap's model: only what is named.
+TEST(DefaultRoot, EmptyRootHoldsOnlyWhatIsNamed) {
+  auto r = run_sandbox({}, {"ls", "/"});
+  EXPECT_EQ(r.list("entries:/"), (Argv{"dev", "probe", "proc"})) << r.describe();
+}
+
+// The jobs a newcomer tries first: cc (a link through /etc/alternatives) and make on a
+// bound tree, read-write.
+TEST(DefaultRoot, CompilerAndMakeWorkOnABoundTree) {
+  for (const char* tool : {"/usr/bin/cc", "/usr/bin/make"})
+    if (::access(tool, X_OK) != 0) GTEST_SKIP() << tool << " is not installed on this host";
+  TempDir dir;
+  const std::string src = dir.mkdir("src", 0777);  // writable for the uid 65534 run too
+  dir.write("src/hello.c", "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n");
+  dir.write("src/Makefile", "hello: hello.c\n\tcc -o hello hello.c\n");
+  auto r =
+      run(cloister({"--bind", src, "/src", "--", "/bin/sh", "-c", "make -C /src && /src/hello"}));
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(r.has_line("hello")) << r.describe();
+  EXPECT_TRUE(exists(src + "/hello"));
+}
+
 // ---- filesystem options --------------------------------------------------------------------
 
 TEST(FsOptions, DirWithPerms) {
@@ -435,8 +477,8 @@ TEST(FsOptions, Symlink) {
   EXPECT_EQ(r.value("stat:/lnk"), "symlink");
   EXPECT_EQ(r.value("link:/lnk"), "/somewhere/else");
   EXPECT_EQ(r.value("link:/p2"), "probe");
-  auto run_through = run(cloister({"--ro-bind", kProbe, "/probe", "--symlink", "/probe", "/bin/p",
-                                   "--", "/bin/p", "exit", "7"}));
+  auto run_through = run(cloister({"--empty-root", "--ro-bind", kProbe, "/probe", "--symlink",
+                                   "/probe", "/bin/p", "--", "/bin/p", "exit", "7"}));
   EXPECT_EQ(run_through.exit_code, 7) << run_through.describe();
 }
 

@@ -5,6 +5,8 @@
 #include <ftw.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -15,6 +17,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -312,7 +315,8 @@ Argv cloister(const Argv& args) {
 }
 
 Argv sandbox(const Argv& options, const Argv& probe_args) {
-  Argv args = {"--ro-bind", kProbe, "/probe", "--proc", "/proc", "--dev", "/dev", "--unshare-all"};
+  Argv args = {"--empty-root", "--ro-bind", kProbe, "/probe",       "--proc",
+               "/proc",        "--dev",     "/dev", "--unshare-all"};
   args.insert(args.end(), options.begin(), options.end());
   args.insert(args.end(), {"--", "/probe"});
   args.insert(args.end(), probe_args.begin(), probe_args.end());
@@ -397,8 +401,61 @@ std::string TempDir::symlink(const std::string& target, const std::string& name)
 
 bool is_root() { return ::geteuid() == 0; }
 
+const char* probe_everyone_reaches() {
+  static const std::string path = [] {
+    const char* given = std::getenv("CLOISTER_TEST_PROBE");
+    if (given && *given) return std::string(given);
+    static TempDir dir;  // removed at exit
+    std::ifstream in(CLOISTER_PROBE, std::ios::binary);
+    std::stringstream data;
+    data << in.rdbuf();
+    if (!in) throw std::runtime_error(std::string("read ") + CLOISTER_PROBE);
+    return dir.write("probe", data.str(), 0755);
+  }();
+  return path.c_str();
+}
+
 unsigned sandbox_host_uid() { return is_root() ? 65534 : ::geteuid(); }
 unsigned sandbox_host_gid() { return is_root() ? 65534 : ::getegid(); }
+namespace {
+
+// In a child: what of a namespace sandbox's first steps the kernel refuses, "" if nothing.
+std::string kernel_refusal() {
+  auto [read_end, write_end] = make_pipe();
+  const pid_t pid = ::fork();
+  if (pid < 0) return "fork: " + errno_name(errno);
+  if (pid == 0) {
+    // `cloister run` needs a user namespace for root too (root's sandbox maps onto nobody).
+    std::string what;
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+      what = "unshare(CLONE_NEWUSER|CLONE_NEWNS): " + errno_name(errno);
+    else if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+      what = "mount(\"/\", MS_REC|MS_PRIVATE): " + errno_name(errno);
+    ssize_t ignored = ::write(write_end.get(), what.data(), what.size());
+    (void)ignored;
+    ::_exit(0);
+  }
+  write_end.reset();
+  std::string what = read_all(read_end.get(), milliseconds(10000));
+  ::waitpid(pid, nullptr, 0);
+  return what;
+}
+
+}  // namespace
+
+const std::string& namespaces_refused() {
+  static const std::string why = [] {
+    const std::string refused = kernel_refusal();
+    if (refused.empty()) return refused;
+    auto r =
+        run(cloister({"--empty-root", "--ro-bind", kProbe, "/probe", "--", "/probe", "exit", "0"}));
+    const auto lines = lines_of(r.err);
+    return "the kernel refuses namespace sandboxes here (" + refused + "); cloister says: " +
+           (lines.empty() ? "(nothing, exit code " + std::to_string(r.exit_code) + ")"
+                          : lines.back());
+  }();
+  return why;
+}
 
 bool exists(const std::string& path) {
   struct stat st {};

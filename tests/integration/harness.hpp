@@ -22,7 +22,11 @@ inline const char* env_or(const char* name, const char* fallback) {
   return value && *value ? value : fallback;
 }
 inline const char* const kCloister = env_or("CLOISTER_TEST_BIN", CLOISTER_BIN);
-inline const char* const kProbe = env_or("CLOISTER_TEST_PROBE", CLOISTER_PROBE);
+// The probe as sandboxes open it: root's sandboxes run as nobody, who may not reach the
+// build tree (a checkout under /root), so unless the environment names a copy already, the
+// probe is copied once into a directory of its own under /tmp, removed when the run exits.
+const char* probe_everyone_reaches();
+inline const char* const kProbe = probe_everyone_reaches();
 
 using Argv = std::vector<std::string>;
 using Clock = std::chrono::steady_clock;
@@ -111,8 +115,8 @@ RunResult run(const Argv& argv, const RunOptions& options = {});
 
 // `cloister run ARGS...`
 Argv cloister(const Argv& args);
-// A minimal sandbox: --ro-bind PROBE /probe --proc /proc --dev /dev --unshare-all OPTIONS
-// -- /probe PROBE_ARGS.
+// A minimal sandbox: --empty-root --ro-bind PROBE /probe --proc /proc --dev /dev
+// --unshare-all OPTIONS -- /probe PROBE_ARGS.
 Argv sandbox(const Argv& options, const Argv& probe_args);
 RunResult run_sandbox(const Argv& options, const Argv& probe_args, const RunOptions& run = {});
 // The default sandbox (`cloister run OPTIONS -- COMMAND`, no filesystem option): the probe
@@ -157,6 +161,12 @@ bool is_root();
 // caller (root's sandbox is not host root), the caller's own otherwise.
 unsigned sandbox_host_uid();
 unsigned sandbox_host_gid();
+
+// Why this machine refuses the namespace sandboxes most tests build, "" when it does not.
+// Decided once, by asking the kernel directly what cloister needs (a user namespace, then a
+// mount tree made private from the process's root), so a bug in
+// cloister fails the tests instead of skipping them; cloister's own message is quoted after.
+const std::string& namespaces_refused();
 bool exists(const std::string& path);  // lstat succeeds
 std::vector<std::string> list_dir(const std::string& path);
 std::string read_text(const std::string& path);

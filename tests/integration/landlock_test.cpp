@@ -114,6 +114,33 @@ TEST(Landlock, DeviceIoctlsOnlyWhereGranted) {
   EXPECT_EQ(granted.value("ioctl:/dev/null"), "ENOTTY") << granted.describe();
 }
 
+// Once any path rule is given, the safe device nodes stay usable; other paths do not.
+TEST(Landlock, SafeDeviceNodesAreGrantedImplicitly) {
+  REQUIRE_ABI(1);
+  auto r = run_sandbox({"--landlock-exec", "/probe"},
+                       {"write", "/dev/null", "+", "read", "/dev/null", "+", "write", "/dev/full",
+                        "+", "write", "/dev/shm/x"});
+  EXPECT_EQ(r.value("write:/dev/null"), "ok") << r.describe();
+  EXPECT_EQ(r.value("read:/dev/null"), "ok") << r.describe();
+  EXPECT_EQ(r.value("write:/dev/full"), "ENOSPC") << r.describe();
+  EXPECT_EQ(r.value("write:/dev/shm/x"), "EACCES") << r.describe();
+  // Without any device in the sandbox the implicit grants are skipped, not an error.
+  auto bare = run(cloister({"--empty-root", "--ro-bind", kProbe, "/probe", "--landlock-exec",
+                            "/probe", "--", "/probe", "exit", "0"}));
+  EXPECT_EQ(bare.exit_code, 0) << bare.describe();
+}
+
+// An exec Landlock refuses says it was Landlock, and which option allows it.
+TEST(Landlock, ExecRefusalNamesLandlock) {
+  REQUIRE_ABI(1);
+  auto r = run_sandbox({"--landlock-read", "/probe"}, {"exit", "0"});
+  EXPECT_EQ(r.exit_code, 126) << r.describe();
+  EXPECT_NE(r.err.find("Permission denied (Landlock refused it: /probe is beneath no "
+                       "--landlock-exec path (none given); --landlock-exec /probe allows"),
+            std::string::npos)
+      << r.describe();
+}
+
 TEST(Landlock, MissingPathIsAnErrorNamingIt) {
   REQUIRE_ABI(1);
   auto r = run_sandbox({"--landlock-read", "/no/such/dir"}, {"exit", "0"});

@@ -68,6 +68,19 @@ TEST(ChrootMode, LandlockAppliesInside) {
   EXPECT_EQ(r.value("ls:/"), "EACCES") << r.describe();
 }
 
+// Root in a container may lack CAP_SYS_ADMIN; Landlock then needs no_new_privs first.
+TEST(ChrootMode, LandlockAppliesWithoutCapSysAdmin) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "chroot mode needs CAP_SYS_CHROOT, which only root has here";
+  ChrootDir root;
+  Argv argv = {"/usr/bin/setpriv", "--bounding-set", "-sys_admin", "--inh-caps", "-sys_admin"};
+  for (const auto& a : cloister({"--sandbox=chroot", "--ro-bind", root.path(), "/",
+                                 "--landlock-exec", "/probe", "--", "/probe", "read", "/marker"}))
+    argv.push_back(a);
+  auto r = run(argv);
+  EXPECT_EQ(r.value("read:/marker"), "EACCES") << r.describe();
+}
+
 TEST(ChrootMode, NeedsCapSysChroot) {
   if (::geteuid() == 0)
     GTEST_SKIP() << "root holds CAP_SYS_CHROOT; this checks the refusal without it";
@@ -86,6 +99,40 @@ TEST(ChrootMode, RefusesWhatItCannotApply) {
       cloister({"--sandbox=chroot", "--ro-bind", "/", "/", "--proc", "/proc", "--", "/bin/true"}));
   EXPECT_EQ(proc.exit_code, 2) << proc.describe();
   EXPECT_NE(proc.err.find("--proc /proc"), std::string::npos) << proc.describe();
+}
+
+// cloister started inside a plain chroot (its root a directory, not a mount point) names the
+// chroot as the cause, as root and unprivileged (no user namespace, no private mounts there).
+TEST(ChrootMode, RefusalInsideAChrootNamesTheChroot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "making a chroot to test in needs root";
+  auto mount_ns = run({"/usr/bin/unshare", "--mount", "/bin/true"});
+  if (mount_ns.exit_code != 0)
+    GTEST_SKIP() << "this test makes its chroot in a mount namespace of its own, which the kernel "
+                    "refuses here: "
+                 << mount_ns.err;
+  TempDir dir;
+  std::string setup = "set -e; D=" + dir.path() + "; ";
+  for (const char* top : {"usr", "etc", "proc", "dev"})
+    setup += std::string("mkdir -p $D/") + top + "; mount --rbind /" + top + " $D/" + top + "; ";
+  for (const char* top : {"bin", "lib", "lib64", "sbin"})
+    setup += std::string("if [ -L /") + top + " ]; then ln -sfn $(readlink /" + top + ") $D/" +
+             top + "; elif [ -d /" + top + " ]; then mkdir -p $D/" + top + "; mount --rbind /" +
+             top + " $D/" + top + "; fi; ";
+  setup += "touch $D/cloister; mount --bind " + std::string(kCloister) + " $D/cloister; ";
+  const std::string command = "/cloister run --empty-root --ro-bind /usr /usr -- /usr/bin/true";
+  auto in_chroot = [&](const std::string& userspec) {
+    return run({"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                setup + "exec /usr/sbin/chroot " + userspec + " $D " + command});
+  };
+  auto as_root = in_chroot("");
+  EXPECT_EQ(as_root.exit_code, 125) << as_root.describe();
+  EXPECT_NE(as_root.err.find("cloister runs in a chroot"), std::string::npos) << as_root.describe();
+  auto as_nobody = in_chroot("--userspec=65534:65534");
+  EXPECT_EQ(as_nobody.exit_code, 125) << as_nobody.describe();
+  EXPECT_NE(as_nobody.err.find("cloister runs in a chroot: the kernel refuses user namespaces to "
+                               "chrooted processes"),
+            std::string::npos)
+      << as_nobody.describe();
 }
 
 TEST(AutoMode, FallsBackToChrootWhenNamespacesAreRefused) {
@@ -111,6 +158,7 @@ TEST(AutoMode, NamespaceModeDoesNotFallBack) {
       {"--ro-bind", root.path(), "/", "--", "/probe", "exit", "0"});
   EXPECT_EQ(r.exit_code, 125) << r.describe();
   EXPECT_NE(r.err.find("clone3"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("sysctl user.max_user_namespaces is 0"), std::string::npos) << r.describe();
   EXPECT_NE(r.err.find("--sandbox=auto"), std::string::npos) << r.describe();
 }
 

@@ -180,7 +180,7 @@ TEST(NetPasta, HostReachesAServerInsideThroughAForward) {
   EXPECT_EQ(r.value("serve"), "ok") << r.describe();
 }
 
-TEST(NetPasta, MissingPastaIsAClearError) {
+TEST(Usage, MissingPastaIsAClearError) {
   RunOptions options;
   options.env = {"PATH=/nonexistent"};
   auto r = run(cloister({"--net=pasta", "--", "/bin/true"}), options);
@@ -189,7 +189,7 @@ TEST(NetPasta, MissingPastaIsAClearError) {
   EXPECT_NE(r.err.find("passt"), std::string::npos) << r.describe();
 }
 
-TEST(NetModes, ConflictsAndUnknownModesAreUsageErrors) {
+TEST(Usage, NetModeConflictsAndUnknownModes) {
   auto conflict = run(cloister({"--net=unix", "--unshare-net", "--", "/bin/true"}));
   EXPECT_EQ(conflict.exit_code, 2) << conflict.describe();
   EXPECT_NE(conflict.err.find("--net: conflicts with --unshare-net"), std::string::npos)

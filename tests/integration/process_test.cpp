@@ -125,6 +125,31 @@ TEST(ExitCode, MissingCommandIs127) {
   EXPECT_NE(r.err.find("/no/such/command"), std::string::npos) << r.describe();
 }
 
+// COMMAND not found: the message says why it is missing and what the root holds.
+TEST(ExitCode, MissingCommandSaysWhyAndWhatTheRootHolds) {
+  TempDir dir;
+  dir.write("tool", "#!/bin/sh\necho hi\n", 0755);
+  const std::string link = dir.symlink(dir / "tool", "link");
+  auto r = run(cloister(
+      {"--empty-root", "--ro-bind", link, "/link", "--ro-bind", kProbe, "/probe", "--", "/link"}));
+  EXPECT_EQ(r.exit_code, 127) << r.describe();
+  // The bind resolved the link on the host: /link is the script, whose /bin/sh is missing.
+  EXPECT_NE(r.err.find("/link is in the sandbox, but its interpreter /bin/sh is not: /bin/sh is "
+                       "not in the sandbox: nothing is bound or created at /bin"),
+            std::string::npos)
+      << r.describe();
+  EXPECT_NE(r.err.find("cloister: the sandbox's / holds: link, probe\n"), std::string::npos)
+      << r.describe();
+  EXPECT_NE(r.err.find("cloister: --empty-root: "), std::string::npos) << r.describe();
+
+  auto in_path = run(cloister({"--", "cloister-no-such-command"}));
+  EXPECT_EQ(in_path.exit_code, 127) << in_path.describe();
+  EXPECT_NE(in_path.err.find("'cloister-no-such-command' is in no directory of the sandbox's PATH "
+                             "(/usr/bin:/bin)"),
+            std::string::npos)
+      << in_path.describe();
+}
+
 TEST(ExitCode, NotExecutableIs126) {
   Fd data = data_fd("not a program\n");
   auto r = run(cloister({"--ro-bind", kProbe, "/probe", "--perms", "0644", "--file", "5",
@@ -133,20 +158,31 @@ TEST(ExitCode, NotExecutableIs126) {
   EXPECT_EQ(r.exit_code, 126) << r.describe();
 }
 
-TEST(ExitCode, UnknownOptionIs2) {
+// Writing to a cloister that already exited is EPIPE for the test, not the death of the run.
+TEST(Usage, WritingToAnExitedCloisterIsAnErrorNotDeath) {
+  auto [block_read, block_write] = make_pipe();
+  auto r = run(cloister({"--no-such-option", "--block-fd", "5", "--", "/bin/true"}),
+               with_fds({{5, block_read.get()}}));
+  block_read.reset();
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_EQ(::write(block_write.get(), "x", 1), -1);
+  EXPECT_EQ(errno, EPIPE);
+}
+
+TEST(Usage, UnknownOptionIs2) {
   auto r = run(cloister({"--no-such-option", "--", "/probe", "exit", "0"}));
   EXPECT_EQ(r.exit_code, 2) << r.describe();
   EXPECT_NE(r.err.find("--no-such-option"), std::string::npos) << r.describe();
   EXPECT_EQ(r.out, "");
 }
 
-TEST(ExitCode, MissingArgumentIs2) {
+TEST(Usage, MissingArgumentIs2) {
   auto r = run(cloister({"--ro-bind", kProbe}));
   EXPECT_EQ(r.exit_code, 2) << r.describe();
   EXPECT_NE(r.err.find("--ro-bind"), std::string::npos) << r.describe();
 }
 
-TEST(ExitCode, NoCommandIs2) {
+TEST(Usage, NoCommandIs2) {
   auto r = run(cloister({"--ro-bind", kProbe, "/probe"}));
   EXPECT_EQ(r.exit_code, 2) << r.describe();
   EXPECT_NE(r.err.find("COMMAND"), std::string::npos) << r.describe();

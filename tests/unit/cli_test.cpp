@@ -8,6 +8,7 @@
 #include <cstring>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -97,11 +98,8 @@ TEST(CliDefaults, BwrapDialectUnsharesNothingAndHasNoDefaultRoot) {
   EXPECT_EQ(r->policy.argv, Args{"true"});
 }
 
-TEST(CliDefaults, RunDialectDefaultRootOnlyWithoutFilesystemOptions) {
-  auto plain = run({"--chdir", "/", "--setenv", "A", "B", "--unshare-net", "true"});
-  ASSERT_TRUE(plain.ok()) << why(plain);
-  EXPECT_TRUE(plain->policy.default_root);
-
+// Filesystem options add to the default view; only --empty-root starts from nothing.
+TEST(CliDefaults, RunDialectKeepsTheDefaultRootUnlessEmptyRoot) {
   const std::vector<Args> with_fs = {
       {"--bind", "/usr", "/usr", "true"}, {"--ro-bind-try", "/x", "/x", "true"},
       {"--tmpfs", "/tmp", "true"},        {"--proc", "/proc", "true"},
@@ -113,6 +111,13 @@ TEST(CliDefaults, RunDialectDefaultRootOnlyWithoutFilesystemOptions) {
   for (const auto& args : with_fs) {
     auto r = run(args);
     ASSERT_TRUE(r.ok()) << args[0] << ": " << why(r);
+    EXPECT_TRUE(r->policy.default_root) << args[0];
+    EXPECT_EQ(r->policy.fs.size(), 1u) << args[0];
+  }
+  for (const Args& args :
+       {Args{"--empty-root", "true"}, Args{"--tmpfs", "/t", "--empty-root", "true"}}) {
+    auto r = run(args);
+    ASSERT_TRUE(r.ok()) << why(r);
     EXPECT_FALSE(r->policy.default_root) << args[0];
   }
 }
@@ -961,6 +966,28 @@ TEST(CliUsage, EveryDocumentedOptionIsKnown) {
       }
     }
   }
+}
+
+// `cloister run --help` shows everyday examples, and each parses as written.
+TEST(CliUsage, RunHelpGivesExamplesThatParse) {
+  std::istringstream text(cli::usage(Dialect::Run));
+  std::string line;
+  int examples = 0;
+  while (std::getline(text, line)) {
+    const std::string prefix = "  cloister run ";
+    if (line.rfind(prefix, 0) != 0) continue;
+    // The example ends where its description starts: two spaces or more.
+    const auto end = line.find("   ", prefix.size());
+    std::istringstream words(line.substr(prefix.size(), end - prefix.size()));
+    Args args;
+    for (std::string w; words >> w;) args.push_back(w);
+    auto r = run(args);
+    ASSERT_TRUE(r.ok()) << line << ": " << why(r);
+    EXPECT_FALSE(r->policy.argv.empty()) << line;
+    ++examples;
+  }
+  EXPECT_GE(examples, 3);
+  EXPECT_LE(examples, 5);
 }
 
 }  // namespace

@@ -30,7 +30,34 @@ TEST(Explain, ShowsAllowedCountAndRules) {
   EXPECT_NE(text.find("ptrace: errno:EPERM  [built-in]"), std::string::npos) << text;
   EXPECT_NE(text.find("ioctl: errno:EPERM if arg1 & 0xffffffff == 0x5412"), std::string::npos)
       << text;
-  EXPECT_NE(text.find("1. ro-bind /usr -> /usr"), std::string::npos) << text;
+  EXPECT_NE(text.find("[yours]   ro-bind /usr -> /usr"), std::string::npos) << text;
+  EXPECT_NE(text.find("replaced in the default view: ro-bind /usr -> /usr"), std::string::npos)
+      << text;
+}
+
+// Each filesystem step says whether it comes from the default view or from the options, and
+// what an option replaced in the default view.
+TEST(Explain, MarksDefaultAndUserStepsAndWhatWasReplaced) {
+  const Plan plan = plan_for({"--tmpfs", "/tmp", "--dir", "/work", "true"});
+  const std::string text = explain::plan_text(plan);
+  EXPECT_NE(text.find("[yours]   tmpfs /tmp (mode 0755)"), std::string::npos) << text;
+  EXPECT_NE(text.find("[yours]   dir /work (mode 0755)"), std::string::npos) << text;
+  EXPECT_NE(text.find("[default] proc /proc"), std::string::npos) << text;
+  EXPECT_NE(text.find("[default] remount-ro / (root only)"), std::string::npos) << text;
+  EXPECT_NE(text.find("replaced in the default view: tmpfs /tmp (mode 1777) (by tmpfs /tmp"),
+            std::string::npos)
+      << text;
+  const std::string json = explain::plan_json(plan);
+  EXPECT_NE(json.find("\"filesystem_origin\": [\"default\", "), std::string::npos) << json;
+  EXPECT_NE(json.find("\"user\", \"user\", \"default\"]"), std::string::npos) << json;
+
+  const Plan empty = plan_for({"--empty-root", "--dir", "/work", "true"});
+  const std::string bare = explain::plan_text(empty);
+  EXPECT_NE(bare.find("1 steps, in order: 0 from the default view, 1 from your options; the "
+                      "root starts empty"),
+            std::string::npos)
+      << bare;
+  EXPECT_NE(bare.find("1. [yours]   dir /work"), std::string::npos) << bare;
 }
 
 TEST(Explain, FiguresDifferPerProfile) {

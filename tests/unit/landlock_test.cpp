@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "plan/explain.hpp"
 #include "plan/plan.hpp"
 #include "policy/cli.hpp"
@@ -120,6 +122,39 @@ TEST(LandlockReport, UnenforcedRightsReachTheStatusFdAndExplain) {
   EXPECT_EQ(record.substr(record.size() - 3), " }\n") << record;
   EXPECT_NE(explain::plan_text(plan).find("not enforced: the signal scope: needs Landlock ABI 6"),
             std::string::npos);
+}
+
+// Path rules come with the safe device nodes, and the terminal unless --new-session; rules
+// that are not about paths need none.
+TEST(LandlockResolve, SafeDevicesAreGrantedOnceAnyPathRuleIsGiven) {
+  auto rules_for = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "--landlock=best-effort");
+    args.push_back("true");
+    auto parsed = cli::parse(args, cli::Dialect::Run);
+    EXPECT_TRUE(parsed.ok());
+    auto plan = resolve(parsed->policy, current_caller());
+    EXPECT_TRUE(plan.ok()) << plan.error().message();
+    std::map<std::string, LandlockPolicy::PathRule> rules;
+    if (plan->landlock)
+      for (const auto& r : plan->landlock->paths) rules[r.path] = r;
+    return rules;
+  };
+  auto rules = rules_for({"--landlock-read", "/usr"});
+  for (const char* node : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"}) {
+    ASSERT_TRUE(rules.count(node)) << node;
+    EXPECT_TRUE(rules[node].implicit && rules[node].read && rules[node].write) << node;
+    EXPECT_FALSE(rules[node].exec || rules[node].ioctl_dev) << node;
+  }
+  ASSERT_TRUE(rules.count("/dev/tty"));
+  EXPECT_TRUE(rules["/dev/tty"].ioctl_dev);
+  EXPECT_FALSE(rules["/usr"].implicit);
+  EXPECT_FALSE(rules_for({"--landlock-read", "/usr", "--new-session"}).count("/dev/tty"));
+  EXPECT_TRUE(rules_for({"--landlock-scope", "signal"}).empty());
+  // Implicit ioctl rights are cloister's, not a request that needs Landlock ABI 5.
+  LandlockPolicy only_implicit;
+  only_implicit.paths.push_back({"/usr", true, false, false, false});
+  only_implicit.paths.push_back({"/dev/tty", true, true, false, true, true});
+  EXPECT_TRUE(landlock::unenforceable(only_implicit, 1).empty());
 }
 
 TEST(LandlockResolve, OffMeansNoLandlock) {

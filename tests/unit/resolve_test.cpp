@@ -948,26 +948,106 @@ TEST(ResolveDefaultRoot, ContainsUsrEtcLinksTmpProcDevAndEndsSealed) {
   EXPECT_TRUE(etc_dir);
 }
 
-TEST(ResolveDefaultRoot, AbsentWithAnyFilesystemOptionOrInBwrapDialect) {
-  auto with_fs = resolve(run({"--tmpfs", "/t", "true"}), kRoot);
-  ASSERT_TRUE(with_fs.ok()) << why(with_fs);
-  ASSERT_EQ(with_fs->fs.size(), 1u);
-  EXPECT_TRUE(std::holds_alternative<step::Tmpfs>(with_fs->fs[0]));
+TEST(ResolveDefaultRoot, AbsentWithEmptyRootOrInBwrapDialect) {
+  auto empty = resolve(run({"--empty-root", "--tmpfs", "/t", "true"}), kRoot);
+  ASSERT_TRUE(empty.ok()) << why(empty);
+  ASSERT_EQ(empty->fs.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<step::Tmpfs>(empty->fs[0]));
+  EXPECT_EQ(empty->fs_user_begin, 0u);
+  EXPECT_EQ(empty->fs_user_end, 1u);
 
-  auto bw = resolve(bwrap({"true"}), kRoot);
+  auto bw = resolve(bwrap({"--tmpfs", "/t", "true"}), kRoot);
   ASSERT_TRUE(bw.ok()) << why(bw);
-  EXPECT_TRUE(bw->fs.empty());
+  ASSERT_EQ(bw->fs.size(), 1u);
+  EXPECT_EQ(bw->fs_user_end, 1u);
 }
 
-TEST(ResolveDefaultRoot, PolicyOpsFollowTheDefaultRoot) {
+// The user's steps come after the default view and before the seal, which would otherwise
+// make the root read-only before their mount points exist.
+TEST(ResolveDefaultRoot, UserStepsGoBetweenTheDefaultViewAndTheSeal) {
+  auto plan = resolve(run({"--bind", "/usr/share", "/src", "--dir", "/work", "make"}), kRoot);
+  ASSERT_TRUE(plan.ok()) << why(plan);
+  const auto& fs = plan->fs;
+  ASSERT_GE(fs.size(), 4u);
+  EXPECT_EQ(plan->fs_user_end - plan->fs_user_begin, 2u);
+  EXPECT_EQ(plan->fs_user_end, fs.size() - 1);
+  EXPECT_TRUE(std::holds_alternative<step::SealRoot>(fs.back()));
+  const auto* b = std::get_if<step::Bind>(&fs[plan->fs_user_begin]);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->dest, "/src");
+  EXPECT_FALSE(b->read_only);
+  EXPECT_TRUE(std::holds_alternative<step::Dir>(fs[plan->fs_user_begin + 1]));
+  // Everything before is the default view: /usr first, /dev last.
+  EXPECT_NE(bind_to(*plan, "/usr"), nullptr);
+  EXPECT_TRUE(std::holds_alternative<step::Dev>(fs[plan->fs_user_begin - 1]));
+  EXPECT_TRUE(plan->fs_replaced.empty());
+}
+
+// An option at the same place as a default step, or mounting a tree above it, replaces it.
+TEST(ResolveDefaultRoot, UserStepsReplaceWhatTheyCover) {
+  auto plan = resolve(run({"--tmpfs", "/tmp", "--tmpfs", "/etc", "--dev-bind", "/dev", "/dev",
+                           "--symlink", "usr/lib", "/lib", "true"}),
+                      kRoot);
+  ASSERT_TRUE(plan.ok()) << why(plan);
+  std::vector<std::string> default_dests;
+  for (std::size_t i = 0; i < plan->fs_user_begin; ++i)
+    default_dests.push_back(describe(plan->fs[i]));
+  for (const auto& d : default_dests) {
+    EXPECT_EQ(d.find("/etc"), std::string::npos) << d;
+    EXPECT_NE(d, "tmpfs /tmp (mode 1777)");
+    EXPECT_NE(d, "dev /dev");
+    EXPECT_EQ(d.find("symlink /lib ->"), std::string::npos) << d;
+  }
+  // /var/tmp is not below /tmp; /usr stays.
+  EXPECT_NE(std::find(default_dests.begin(), default_dests.end(), "tmpfs /var/tmp (mode 1777)"),
+            default_dests.end());
+  EXPECT_NE(bind_to(*plan, "/usr"), nullptr);
+  EXPECT_TRUE(std::holds_alternative<step::SealRoot>(plan->fs.back()));
+  const auto& replaced = plan->fs_replaced;
+  EXPECT_NE(std::find(replaced.begin(), replaced.end(),
+                      "tmpfs /tmp (mode 1777) (by tmpfs /tmp (mode 0755))"),
+            replaced.end());
+  EXPECT_NE(std::find(replaced.begin(), replaced.end(),
+                      "dir /etc (mode 0755) (by tmpfs /etc (mode 0755))"),
+            replaced.end());
+}
+
+// A bind of a file replaces only that file; a missing -try source replaces nothing.
+TEST(ResolveDefaultRoot, FileBindsAndMissingTrySourcesReplaceOnlyWhatTheyPlace) {
+  TempTree tree;
+  auto plan = resolve(run({"--ro-bind", tree.path("real/file"), "/etc/passwd", "--bind-try",
+                           tree.path("missing"), "/usr", "true"}),
+                      kRoot);
+  ASSERT_TRUE(plan.ok()) << why(plan);
+  EXPECT_NE(bind_to(*plan, "/usr"), nullptr) << "a skipped -try bind replaced /usr";
+  const auto* passwd = bind_to(*plan, "/etc/passwd");
+  ASSERT_NE(passwd, nullptr);
+  EXPECT_EQ(passwd->source, real(tree.path("real/file")));
+  EXPECT_NE(bind_to(*plan, "/etc/group"), nullptr);
+  EXPECT_EQ(plan->fs_replaced.size(), 1u);
+}
+
+// A mount on "/" is a root of the user's own: nothing of the default view, no seal.
+TEST(ResolveDefaultRoot, AMountOnRootReplacesTheWholeView) {
+  TempTree tree;
+  auto plan = resolve(run({"--bind", tree.path("real"), "/", "--proc", "/proc", "true"}), kRoot);
+  ASSERT_TRUE(plan.ok()) << why(plan);
+  ASSERT_EQ(plan->fs.size(), 2u);
+  EXPECT_EQ(plan->fs_user_begin, 0u);
+  EXPECT_EQ(plan->fs_user_end, 2u);
+  ASSERT_EQ(plan->fs_replaced.size(), 1u);
+  EXPECT_EQ(plan->fs_replaced[0].rfind("the whole default view (by bind ", 0), 0u);
+}
+
+TEST(ResolveDefaultRoot, PolicyOpsComeBeforeTheSeal) {
   Policy p = run({"true"});
   ASSERT_TRUE(p.default_root);
   p.fs.push_back(op(Kind::Dir, "", "/extra"));
   auto plan = resolve(p, kRoot);
   ASSERT_TRUE(plan.ok()) << why(plan);
   ASSERT_GE(plan->fs.size(), 2u);
-  EXPECT_TRUE(std::holds_alternative<step::SealRoot>(plan->fs[plan->fs.size() - 2]));
-  const auto* d = std::get_if<step::Dir>(&plan->fs.back());
+  EXPECT_TRUE(std::holds_alternative<step::SealRoot>(plan->fs.back()));
+  const auto* d = std::get_if<step::Dir>(&plan->fs[plan->fs.size() - 2]);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->dest, "/extra");
 }
