@@ -277,7 +277,7 @@ Result<Child> clone_with_fallbacks(const Plan& plan, std::uint64_t& flags, int c
       continue;
     }
     auto e = child.take_error();
-    e.hint = refusal::cause(err);
+    e.hint = refusal::cause(err) + "; `cloister check` shows what works here";
     return e;
   }
 }
