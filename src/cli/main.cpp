@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "process/init.hpp"
 
 namespace {
 
@@ -40,6 +41,7 @@ bool invoked_as_bwrap(const char* argv0) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cloister::init::remember_environment(environ);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (invoked_as_bwrap(argv[0])) return cloister::cli::bwrap_command(args, argv[0]);
   if (args.empty()) {

@@ -76,6 +76,21 @@ Status apply_keep_only(std::uint64_t keep, bool only_if_permitted, bool sets_as_
   return raise_ambient(keep, last, true);
 }
 
+Status keep_only_a_guard() {
+  constexpr int kGuard = CAP_WAKE_ALARM;  // alarms that wake a suspended machine: harmless
+  const int last = last_cap();
+  if (last < kGuard || !(permitted_now() & (std::uint64_t{1} << kGuard))) return apply_keep_only(0);
+  const std::uint64_t guard = std::uint64_t{1} << kGuard;
+  CLOISTER_TRY(drop_bounding_except(guard, last));
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+    return cap_error("PR_CAP_AMBIENT_CLEAR_ALL", errno);
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  std::array<__user_cap_data_struct, 2> data{};
+  data[1].permitted = static_cast<std::uint32_t>(guard >> 32);
+  if (::syscall(SYS_capset, &header, data.data()) != 0) return cap_error("capset", errno);
+  return ok_status();
+}
+
 Status set_no_new_privs() {
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return Error{"no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)", "", errno, ""};

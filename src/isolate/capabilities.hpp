@@ -20,6 +20,14 @@ namespace cloister::caps {
 // effective, permitted and inheritable sets are left as the caller had them.
 Status apply_keep_only(std::uint64_t keep, bool only_if_permitted = false,
                        bool sets_as_caller = false);
+// cloister's init, once COMMAND is started: nothing effective, inheritable or ambient, and
+// one harmless capability (CAP_WAKE_ALARM) left permitted. The kernel lets a process read
+// another's /proc/PID/mem, environ or maps, or ptrace it, only when it holds every
+// capability the other has permitted (or CAP_SYS_PTRACE over it): COMMAND, without this one,
+// cannot look into init, a copy of cloister. The caller, which owns the sandbox's user
+// namespace, still can (to join its namespaces through /proc/PID/ns).
+// Where the capability is not held, every set is emptied instead.
+Status keep_only_a_guard();
 Status set_no_new_privs();
 // Changes to real host ids (setgroups cleared, setresgid, setresuid) keeping the permitted
 // capabilities and raising them effective again, so the capability step that follows can

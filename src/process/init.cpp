@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 
 #include "process/signals.hpp"
 
@@ -50,6 +51,25 @@ void run(pid_t command) {
       ::kill(command, sig);
     }
   }
+}
+
+namespace {
+char* environment_begin = nullptr;
+char* environment_end = nullptr;
+}  // namespace
+
+void remember_environment(char** envp) {
+  for (char** entry = envp; entry && *entry; ++entry) {
+    char* end = *entry + std::strlen(*entry) + 1;
+    if (!environment_begin || *entry < environment_begin) environment_begin = *entry;
+    if (end > environment_end) environment_end = end;
+  }
+}
+
+void forget_environment() {
+  if (environment_begin)
+    std::memset(environment_begin, 0,
+                static_cast<std::size_t>(environment_end - environment_begin));
 }
 
 }  // namespace cloister::init

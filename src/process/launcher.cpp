@@ -176,11 +176,8 @@ void wait_for_parent(const ChildContext& ctx) {
     for (const auto& fd : held) ::fcntl(fd.get(), F_SETFD, 0);  // COMMAND holds the locks
     exec_command(plan, ctx, args);
   }
-  // init is a copy of cloister: its environ still holds what --unsetenv and --clearenv kept
-  // from COMMAND. Not dumpable, its /proc/1/environ (and mem) are closed to the sandbox; COMMAND
-  // shares the flag only until its exec, which makes the new image dumpable again.
-  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-    fail(ctx, Error{"init", "prctl(PR_SET_DUMPABLE)", "", errno, ""});
+  // Before COMMAND exists to read /proc/1/environ (its own environment is args, on the heap).
+  init::forget_environment();
   // vfork: no copy of init's page tables, init waits only until COMMAND execs (or fails).
   pid_t command = ::vfork();
   if (command < 0) fail(ctx, Error{"init", "vfork", "", errno, ""});
@@ -189,8 +186,9 @@ void wait_for_parent(const ChildContext& ctx) {
     exec_command(plan, ctx, args);
   }
   ::close(ctx.report_fd);
-  // init keeps no privileges it does not need: reaping and kill() need none.
-  (void)caps::apply_keep_only(0);
+  // init keeps no privileges it does not need (reaping and kill() need none), only the guard
+  // that closes its memory to COMMAND.
+  (void)caps::keep_only_a_guard();
   (void)caps::set_no_new_privs();
   init::run(command);
 }

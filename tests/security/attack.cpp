@@ -10,6 +10,8 @@
 // the seccomp filter kills ends the process with SIGSYS, which the driver counts as blocked.
 // Static, so it needs nothing from the sandbox's filesystem.
 
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <linux/userfaultfd.h>
@@ -27,18 +29,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <dirent.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
-#include <tuple>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -268,7 +267,8 @@ void perf_attempt(const Args&) {
   attr.config = PERF_COUNT_SW_CPU_CLOCK;
   attr.exclude_kernel = 1;  // what perf_event_paranoid 2 still lets anyone measure
   attr.exclude_hv = 1;
-  verdict("perf_event_open cpu-clock of itself", ::syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0));
+  verdict("perf_event_open cpu-clock of itself",
+          ::syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0));
 }
 void userfaultfd_attempt(const Args&) {
   verdict("userfaultfd user-mode-only",
@@ -297,8 +297,9 @@ long int80(long nr, long a1) {
 // SIGSYS; the parent says which.
 void int80_attempt(const Args&) {
   // i386 numbers: unshare is 310, getpid 20 (x86-64's 310 is process_vm_readv).
-  for (auto [what, nr, arg] : {std::tuple{"int 0x80 unshare(CLONE_NEWUSER)", 310L, long{CLONE_NEWUSER}},
-                               std::tuple{"int 0x80 getpid", 20L, 0L}}) {
+  for (auto [what, nr, arg] :
+       {std::tuple{"int 0x80 unshare(CLONE_NEWUSER)", 310L, long{CLONE_NEWUSER}},
+        std::tuple{"int 0x80 getpid", 20L, 0L}}) {
     std::fflush(stdout);
     const pid_t child = ::fork();
     if (child == 0) {
@@ -339,18 +340,20 @@ void write_same(const std::string& path) {
   ::close(fd);
 }
 void proc_sys_attempt(const Args&) {
-  for (const char* path : {"/proc/sys/kernel/core_pattern", "/proc/sys/kernel/modprobe",
-                           "/proc/sys/vm/overcommit_memory", "/proc/sys/kernel/hostname",
-                           "/proc/sysrq-trigger"})
+  for (const char* path :
+       {"/proc/sys/kernel/core_pattern", "/proc/sys/kernel/modprobe",
+        "/proc/sys/vm/overcommit_memory", "/proc/sys/kernel/hostname", "/proc/sysrq-trigger"})
     write_same(path);
 }
 void sys_attempt(const Args&) {
-  for (const char* path : {"/sys/kernel/uevent_helper", "/sys/kernel/mm/transparent_hugepage/enabled",
-                           "/sys/fs/cgroup/cgroup.procs"})
+  for (const char* path :
+       {"/sys/kernel/uevent_helper", "/sys/kernel/mm/transparent_hugepage/enabled",
+        "/sys/fs/cgroup/cgroup.procs"})
     write_same(path);
 }
 void mknod_attempt(const Args&) {
-  for (auto [name, dev] : {std::pair{"/tmp/mem", makedev(1, 1)}, std::pair{"/tmp/sda", makedev(8, 0)}}) {
+  for (auto [name, dev] :
+       {std::pair{"/tmp/mem", makedev(1, 1)}, std::pair{"/tmp/sda", makedev(8, 0)}}) {
     const mode_t type = dev == makedev(1, 1) ? S_IFCHR : S_IFBLK;
     if (::mknod(name, type | 0600, dev) != 0) {
       blocked(std::string("mknod ") + name, errno);
@@ -368,6 +371,38 @@ void mknod_attempt(const Args&) {
 // ---- the environment ----
 
 extern "C" char** environ;
+
+// Another process's writable memory, through /proc/PID/maps and /proc/PID/mem: init is a
+// copy of cloister, so its heap may still hold what the caller's environment held.
+void read_memory_of(int pid) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  FILE* maps = std::fopen((proc + "/maps").c_str(), "re");
+  if (!maps) return blocked("open " + proc + "/maps", errno);
+  const int mem = ::open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+  if (mem < 0) {
+    std::fclose(maps);
+    return blocked("open " + proc + "/mem", errno);
+  }
+  unsigned long begin = 0, end = 0;
+  char perms[8] = {};
+  int err = 0;
+  bool read_any = false;
+  char line[512];
+  while (!read_any && std::fgets(line, sizeof line, maps)) {
+    if (std::sscanf(line, "%lx-%lx %7s", &begin, &end, perms) != 3 || perms[1] != 'w') continue;
+    char buf[256];
+    if (::pread(mem, buf, sizeof buf, static_cast<off_t>(begin)) > 0)
+      read_any = true;
+    else
+      err = errno;
+  }
+  ::close(mem);
+  std::fclose(maps);
+  if (read_any)
+    escaped("read the writable memory of " + proc);
+  else
+    blocked("read " + proc + "/mem", err);
+}
 
 void env_attempt(const Args&) {
   for (char** e = environ; e && *e; ++e) std::printf("env: %s\n", *e);
@@ -387,6 +422,8 @@ void env_attempt(const Args&) {
       if (ch == '\0') ch = ' ';
     std::printf("read: %s: %s\n", path.c_str(), all.c_str());
   }
+  for (int pid : numbers_in("/proc"))
+    if (pid != ::getpid()) read_memory_of(pid);
 }
 
 // ---- the network ----
