@@ -7,9 +7,11 @@
 #include <utility>
 #include <variant>
 
+#include "cloister/export.hpp"
+
 namespace cloister {
 
-struct Error {
+struct CLOISTER_API Error {
   std::string step;    // e.g. "ro-bind /usr -> /usr", "clone", "--tmpfs"
   std::string op;      // the syscall or operation, e.g. "open_tree"
   std::string object;  // path or value the operation worked on, may be empty
@@ -20,14 +22,14 @@ struct Error {
   [[nodiscard]] std::string message() const;
 };
 
-Error usage_error(std::string option, std::string what);
+CLOISTER_API Error usage_error(std::string option, std::string what);
 
 // A value the user gave, as an error message shows it: in single quotes, control characters
 // escaped (\x1b, \n), cut after `limit` bytes with its length said, so that a hostile value
 // can neither flood the terminal nor write escape sequences to it.
-std::string quote(std::string_view value, std::size_t limit = 64);
+CLOISTER_API std::string quote(std::string_view value, std::size_t limit = 64);
 // The same without quotes, for the parts of a message that name things (paths, options).
-std::string bounded(std::string_view value, std::size_t limit);
+CLOISTER_API std::string bounded(std::string_view value, std::size_t limit);
 
 // A value or an Error; [[nodiscard]] so no failure is silently dropped.
 template <class T>

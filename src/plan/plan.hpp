@@ -153,7 +153,7 @@ struct Plan {
   // Root without a user namespace (the library's default for root): the process switches to
   // these real host ids in the privileges phase, keeping only keep_caps.
   std::optional<IdMaps> host_ids;
-  bool caps_as_caller = false;     // and no --cap-add/--cap-drop: the caller's sets stay as are
+  bool caps_as_caller = false;  // and no --cap-add/--cap-drop: the caller's sets stay as are
   bool die_with_parent = false;
   pid_t expected_parent = 0;  // --die-with-parent: cloister itself dies with this process
   bool new_session = false;
@@ -214,6 +214,10 @@ struct ResolveOptions {
   // Compile seccomp at run time with the rule list and figures (explain); otherwise a
   // built-in base with nothing added uses its precompiled programs.
   bool summary = false;
+  // The library: the plan confines the calling process itself (no COMMAND, environment or
+  // init; the working directory "/" unless chdir; root may switch to host ids without a user
+  // namespace). What only a launched COMMAND can have is an error.
+  bool in_process = false;
 };
 
 // Policy -> Plan, or an error naming the option and why. Reads the host (realpath of bind

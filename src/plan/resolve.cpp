@@ -375,8 +375,41 @@ Result<ChrootPlan> chroot_plan_for(const Policy& p, const Plan& plan) {
   return c;
 }
 
-Status validate(const Policy& p, std::uint64_t flags) {
-  const bool userns = (flags & CLONE_NEWUSER) || p.ns.userns_fd >= 0;
+// The library confines the calling process: what only a launched COMMAND has (its command
+// line, environment, status fds, a cgroup, pasta) is refused there, never ignored.
+Status validate_in_process(const Policy& p) {
+  const auto refuse = [](const char* what, const char* hint) {
+    return Error{"library", std::string(what) + " applies to a launched COMMAND", "", 0, hint};
+  };
+  if (!p.argv.empty() || p.argv0) return refuse("a command line", "the daemon is the process");
+  if (!p.env.empty())
+    return refuse("an environment ([process] setenv, unsetenv, clearenv)",
+                  "the daemon sets its own environment (setenv, unsetenv)");
+  if (p.json_status_fd >= 0 || p.info_fd >= 0 || p.sync_fd >= 0 || p.block_fd >= 0 ||
+      p.userns_block_fd >= 0)
+    return refuse("a status or synchronisation descriptor", "");
+  if (p.cgroup.any() || !p.cgroup.parent.empty())
+    return refuse("a cgroup of its own ([cgroup] limits)",
+                  "start the daemon in its cgroup (systemd, cloister supervise) or use [rlimits]");
+  if (p.net == NetMode::Pasta) return refuse("--net=pasta", "open the network before confining");
+  if (p.as_pid_1) return refuse("as-pid-1", "daemonize() makes the daemon PID 1");
+  if (p.ns.pidns_fd >= 0)
+    return refuse("joining a PID namespace", "a process cannot enter a PID namespace itself");
+  if (p.default_root)
+    return refuse("the default system view",
+                  "[filesystem] root = \"empty\" with the daemon's binds");
+  return ok_status();
+}
+
+// Root's daemon without a user namespace switches to real host ids (the library's uid/gid).
+bool host_ids_switch(const Policy& p, const Caller& caller, std::uint64_t flags,
+                     const ResolveOptions& options) {
+  return options.in_process && caller.uid == 0 && !(flags & CLONE_NEWUSER) && p.ns.userns_fd < 0 &&
+         (p.id.uid || p.id.gid);
+}
+
+Status validate(const Policy& p, std::uint64_t flags, bool host_ids, bool in_process) {
+  const bool userns = (flags & CLONE_NEWUSER) || p.ns.userns_fd >= 0 || host_ids;
   if (p.ns.userns_fd >= 0 && p.ns.user == Want::Yes)
     return Error{"--userns", "conflicts with --unshare-user", "", 0,
                  "--userns joins an existing user namespace instead of creating one"};
@@ -395,6 +428,7 @@ Status validate(const Policy& p, std::uint64_t flags) {
     return needs("--userns-block-fd", "--info-fd and --unshare-user");
   if (p.ns.disable_userns && p.ns.assert_userns_disabled)
     return Error{"--assert-userns-disabled", "conflicts with --disable-userns", "", 0, ""};
+  if (in_process) return validate_in_process(p);
   if (p.argv.empty())
     return Error{"run", "no COMMAND given", "", 0,
                  "usage: cloister run [OPTIONS] [--] COMMAND [ARGS...]"};
@@ -586,7 +620,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   auto flags = clone_flags_for(p, userns_implicit);
   if (!flags) return flags.take_error();
   plan.clone_flags = *flags;
-  CLOISTER_TRY(validate(p, plan.clone_flags));
+  const bool switches_host_ids = host_ids_switch(p, caller, plan.clone_flags, options);
+  CLOISTER_TRY(validate(p, plan.clone_flags, switches_host_ids, options.in_process));
   CLOISTER_TRY(check_fds_open(p));
   CLOISTER_TRY(check_net_mode(p));
   SeccompPolicy seccomp_policy = p.seccomp;
@@ -641,17 +676,29 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
     }
   }
 
-  plan.init_is_pid1 = (plan.clone_flags & CLONE_NEWPID) && !p.as_pid_1;
-  plan.exec_path = p.argv.front();
-  plan.argv = p.argv;
-  if (p.argv0) plan.argv.front() = *p.argv0;
-  plan.env = final_environment(p.env);
-  plan.cwd = p.chdir.value_or(caller.cwd);
+  if (switches_host_ids) {
+    IdMaps ids;
+    ids.switch_uid = p.id.uid.value_or(0);
+    ids.switch_gid = p.id.gid.value_or(0);
+    plan.host_ids = ids;
+    if (plan.chroot && !plan.chroot->switch_ids) plan.chroot->switch_ids = ids;
+  }
+  if (options.in_process) {
+    plan.cwd = p.chdir.value_or("/");
+  } else {
+    plan.init_is_pid1 = (plan.clone_flags & CLONE_NEWPID) && !p.as_pid_1;
+    plan.exec_path = p.argv.front();
+    plan.argv = p.argv;
+    if (p.argv0) plan.argv.front() = *p.argv0;
+    plan.env = final_environment(p.env);
+    plan.cwd = p.chdir.value_or(caller.cwd);
+  }
   plan.cwd_required = p.chdir.has_value();
   for (const auto& e : plan.env)
     if (e.rfind("HOME=", 0) == 0) plan.cwd_fallback = e.substr(5);
-  const uid_t sandbox_uid =
-      (plan.clone_flags & CLONE_NEWUSER) ? p.id.uid.value_or(caller.uid) : caller.uid;
+  const uid_t sandbox_uid = (plan.clone_flags & CLONE_NEWUSER) || switches_host_ids
+                                ? p.id.uid.value_or(caller.uid)
+                                : caller.uid;
   plan.keep_caps = keep_caps_for(p, sandbox_uid);
   plan.keep_caps_if_held = p.root_keeps_caps && sandbox_uid == 0;
   plan.caps_as_caller = plan.keep_caps_if_held && p.caps.empty();

@@ -81,6 +81,8 @@ class Loader {
         filesystem(node, policy_, reporter(), process_environment);
       else if (key == "process")
         process(node, policy_, reporter(), process_environment);
+      else if (key == "namespaces")
+        namespaces(node, policy_, reporter());
       else if (key == "sandbox")
         sandbox_mode(node, policy_, reporter());
       else

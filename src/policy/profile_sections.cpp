@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cloister/error.hpp"
+#include "kernel/capability_names.hpp"
 #include "kernel/io.hpp"
 
 namespace cloister::profile {
@@ -102,7 +103,8 @@ class OpsReader {
 
   void entry(const toml::node& item) {
     const auto* table = item.as_table();
-    if (!table) return report_.problem(item, "each operation is a table such as { tmpfs = \"/x\" }");
+    if (!table)
+      return report_.problem(item, "each operation is a table such as { tmpfs = \"/x\" }");
     const OpName* op = nullptr;
     const toml::node* value = nullptr;
     std::optional<mode_t> perms;
@@ -116,8 +118,8 @@ class OpsReader {
         ok &= modifier_size(node, size);
       } else if (const OpName* found = find_op(k)) {
         if (op) {
-          report_.problem(node, "one operation per entry (" + std::string(op->name) + " and " + k +
-                                    " given)");
+          report_.problem(
+              node, "one operation per entry (" + std::string(op->name) + " and " + k + " given)");
           ok = false;
         }
         op = found;
@@ -174,11 +176,10 @@ class OpsReader {
     for (const auto* node : nodes)
       if (const auto* s = node->as_string()) out.push_back(s->get());
     if (out.empty() || out.size() != nodes.size()) {
-      report_.problem(value, std::string(op.name) + (op.shape == Shape::OnePath
-                                                         ? " takes a path"
-                                                         : op.shape == Shape::TwoPaths
-                                                               ? " takes [SOURCE, DEST]"
-                                                               : " takes [\"OCTAL\", PATH]"));
+      report_.problem(value, std::string(op.name) + (op.shape == Shape::OnePath ? " takes a path"
+                                                     : op.shape == Shape::TwoPaths
+                                                         ? " takes [SOURCE, DEST]"
+                                                         : " takes [\"OCTAL\", PATH]"));
       return std::nullopt;
     }
     for (std::size_t i = op.shape == Shape::ModeAndPath ? 1 : 0; i < out.size(); ++i) {
@@ -290,8 +291,7 @@ void filesystem(const toml::node& node, Policy& policy, const Reporter& report,
       if (s && (s->get() == "default" || s->get() == "empty")) {
         policy.root_chosen = true;
         policy.default_root = s->get() == "default";
-      }
-      else
+      } else
         report.problem(value, "root must be \"default\" or \"empty\"");
     } else if (k == "ops") {
       const auto* list = value.as_array();
@@ -304,6 +304,70 @@ void filesystem(const toml::node& node, Policy& policy, const Reporter& report,
       report.problem(value, "unknown key " + quote(k) + " in [filesystem]");
     }
   }
+}
+
+// [namespaces] user, pid, net, ipc, uts, cgroup = true | false | "try": the command line's
+// --unshare-* (and --unshare-*-try for user and cgroup). [network] mode decides net when given.
+void namespaces(const toml::node& node, Policy& policy, const Reporter& report) {
+  const auto* table = node.as_table();
+  if (!table) return report.problem(node, "[namespaces] must be a table");
+  const std::pair<const char*, Want*> kinds[] = {
+      {"user", &policy.ns.user}, {"pid", &policy.ns.pid}, {"net", &policy.ns.net},
+      {"ipc", &policy.ns.ipc},   {"uts", &policy.ns.uts}, {"cgroup", &policy.ns.cgroup}};
+  for (const auto& [key, value] : *table) {
+    const std::string k(key.str());
+    Want* want = nullptr;
+    for (const auto& [name, field] : kinds)
+      if (k == name) want = field;
+    if (!want) {
+      report.problem(
+          value, "unknown key " + quote(k) + " in [namespaces] (user, pid, net, ipc, uts, cgroup)");
+      continue;
+    }
+    if (const auto* b = value.as_boolean())
+      *want = b->get() ? Want::Yes : Want::No;
+    else if (const auto* s = value.as_string(); s && s->get() == "try")
+      *want = Want::Try;
+    else
+      report.problem(value, k + " must be true, false or \"try\"");
+    if (k == "net") policy.net_namespace_explicit = true;
+  }
+}
+
+// [process] uid, gid: the ids inside the user namespace (--uid, --gid); for a root daemon
+// using the library without one, the real host ids it switches to.
+bool id_key(const std::string& k, const toml::node& value, Policy& policy, const Reporter& report) {
+  if (k != "uid" && k != "gid") return false;
+  const auto* n = value.as_integer();
+  if (!n || n->get() < 0 || n->get() > 0xfffffffe) {
+    report.problem(value, k + " must be a number from 0 to 4294967294");
+    return true;
+  }
+  if (k == "uid")
+    policy.id.uid = static_cast<uid_t>(n->get());
+  else
+    policy.id.gid = static_cast<gid_t>(n->get());
+  return true;
+}
+
+// [process] capabilities = ["CAP_NET_BIND_SERVICE"]: kept (--cap-add).
+bool capabilities_key(const std::string& k, const toml::node& value, Policy& policy,
+                      const Reporter& report) {
+  if (k != "capabilities") return false;
+  const auto* list = value.as_array();
+  if (!list) {
+    report.problem(value, "capabilities must be an array of names (\"CAP_NET_BIND_SERVICE\")");
+    return true;
+  }
+  for (const auto& item : *list) {
+    const auto* s = item.as_string();
+    auto cap = s ? caps::from_name(s->get()) : std::nullopt;
+    if (!cap)
+      report.problem(item, "unknown capability" + (s ? " " + quote(s->get()) : std::string()));
+    else
+      policy.caps.push_back({true, *cap});
+  }
+  return true;
 }
 
 // [process] new-session, die-with-parent, clearenv (booleans), setenv = { NAME = "value" },
@@ -355,6 +419,7 @@ void process(const toml::node& node, Policy& policy, const Reporter& report,
         report.problem(value, "chdir uses " + missing);
       else
         policy.chdir = *dir;
+    } else if (id_key(k, value, policy, report) || capabilities_key(k, value, policy, report)) {
     } else {
       report.problem(value, "unknown key " + quote(k) + " in [process]");
     }

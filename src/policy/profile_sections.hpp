@@ -16,6 +16,10 @@
 //   [process]
 //   new-session = true                  # and die-with-parent, clearenv (booleans)
 //   setenv = { LANG = "C.UTF-8" }       # unsetenv = ["SSH_AUTH_SOCK"], chdir = "/work"
+//   uid = 65534                         # and gid: --uid/--gid (the library: host ids for root)
+//   capabilities = ["CAP_NET_BIND_SERVICE"]   # kept, as --cap-add
+//   [namespaces]
+//   pid = true                          # user, pid, net, ipc, uts, cgroup: true, false, "try"
 //
 // "${NAME}" in a path is the caller's environment variable NAME. Unset or empty, it is an
 // error naming FILE:LINE:COLUMN, except in a -try operation, which is then skipped (as one
@@ -45,6 +49,7 @@ const char* process_environment(const std::string& name);
 
 void network(const toml::node& node, Policy& policy, const Reporter& report);
 void sandbox_mode(const toml::node& node, Policy& policy, const Reporter& report);
+void namespaces(const toml::node& node, Policy& policy, const Reporter& report);
 void filesystem(const toml::node& node, Policy& policy, const Reporter& report,
                 const Environment& env);
 void process(const toml::node& node, Policy& policy, const Reporter& report,
