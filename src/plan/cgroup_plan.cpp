@@ -195,16 +195,18 @@ CgroupWrite write_of(std::string controller, std::vector<CgroupWrite::File> file
 std::vector<CgroupWrite> v2_writes(const CgroupPolicy& l) {
   std::vector<CgroupWrite> s;
   if (l.memory_max)
-    s.push_back(
-        write_of("memory", {{"memory.max", std::to_string(*l.memory_max)}}, not_provided("memory")));
+    s.push_back(write_of("memory", {{"memory.max", std::to_string(*l.memory_max)}},
+                         not_provided("memory")));
   if (l.memory_swap_max)
     s.push_back(write_of("memory", {{"memory.swap.max", std::to_string(*l.memory_swap_max)}},
                          "controller 'memory' has no swap accounting on this host"));
   if (l.pids_max)
-    s.push_back(write_of("pids", {{"pids.max", std::to_string(*l.pids_max)}}, not_provided("pids")));
+    s.push_back(
+        write_of("pids", {{"pids.max", std::to_string(*l.pids_max)}}, not_provided("pids")));
   if (l.cpu_quota_us)
     s.push_back(write_of(
-        "cpu", {{"cpu.max", std::to_string(*l.cpu_quota_us) + " " + std::to_string(l.cpu_period_us)}},
+        "cpu",
+        {{"cpu.max", std::to_string(*l.cpu_quota_us) + " " + std::to_string(l.cpu_period_us)}},
         "controller 'cpu' has no bandwidth control on this host (CONFIG_CFS_BANDWIDTH)"));
   if (l.cpu_weight)
     s.push_back(
@@ -228,14 +230,14 @@ std::vector<CgroupWrite> v1_writes(const CgroupPolicy& l) {
     if (l.memory_swap_max) {
       // v1 has no swap-only limit: memsw caps memory + swap together.
       const auto sum = *l.memory_max + std::min(*l.memory_swap_max, UINT64_MAX / 2);
-      s.push_back(
-          write_of("memory", {{"memory.memsw.limit_in_bytes", std::to_string(sum)}},
-                   "controller 'memory' has no swap accounting on this host (boot with "
-                   "swapaccount=1)"));
+      s.push_back(write_of("memory", {{"memory.memsw.limit_in_bytes", std::to_string(sum)}},
+                           "controller 'memory' has no swap accounting on this host (boot with "
+                           "swapaccount=1)"));
     }
   }
   if (l.pids_max)
-    s.push_back(write_of("pids", {{"pids.max", std::to_string(*l.pids_max)}}, not_provided("pids")));
+    s.push_back(
+        write_of("pids", {{"pids.max", std::to_string(*l.pids_max)}}, not_provided("pids")));
   if (l.cpu_quota_us) {
     const std::string why =
         "controller 'cpu' has no bandwidth control on this host (CONFIG_CFS_BANDWIDTH)";
@@ -244,7 +246,8 @@ std::vector<CgroupWrite> v1_writes(const CgroupPolicy& l) {
   }
   if (l.cpu_weight)  // cpu.weight 100 is the default share, 1024 in v1 terms; linear, v1 minimum 2
     s.push_back(write_of(
-        "cpu", {{"cpu.shares", std::to_string(std::max<std::uint64_t>(2, *l.cpu_weight * 1024 / 100))}},
+        "cpu",
+        {{"cpu.shares", std::to_string(std::max<std::uint64_t>(2, *l.cpu_weight * 1024 / 100))}},
         not_provided("cpu")));
   if (l.io_weight) {
     // CFQ's blkio.weight is 10..1000 around 500 (systemd's mapping); BFQ's is 1..1000 around 100.
@@ -443,7 +446,7 @@ Result<std::vector<std::string>> choose_version(const CgroupHost& host, const La
     plan.why_version = "no cgroup v2 mount";
   else if (!use_v2)
     plan.why_version = "the cgroup v2 mount at " + layout.v2->point + " does not offer " +
-                       join(missing_v2, ", ") + " (cgroup.controllers): a hybrid host";
+                       join(missing_v2, ", ") + ": a hybrid host";
   return use_v2 ? missing_v2 : missing_v1;
 }
 
@@ -575,6 +578,8 @@ std::vector<std::string> describe(const CgroupPlan& plan) {
     std::vector<std::string> files;
     for (const auto& f : w.files) files.push_back(f.name + " = " + f.value);
     std::string line = "write " + join(files, ", else ");
+    const auto& controllers = plan.hierarchies[w.hierarchy].controllers;
+    if (!controllers.empty()) line += "  [" + controllers + "]";
     if (!w.seen) line += " (whichever the new cgroup has: seen at launch)";
     lines.push_back(line);
   }

@@ -154,7 +154,7 @@ struct Plan {
   // Root without a user namespace (the library's default for root): the process switches to
   // these real host ids in the privileges phase, keeping only keep_caps.
   std::optional<IdMaps> host_ids;
-  bool caps_as_caller = false;     // and no --cap-add/--cap-drop: the caller's sets stay as are
+  bool caps_as_caller = false;  // and no --cap-add/--cap-drop: the caller's sets stay as are
   bool die_with_parent = false;
   pid_t expected_parent = 0;  // --die-with-parent: cloister itself dies with this process
   bool new_session = false;

@@ -383,8 +383,7 @@ Outcome launch(const Plan& plan) {
   auto cgroup = make_cgroup(plan, *keeper, failed);
   if (!cgroup) return failed.error = cgroup.take_error(), failed;
   const int cgroup_fd = *cgroup ? (*cgroup)->clone_into_fd() : -1;
-  const bool attach_after_clone =
-      *cgroup && plan.cgroup->entry == CgroupEntry::AttachAfterClone;
+  const bool attach_after_clone = *cgroup && plan.cgroup->entry == CgroupEntry::AttachAfterClone;
   Pipe parent_ready;
   const bool pasta = plan.net == NetMode::Pasta;
   if (plan.ids.written_by_parent || attach_after_clone || pasta) {

@@ -67,9 +67,9 @@ FakeHost hybrid_host() {
   h.own_cgroups =
       "9:name=systemd:/\n8:pids:/\n7:blkio:/\n4:memory:/jobs/a1\n3:cpuset:/\n2:cpuacct:/\n"
       "1:cpu:/\n0::/\n";
-  for (const char* d : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuacct",
-                        "/sys/fs/cgroup/memory/jobs/a1", "/sys/fs/cgroup/blkio",
-                        "/sys/fs/cgroup/pids"})
+  for (const char* d :
+       {"/sys/fs/cgroup/unified", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuacct",
+        "/sys/fs/cgroup/memory/jobs/a1", "/sys/fs/cgroup/blkio", "/sys/fs/cgroup/pids"})
     h.dirs.insert(d);
   h.file("/sys/fs/cgroup/unified/cgroup.controllers", "");
   h.file("/sys/fs/cgroup/memory/jobs/a1/memory.limit_in_bytes", "9223372036854771712\n");
@@ -96,6 +96,7 @@ FakeHost v2_host() {
   for (const char* f : {"memory.max", "memory.swap.max", "pids.max", "cpu.max", "cpu.weight"})
     h.file(kSession + "/" + f, "max\n");
   h.file("/sys/fs/cgroup/system.slice/jobs/cgroup.controllers", "cpu memory pids\n");
+  h.file("/sys/fs/cgroup/system.slice/jobs/pids.max", "max\n");
   return h;
 }
 
@@ -216,8 +217,8 @@ TEST(CgroupPlan, ParentOptionOnAHybridHostAppliesToEveryHierarchy) {
   CgroupPolicy p = limits(32 * kMiB, 20);
   p.parent = "/jobs";
   FakeHost host = hybrid_host();
-  for (const char* d : {"/sys/fs/cgroup/memory/jobs", "/sys/fs/cgroup/pids/jobs",
-                        "/sys/fs/cgroup/cpuacct/jobs"})
+  for (const char* d :
+       {"/sys/fs/cgroup/memory/jobs", "/sys/fs/cgroup/pids/jobs", "/sys/fs/cgroup/cpuacct/jobs"})
     host.dirs.insert(d);
   host.file("/sys/fs/cgroup/memory/jobs/memory.limit_in_bytes");
   host.file("/sys/fs/cgroup/pids/jobs/pids.max");
@@ -418,18 +419,21 @@ TEST(CgroupPlan, DescribeNamesEveryStep) {
   host.dirs.insert("/sys/fs/cgroup/blkio/jobs/a1");
   const auto plan = plan_or_fail(p, host, CLONE_NEWCGROUP);
   const auto lines = describe(plan);
-  EXPECT_TRUE(has_line(lines, "version: v1 hierarchies (the cgroup v2 mount at "
-                              "/sys/fs/cgroup/unified does not offer"));
-  EXPECT_TRUE(has_line(lines, "mkdir /sys/fs/cgroup/memory/jobs/a1/cloister-<launcher "
-                              "pid>-<random>  [memory]"));
+  EXPECT_TRUE(has_line(lines,
+                       "version: v1 hierarchies (the cgroup v2 mount at "
+                       "/sys/fs/cgroup/unified does not offer"));
+  EXPECT_TRUE(has_line(lines,
+                       "mkdir /sys/fs/cgroup/memory/jobs/a1/cloister-<launcher "
+                       "pid>-<random>  [memory]"));
   EXPECT_TRUE(has_line(lines, "[cpuacct] (figures only; skipped when refused)"));
-  EXPECT_TRUE(has_line(lines, "write memory.limit_in_bytes = 104857600"));
-  EXPECT_TRUE(has_line(lines, "write pids.max = 50"));
+  EXPECT_TRUE(has_line(lines, "write memory.limit_in_bytes = 104857600  [memory]"));
+  EXPECT_TRUE(has_line(lines, "write pids.max = 50  [pids]"));
   EXPECT_TRUE(has_line(lines, "write cpu.cfs_quota_us = 150000"));
   EXPECT_TRUE(has_line(lines, "child enters: attached after clone"));
   EXPECT_TRUE(has_line(lines, "cgroup namespace: created by the child after the attach"));
-  EXPECT_TRUE(has_line(lines, "not applied (best effort): blkio.weight: controller 'blkio' has "
-                              "no weight file here"));
+  EXPECT_TRUE(has_line(lines,
+                       "not applied (best effort): blkio.weight: controller 'blkio' has "
+                       "no weight file here"));
 
   Plan whole;
   whole.cgroup = plan;

@@ -1,6 +1,7 @@
-// cgroups::Sandbox against the real cgroup filesystem, carrying out plans made from this host. Creating cgroups needs root (or a
-// delegated subtree), so the tests of real limits skip for other users and say so; the
-// delegation message is checked as uid 65534 in every run (a forked child drops to it).
+// cgroups::Sandbox against the real cgroup filesystem, carrying out plans made from this host.
+// Creating cgroups needs root (or a delegated subtree), so the tests of real limits skip for other
+// users and say so; the delegation message is checked as uid 65534 in every run (a forked child
+// drops to it).
 #include "isolate/cgroups.hpp"
 
 #include <fcntl.h>
