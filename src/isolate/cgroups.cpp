@@ -103,6 +103,7 @@ std::vector<std::string> split(std::string_view text, char sep) {
 bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
+
 // ---- errors --------------------------------------------------------------------------------
 
 std::string owner_of(const std::string& path) {
