@@ -24,6 +24,7 @@
 #include "isolate/landlock.hpp"
 #include "kernel/fd.hpp"
 #include "kernel/syscalls.hpp"
+#include "plan/cgroup_plan.hpp"
 #include "plan/features.hpp"
 #include "plan/pasta_spec.hpp"
 
@@ -433,21 +434,24 @@ Row clone_into_cgroup_row() {
   return row;
 }
 
-Row cgroup_row(const char* controller, const cgroups::Limits& limits) {
+// Planned as `cloister run` plans it, then made and removed in a child.
+Row cgroup_row(const char* controller, const CgroupPolicy& limits) {
   Row row;
   row.id = std::string("cgroup-") + controller;
   row.what = std::string("cgroup ") + controller + " limits (a cgroup of the sandbox's own)";
   const Attempt a = in_child([&limits] {
-    std::vector<std::string> warnings;
-    auto made = cgroups::Sandbox::create(limits, "", false, warnings);
-    if (!made) {
-      Error e = made.error();
+    auto refused = [](Error e) {
       const std::string hint = e.hint;
       e.hint.clear();
       return Attempt{e.err ? e.err : EINVAL, e.message(), hint};
-    }
+    };
+    auto plan = plan_cgroup(limits, 0, real_cgroup_host());
+    if (!plan) return refused(plan.take_error());
+    std::vector<std::string> warnings;
+    auto made = cgroups::Sandbox::create(*plan, warnings);
+    if (!made) return refused(made.take_error());
     const std::string where = made->paths().empty() ? "" : made->paths().front();
-    const bool v2 = made->version() == cgroups::Version::V2;
+    const bool v2 = made->version() == CgroupVersion::V2;
     auto removed = made->kill_and_remove();
     if (!removed) return Attempt{removed.error().err, removed.error().message(), ""};
     return Attempt{0, "", std::string(v2 ? "v2" : "v1") + ", made and removed under " + where};
@@ -527,7 +531,7 @@ std::vector<Row> probe_kernel() {
   rows.push_back(mount_api_row(userns));
   rows.push_back(clone3_row());
   rows.push_back(clone_into_cgroup_row());
-  cgroups::Limits memory, pids, cpu, io;
+  CgroupPolicy memory, pids, cpu, io;
   memory.memory_max = 256ULL << 20;
   pids.pids_max = 64;
   cpu.cpu_quota_us = 50000;

@@ -1,5 +1,6 @@
-// cgroups: a sandbox's own cgroup with memory, pids, cpu and io limits; cgroup v2 first, the
-// v1 memory/pids/cpu hierarchies where the controllers live there (hybrid hosts). Created by
+// cgroups: carries out the cgroup steps of a plan (plan/cgroup_plan.hpp, where the version,
+// the hierarchies, the parent directories and the values were decided): makes the sandbox's
+// directories, named after this process's pid, writes the planned values, attaches. Created by
 // the parent before the sandbox starts, emptied (everything in it killed) and removed after.
 #pragma once
 
@@ -13,21 +14,9 @@
 
 #include "cloister/error.hpp"
 #include "kernel/fd.hpp"
+#include "plan/cgroup_plan.hpp"
 
 namespace cloister::cgroups {
-
-struct Limits {
-  std::optional<std::uint64_t> memory_max;       // bytes: memory.max / memory.limit_in_bytes
-  std::optional<std::uint64_t> memory_swap_max;  // bytes: memory.swap.max / memsw (memory+swap)
-  std::optional<std::uint64_t> pids_max;         // pids.max
-  std::optional<std::uint64_t> cpu_quota_us;     // cpu.max "QUOTA PERIOD" / cfs_quota_us
-  std::uint64_t cpu_period_us = 100000;
-  std::optional<std::uint64_t> cpu_weight;  // 1..10000: cpu.weight / cpu.shares (scaled)
-  std::optional<std::uint64_t> io_weight;   // 1..10000: io.weight (v2 only; blkio.weight v1)
-  bool any() const {
-    return memory_max || memory_swap_max || pids_max || cpu_quota_us || cpu_weight || io_weight;
-  }
-};
 
 struct Stats {
   std::optional<std::uint64_t> memory_peak_bytes;
@@ -35,20 +24,16 @@ struct Stats {
   std::optional<std::uint64_t> oom_kills;
 };
 
-enum class Version { V2, V1 };
-
 // Called with each cgroup directory just before it is created; `shared` for the "cloister"
 // directory several sandboxes use. An error stops the creation.
 using BeforeMkdir = std::function<Status(const std::string& dir, bool shared)>;
 
 class Sandbox {
  public:
-  // Creates the cgroup(s) under `parent` (a path relative to the cgroup root, e.g.
-  // "/user.slice/x"; empty: a "cloister" subtree under the caller's own cgroup) and writes
-  // the limits. A controller that does not exist is an error naming it; with best_effort, a
-  // warning in `warnings` instead. Errors say when the caller's cgroup is not delegated to it.
-  static Result<Sandbox> create(const Limits& limits, const std::string& parent, bool best_effort,
-                                std::vector<std::string>& warnings,
+  // Makes the plan's directories and writes its values. Each write goes to the first of its
+  // files the new cgroup has; none is an error or, with best effort, a line in `warnings`.
+  // Any failure removes what this call made; errors say when the parent is not delegated.
+  static Result<Sandbox> create(const CgroupPlan& plan, std::vector<std::string>& warnings,
                                 const BeforeMkdir& before_mkdir = {});
 
   // Moving leaves the source owning nothing; assigning over a live Sandbox removes its
@@ -57,8 +42,9 @@ class Sandbox {
   Sandbox& operator=(Sandbox&& other) noexcept;
   ~Sandbox();  // kill_and_remove() if not done yet (errors ignored there)
 
-  Version version() const { return version_; }
-  // v2: an O_DIRECTORY fd of the cgroup for clone3's CLONE_INTO_CGROUP; -1 with v1.
+  CgroupVersion version() const { return version_; }
+  // An O_DIRECTORY fd of the cgroup for clone3's CLONE_INTO_CGROUP when the plan says so
+  // (v2); -1 otherwise.
   int clone_into_fd() const { return dir_.get(); }
   // Moves `pid` into the cgroup(s) (v1, or v2 when clone3 cannot place it).
   Status attach(pid_t pid);
@@ -71,7 +57,7 @@ class Sandbox {
 
  private:
   Sandbox() = default;
-  Version version_ = Version::V2;
+  CgroupVersion version_ = CgroupVersion::V2;
   UniqueFd dir_;                    // v2 cgroup directory
   std::vector<std::string> paths_;  // v2: one; v1: one per controller hierarchy used
   std::vector<std::string>

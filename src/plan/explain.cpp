@@ -105,6 +105,43 @@ void filesystem_text(const Plan& plan, std::ostringstream& out) {
   for (const auto& s : plan.skipped) out << "  skipped (source missing): " << s << "\n";
 }
 
+const char* json_bool(bool b) { return b ? "true" : "false"; }
+
+// The cgroup steps: the same facts as the text, one field each.
+std::string cgroup_json(const CgroupPlan& c) {
+  std::ostringstream out;
+  out << "{\"creates\": " << json_bool(c.creates());
+  if (c.creates()) {
+    out << ", \"version\": " << json_string(c.version == CgroupVersion::V2 ? "v2" : "v1")
+        << ", \"why\": " << json_string(c.why_version) << ", \"hierarchies\": [";
+    for (std::size_t i = 0; i < c.hierarchies.size(); ++i) {
+      const auto& h = c.hierarchies[i];
+      out << (i ? ", " : "") << "{\"mount\": " << json_string(h.mount)
+          << ", \"controllers\": " << json_string(h.controllers)
+          << ", \"parent\": " << json_string(h.parent)
+          << ", \"directory\": " << json_string(leaf_pattern(c, h))
+          << ", \"stats_only\": " << json_bool(h.stats_only) << "}";
+    }
+    out << "], \"enable\": " << json_list(c.enable) << ", \"holder\": " << json_string(c.holder)
+        << ", \"writes\": [";
+    for (std::size_t i = 0; i < c.writes.size(); ++i) {
+      const auto& w = c.writes[i];
+      std::vector<std::string> files, values;
+      for (const auto& f : w.files) files.push_back(f.name), values.push_back(f.value);
+      out << (i ? ", " : "") << "{\"hierarchy\": " << w.hierarchy
+          << ", \"files\": " << json_list(files) << ", \"values\": " << json_list(values)
+          << ", \"seen\": " << json_bool(w.seen) << "}";
+    }
+    out << "], \"entry\": "
+        << json_string(c.entry == CgroupEntry::CloneInto ? "clone-into-cgroup"
+                                                         : "attach-after-clone")
+        << ", \"late_namespace\": " << json_bool(c.late_namespace);
+  }
+  out << ", \"best_effort\": " << json_bool(c.best_effort)
+      << ", \"dropped\": " << json_list(c.dropped) << "}";
+  return out.str();
+}
+
 }  // namespace
 
 std::string condition_text(const SeccompCondition& c) {
@@ -171,6 +208,10 @@ std::string plan_text(const Plan& plan) {
     if (l.scope_signal) out << "  scope: signal\n";
     for (const auto& u : plan.landlock_unenforced) out << "  not enforced: " << u << "\n";
   }
+  if (plan.cgroup) {
+    out << "cgroup:\n";
+    for (const auto& line : describe(*plan.cgroup)) out << "  " << line << "\n";
+  }
   for (const auto& n : plan.notices) out << "notice: " << n << "\n";
   if (plan.seccomp_summary) {
     const auto& s = *plan.seccomp_summary;
@@ -230,6 +271,7 @@ std::string plan_json(const Plan& plan) {
   if (plan.landlock)
     out << ", \"landlock\": {\"abi\": " << plan.landlock_abi
         << ", \"unenforced\": " << json_list(plan.landlock_unenforced) << "}";
+  if (plan.cgroup) out << ", \"cgroup\": " << cgroup_json(*plan.cgroup);
   if (plan.seccomp_summary) {
     const auto& s = *plan.seccomp_summary;
     out << ", \"seccomp\": {\"allowed\": " << s.allowed

@@ -12,6 +12,7 @@
 
 #include "cloister/error.hpp"
 #include "cloister/policy.hpp"
+#include "plan/cgroup_plan.hpp"
 #include "plan/pasta_spec.hpp"
 #include "seccomp/filter.hpp"
 
@@ -188,7 +189,8 @@ struct Plan {
   };
   std::optional<Learning> learning;
   std::vector<RlimitSetting> rlimits;
-  std::optional<CgroupPolicy> cgroup;  // the sandbox's own cgroup, when limits are asked
+  // The sandbox's own cgroup, when limits or --cgroup-parent are asked: its planned steps.
+  std::optional<CgroupPlan> cgroup;
   std::optional<LandlockPolicy> landlock;
   int landlock_abi = 0;                          // the kernel's, probed while planning
   std::vector<std::string> landlock_unenforced;  // best effort: rights the kernel cannot enforce

@@ -717,7 +717,13 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   for (const auto& limit : p.rlimits)
     CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
   plan.rlimits = p.rlimits;
-  if (p.cgroup.any() || !p.cgroup.parent.empty()) plan.cgroup = p.cgroup;
+  if (p.cgroup.any() || !p.cgroup.parent.empty()) {
+    // Chroot mode creates no namespace, so no cgroup namespace after the attach either.
+    auto cgroup = plan_cgroup(p.cgroup, p.mode == SandboxMode::Chroot ? 0 : plan.clone_flags,
+                              real_cgroup_host());
+    if (!cgroup) return cgroup.take_error();
+    plan.cgroup = std::move(*cgroup);
+  }
   CLOISTER_TRY(add_landlock(landlock_policy, !p.new_session, plan));
   if (p.net == NetMode::Tcp)
     if (auto dns = diagnose::tcp_mode_dns(plan); !dns.empty()) plan.notices.push_back(dns);

@@ -336,31 +336,27 @@ std::string join_list(const std::vector<std::string>& items) {
 // The keeper, for sandboxes that leave something outside their namespaces (a cgroup, pasta).
 Result<std::optional<keeper::Keeper>> start_keeper(const Plan& plan) {
   const bool pasta = plan.net == NetMode::Pasta && plan.mode != SandboxMode::Chroot;
-  if (!plan.cgroup && !pasta) return std::optional<keeper::Keeper>{};
+  const bool cgroup = plan.cgroup && plan.cgroup->creates();
+  if (!cgroup && !pasta) return std::optional<keeper::Keeper>{};
   auto started = keeper::Keeper::start({plan.pasta_binary, plan.forwards});
   if (!started) return started.take_error();
   return std::optional<keeper::Keeper>{std::move(*started)};
 }
 
-// The sandbox's cgroup, when the plan has limits. best-effort: running without it is said.
+// The sandbox's cgroup, as the plan's cgroup steps say. best-effort: what the plan left out,
+// and running without a cgroup when the host refuses one, are said.
 Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan,
                                                     std::optional<keeper::Keeper>& keeper,
                                                     Outcome& failed) {
   if (!plan.cgroup) return std::optional<cgroups::Sandbox>{};
-  const CgroupPolicy& c = *plan.cgroup;
-  cgroups::Limits limits;
-  limits.memory_max = c.memory_max;
-  limits.memory_swap_max = c.memory_swap_max;
-  limits.pids_max = c.pids_max;
-  limits.cpu_quota_us = c.cpu_quota_us;
-  limits.cpu_period_us = c.cpu_period_us;
-  limits.cpu_weight = c.cpu_weight;
-  limits.io_weight = c.io_weight;
+  const CgroupPlan& c = *plan.cgroup;
+  for (const auto& d : c.dropped) failed.notices.push_back("cgroup: " + d);
+  if (!c.creates()) return std::optional<cgroups::Sandbox>{};
   std::vector<std::string> warnings;
   auto tell_keeper = [&keeper](const std::string& dir, bool shared) {
     return keeper->guard_cgroup(dir, shared);
   };
-  auto sandbox = cgroups::Sandbox::create(limits, c.parent, c.best_effort, warnings, tell_keeper);
+  auto sandbox = cgroups::Sandbox::create(c, warnings, tell_keeper);
   for (auto& w : warnings) failed.notices.push_back(std::move(w));
   if (!sandbox) {
     if (!c.best_effort) return sandbox.take_error();
@@ -387,7 +383,7 @@ Outcome launch(const Plan& plan) {
   auto cgroup = make_cgroup(plan, *keeper, failed);
   if (!cgroup) return failed.error = cgroup.take_error(), failed;
   const int cgroup_fd = *cgroup ? (*cgroup)->clone_into_fd() : -1;
-  const bool attach_after_clone = *cgroup && cgroup_fd < 0;
+  const bool attach_after_clone = *cgroup && plan.cgroup->entry == CgroupEntry::AttachAfterClone;
   Pipe parent_ready;
   const bool pasta = plan.net == NetMode::Pasta;
   if (plan.ids.written_by_parent || attach_after_clone || pasta) {
@@ -419,7 +415,7 @@ Outcome launch(const Plan& plan) {
   ChildContext ctx{
       report->write.get(), parent_ready.read.get(), false, parent_pidfd.get(), 0, false};
   std::uint64_t flags = plan.userns_fd >= 0 ? 0 : plan.clone_flags;
-  if (attach_after_clone && (flags & CLONE_NEWCGROUP)) {
+  if (attach_after_clone && plan.cgroup->late_namespace && (flags & CLONE_NEWCGROUP)) {
     // The cgroup namespace's root is fixed when it is created: after the attach, not before.
     flags &= ~CLONE_NEWCGROUP;
     ctx.late_cgroup_ns = true;

@@ -137,6 +137,84 @@ TEST(Cgroup, UnavailableSettingIsAnErrorOrAWarning) {
   EXPECT_NE(lax.err.find("cloister: cgroup: "), std::string::npos) << lax.describe();
 }
 
+// explain shows the planned cgroup steps; planning only reads the host, so any user sees them.
+TEST(Cgroup, ExplainShowsThePlannedSteps) {
+  auto r = run({kCloister, "explain", "--memory-max", "100M", "--pids-max", "50", "--", "true"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const auto at = r.out.find("\ncgroup:\n  version: v");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const bool v1 = r.out.compare(at + 20, 5, "v1 hi") == 0;
+  EXPECT_NE(r.out.find(v1 ? "  write pids.max = 50  [pids" : "  write pids.max = 50\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(v1 ? "  write memory.limit_in_bytes = 104857600  [memory"
+                          : "  write memory.max = 104857600\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(v1 ? "  child enters: attached after clone"
+                          : "  child enters: born inside (clone3 CLONE_INTO_CGROUP)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  mkdir /"), std::string::npos) << r.out;
+
+  auto json = run({kCloister, "explain", "--json", "--pids-max", "50", "--", "true"});
+  ASSERT_EQ(json.exit_code, 0) << json.describe();
+  EXPECT_NE(json.out.find("\"cgroup\": {\"creates\": true, \"version\": "), std::string::npos)
+      << json.out;
+  EXPECT_NE(json.out.find("\"files\": [\"pids.max\"], \"values\": [\"50\"]"), std::string::npos)
+      << json.out;
+
+  auto none = run({kCloister, "explain", "--", "true"});
+  EXPECT_EQ(none.out.find("\ncgroup:"), std::string::npos) << "no limits, no cgroup\n" << none.out;
+}
+
+// `cloister run` puts the sandbox's directories where explain said, one per planned hierarchy.
+TEST(Cgroup, RunMakesTheDirectoriesExplainPlanned) {
+  REQUIRE_ROOT();
+  const Argv limits = {"--pids-max", "50", "--memory-max", "256M"};
+  Argv explain = {kCloister, "explain"};
+  explain.insert(explain.end(), limits.begin(), limits.end());
+  explain.insert(explain.end(), {"--", "true"});
+  auto planned = run(explain);
+  ASSERT_EQ(planned.exit_code, 0) << planned.describe();
+  std::vector<std::string> patterns;  // "<parent>/cloister-" up to the launcher's pid
+  std::size_t required = 0;
+  for (const auto& line : lines_of(planned.out)) {
+    if (line.rfind("  mkdir ", 0) != 0) continue;
+    const auto pid_at = line.find("<launcher pid>");
+    ASSERT_NE(pid_at, std::string::npos) << line;
+    patterns.push_back(line.substr(8, pid_at - 8));
+    if (line.find("figures only") == std::string::npos) ++required;
+  }
+  ASSERT_FALSE(patterns.empty()) << planned.out;
+
+  auto [info_read, info_write] = make_pipe();
+  Argv options = limits;
+  options.insert(options.end(), {"--info-fd", "5"});
+  Process p(sandbox(options, {"spawn-sleepers", "1", "+", "sleep", "30"}),
+            with_fds({{5, info_write.get()}}));
+  info_write.reset();
+  std::string info;  // pretty-printed: the first line is "{", the second the child's pid
+  for (int i = 0; i < 2; ++i) info += read_line(info_read.get(), milliseconds(5000)) + "\n";
+  auto values = json_numbers(info + "}");
+  ASSERT_TRUE(values.count("child-pid"));
+  const auto made = leftover_cgroups(p.pid());
+  std::size_t matched_required = 0;
+  for (const auto& dir : made) {
+    bool matched = false;
+    for (std::size_t i = 0; i < patterns.size(); ++i)
+      if (dir.rfind(patterns[i] + std::to_string(p.pid()) + "-", 0) == 0) matched = true;
+    EXPECT_TRUE(matched) << dir << " is not where explain said:\n" << planned.out;
+    matched_required += matched;
+  }
+  EXPECT_GE(matched_required, required) << planned.out;
+  ::kill(static_cast<pid_t>(values["child-pid"]), SIGKILL);
+  const pid_t pid = p.pid();
+  auto r = p.finish();
+  EXPECT_EQ(r.exit_code, 128 + SIGKILL) << r.describe();
+  EXPECT_TRUE(leftover_cgroups(pid).empty());
+}
+
 TEST(Cgroup, UnprivilegedCallerIsToldAboutDelegation) {
   if (::geteuid() == 0) GTEST_SKIP() << "root may create cgroups; this checks the refusal";
   auto r = run_sandbox({"--pids-max", "10"}, {"exit", "0"});

@@ -1,6 +1,7 @@
-// cgroups::Sandbox against the real cgroup filesystem. Creating cgroups needs root (or a
-// delegated subtree), so the tests of real limits skip for other users and say so; the
-// delegation message is checked as uid 65534 in every run (a forked child drops to it).
+// cgroups::Sandbox against the real cgroup filesystem, carrying out plans made from this host.
+// Creating cgroups needs root (or a delegated subtree), so the tests of real limits skip for other
+// users and say so; the delegation message is checked as uid 65534 in every run (a forked child
+// drops to it).
 #include "isolate/cgroups.hpp"
 
 #include <fcntl.h>
@@ -153,14 +154,22 @@ bool killed_by_sigkill(const std::optional<int>& status) {
   return status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL;
 }
 
-Result<cgroups::Sandbox> make(const cgroups::Limits& limits, std::vector<std::string>& warnings,
+// Planned from this host as `cloister run` plans it, then made; what best effort left out
+// lands in `warnings` as the launcher says it.
+Result<cgroups::Sandbox> make(const CgroupPolicy& limits, std::vector<std::string>& warnings,
                               const std::string& parent = "", bool best_effort = false) {
-  return cgroups::Sandbox::create(limits, parent, best_effort, warnings);
+  CgroupPolicy policy = limits;
+  policy.parent = parent;
+  policy.best_effort = best_effort;
+  auto plan = plan_cgroup(policy, 0, real_cgroup_host());
+  if (!plan) return plan.take_error();
+  for (const auto& d : plan->dropped) warnings.push_back("cgroup: " + d);
+  return cgroups::Sandbox::create(*plan, warnings);
 }
 
 TEST(CgroupSandbox, LimitsAreWrittenAndKillRemovesEverything) {
   SKIP_UNLESS_ROOT();
-  cgroups::Limits limits;
+  CgroupPolicy limits;
   limits.pids_max = 20;
   limits.memory_max = 64 * kMiB;
   limits.cpu_quota_us = 50000;
@@ -172,7 +181,7 @@ TEST(CgroupSandbox, LimitsAreWrittenAndKillRemovesEverything) {
   ASSERT_FALSE(sb->paths().empty());
 
   EXPECT_EQ(read_file(file_of(*sb, "pids.max")), "20");
-  if (sb->version() == cgroups::Version::V2) {
+  if (sb->version() == CgroupVersion::V2) {
     EXPECT_EQ(read_file(file_of(*sb, "memory.max")), std::to_string(64 * kMiB));
     EXPECT_EQ(read_file(file_of(*sb, "cpu.max")), "50000 100000");
     EXPECT_GE(sb->clone_into_fd(), 0);
@@ -226,7 +235,7 @@ int fork_until_refused(int result_fd) {
 
 TEST(CgroupSandbox, ForkLoopStopsAtPidsMax) {
   SKIP_UNLESS_ROOT();
-  cgroups::Limits limits;
+  CgroupPolicy limits;
   limits.pids_max = 20;
   std::vector<std::string> warnings;
   auto sb = make(limits, warnings);
@@ -260,7 +269,7 @@ int allocate_until_killed(int) {
 
 TEST(CgroupSandbox, MemoryHogIsOomKilled) {
   SKIP_UNLESS_ROOT();
-  cgroups::Limits limits;
+  CgroupPolicy limits;
   limits.memory_max = 64 * kMiB;
   if (host_has_swap()) limits.memory_swap_max = 0;  // else the hog swaps instead of dying
   std::vector<std::string> warnings;
@@ -297,7 +306,7 @@ TEST(CgroupSandbox, DestructorCleansUpAfterEarlyReturn) {
   std::vector<std::string> paths;
   // An early return (no kill_and_remove) with the child still running in the cgroup.
   auto run = [&]() -> bool {
-    cgroups::Limits limits;
+    CgroupPolicy limits;
     limits.pids_max = 50;
     std::vector<std::string> warnings;
     auto sb = make(limits, warnings);
@@ -317,7 +326,7 @@ TEST(CgroupSandbox, DestructorCleansUpAfterEarlyReturn) {
 
 TEST(CgroupSandbox, AssigningOverALiveSandboxRemovesIt) {
   SKIP_UNLESS_ROOT();
-  cgroups::Limits limits;
+  CgroupPolicy limits;
   limits.pids_max = 50;
   std::vector<std::string> warnings;
   auto a = make(limits, warnings);
@@ -341,9 +350,9 @@ TEST(CgroupSandbox, AssigningOverALiveSandboxRemovesIt) {
 TEST(CgroupSandbox, V2CloneIntoCgroupAndCleanup) {
   SKIP_UNLESS_ROOT();
   std::vector<std::string> warnings;
-  auto sb = make(cgroups::Limits{}, warnings);
+  auto sb = make(CgroupPolicy{}, warnings);
   ASSERT_TRUE(sb.ok()) << sb.error().message();
-  if (sb->version() != cgroups::Version::V2) GTEST_SKIP() << "this host has no cgroup v2 mount";
+  if (sb->version() != CgroupVersion::V2) GTEST_SKIP() << "this host has no cgroup v2 mount";
   const std::string leaf = sb->paths().at(0);
   const std::string holder = leaf.substr(0, leaf.rfind('/'));
   EXPECT_EQ(holder.substr(holder.rfind('/') + 1), "cloister");
@@ -372,7 +381,7 @@ TEST(CgroupSandbox, V2CloneIntoCgroupAndCleanup) {
 }
 
 TEST(CgroupSandbox, BogusParentIsAClearError) {
-  cgroups::Limits limits;
+  CgroupPolicy limits;
   limits.pids_max = 20;
   std::vector<std::string> warnings;
   auto sb = make(limits, warnings, "/cloister-test-no-such-parent/x");
@@ -384,7 +393,7 @@ TEST(CgroupSandbox, BogusParentIsAClearError) {
 }
 
 TEST(CgroupSandbox, OutOfRangeWeightsAreRefused) {
-  cgroups::Limits limits;
+  CgroupPolicy limits;
   limits.cpu_weight = 0;
   std::vector<std::string> warnings;
   auto sb = make(limits, warnings);
@@ -397,7 +406,7 @@ TEST(CgroupSandbox, OutOfRangeWeightsAreRefused) {
 // controller, or with best effort a warning, never a silent no-op.
 TEST(CgroupSandbox, MissingControllerFileIsNamedOrWarned) {
   SKIP_UNLESS_ROOT();
-  cgroups::Limits limits;
+  CgroupPolicy limits;
   limits.io_weight = 200;
   std::vector<std::string> warnings;
   auto strict = make(limits, warnings);
@@ -423,11 +432,11 @@ TEST(CgroupSandbox, MissingControllerFileIsNamedOrWarned) {
 // there with the reason, or dropped with a warning under best effort.
 TEST(CgroupSandbox, V1SwapLimitNeedsAMemoryLimit) {
   SKIP_UNLESS_ROOT();
-  cgroups::Limits limits;
+  CgroupPolicy limits;
   limits.memory_swap_max = 0;
   std::vector<std::string> warnings;
   auto strict = make(limits, warnings);
-  if (strict.ok() && strict->version() == cgroups::Version::V2)
+  if (strict.ok() && strict->version() == CgroupVersion::V2)
     GTEST_SKIP() << "the memory controller is on cgroup v2 here, which has memory.swap.max";
   ASSERT_FALSE(strict.ok()) << "v1 took a swap limit without a memory limit";
   EXPECT_NE(strict.error().message().find("memsw"), std::string::npos) << strict.error().message();
@@ -448,10 +457,10 @@ struct DelegationReport {
 
 DelegationReport try_create_unprivileged() {
   DelegationReport report{};
-  cgroups::Limits limits;
+  CgroupPolicy limits;
   limits.pids_max = 20;
   std::vector<std::string> warnings;
-  auto sb = cgroups::Sandbox::create(limits, "", false, warnings);
+  auto sb = make(limits, warnings);
   report.created = sb.ok();
   if (!sb.ok()) {
     report.err = sb.error().err;
