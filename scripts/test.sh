@@ -12,6 +12,8 @@ bash scripts/deps.sh dpkg-dev xz-utils gcc python3 python3-seccomp python3-tap l
 bash scripts/deps.sh clang-14 libclang-rt-14-dev
 # The shipped profiles' tests run real programs under them (tests/integration/profiles_test.cpp).
 bash scripts/deps.sh busybox-static xvfb x11-utils libxml2-utils make curl
+# libcloister's examples are built against an installed tree with pkg-config.
+bash scripts/deps.sh pkg-config
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DCLOISTER_SANITIZE=ON -DCLOISTER_BENCH=OFF >/dev/null
 cmake --build build-test -j"$(nproc)"
 # ctest runs under a subreaper that reaps the orphans tests leave (a keeper outliving its

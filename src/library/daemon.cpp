@@ -39,7 +39,7 @@ Status become_daemon(int dev_null) {
 std::string how_it_ended(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
-    std::string text = std::string("was killed by ") + ::sigabbrev_np(WTERMSIG(status));
+    std::string text = std::string("was killed by SIG") + ::sigabbrev_np(WTERMSIG(status));
     if (WTERMSIG(status) == SIGSYS) text += " (its seccomp filter denies a call it made)";
     return text;
   }
@@ -89,7 +89,7 @@ void Report::failed(const Error& error) {
   fd_.reset();
 }
 
-Result<Forked> fork_daemon(const std::string& pid_file, bool new_pid_namespace) {
+Result<Forked> fork_daemon(const std::string& pid_file, std::uint64_t namespaces) {
   UniqueFd pid_fd;
   if (!pid_file.empty()) {
     pid_fd.reset(::open(pid_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
@@ -100,17 +100,18 @@ Result<Forked> fork_daemon(const std::string& pid_file, bool new_pid_namespace) 
   int ends[2];
   if (::pipe2(ends, O_CLOEXEC) != 0) return Error{"daemonize", "pipe2", "", errno, ""};
   UniqueFd from_daemon(ends[0]), to_caller(ends[1]);
-  // clone(CLONE_NEWPID) as a fork: the daemon is born PID 1 of its namespace, and the calling
-  // process's own later children stay in its namespace (unshare would move them too).
-  const pid_t pid = new_pid_namespace
-                        ? static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr,
-                                                       nullptr, nullptr, 0))
-                        : ::fork();
+  // clone() as a fork. CLONE_NEWPID: the daemon is born PID 1 of its namespace, and the
+  // calling process's own later children stay in its namespace (unshare would move them).
+  // CLONE_NEWNS: the daemon's pivot_root must not move the caller, which shares the mount
+  // namespace enter_namespaces() made, into the daemon's root.
+  const pid_t pid = namespaces ? static_cast<pid_t>(::syscall(SYS_clone, namespaces | SIGCHLD,
+                                                              nullptr, nullptr, nullptr, 0))
+                               : ::fork();
   if (pid < 0)
-    return Error{"daemonize", new_pid_namespace ? "clone(CLONE_NEWPID)" : "fork", "", errno,
-                 new_pid_namespace ? "a new PID namespace needs CAP_SYS_ADMIN there: "
-                                     "enter_namespaces() first (its user namespace)"
-                                   : ""};
+    return Error{"daemonize", namespaces ? "clone(CLONE_NEWPID|CLONE_NEWNS)" : "fork", "", errno,
+                 namespaces ? "new namespaces need CAP_SYS_ADMIN in the user namespace: "
+                              "enter_namespaces() first"
+                            : ""};
   if (pid == 0) {
     from_daemon.reset();
     Report report(std::move(to_caller));

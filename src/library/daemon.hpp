@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 
 #include "cloister/error.hpp"
@@ -32,13 +33,14 @@ struct Forked {
   Report report;  // the daemon's
 };
 
-// Opens the PID file and /dev/null, forks (into a new PID namespace when asked). Call it
+// Opens the PID file and /dev/null, forks, the daemon born into `namespaces` (CLONE_NEWPID,
+// CLONE_NEWNS: new ones of its own, or 0). Call it
 // before the process starts threads: the daemon is a copy of the calling thread alone. In the
 // calling process, writes the daemon's PID (as this process sees it) into the PID file,
 // then waits for the daemon's report: returns its PID once it is confined, or its error
 // (the daemon then killed and reaped, the PID file removed). In the daemon: a session of
 // its own, stdio on /dev/null, SIGTERM, SIGQUIT and SIGINT ending it with status 0 (as PID
 // 1 it would ignore them otherwise).
-Result<Forked> fork_daemon(const std::string& pid_file, bool new_pid_namespace);
+Result<Forked> fork_daemon(const std::string& pid_file, std::uint64_t namespaces);
 
 }  // namespace cloister::daemon

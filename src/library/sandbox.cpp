@@ -226,8 +226,13 @@ Result<pid_t> Sandbox::daemonize(const std::string& pid_file) {
   if (st.plan->die_with_parent)
     return Error{"daemonize", "conflicts with die-with-parent", "", 0,
                  "the daemon's parent exits once the daemon is confined"};
-  const bool pid_namespace = !st.chroot_mode && (st.plan->clone_flags & CLONE_NEWPID);
-  auto forked = daemon::fork_daemon(pid_file, pid_namespace);
+  // In namespace mode the daemon gets a mount namespace of its own (a copy of the caller's):
+  // its root is not the caller's.
+  const std::uint64_t namespaces =
+      st.chroot_mode ? 0
+                     : (st.plan->clone_flags & static_cast<std::uint64_t>(CLONE_NEWPID)) |
+                           static_cast<std::uint64_t>(CLONE_NEWNS);
+  auto forked = daemon::fork_daemon(pid_file, namespaces);
   if (!forked) return forked.take_error();
   st.daemonized = true;
   if (forked->pid != 0) return forked->pid;
