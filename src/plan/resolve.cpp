@@ -440,16 +440,19 @@ Status validate(const Policy& p, std::uint64_t flags, bool host_ids, bool in_pro
 // cloister's own filter (unless the policy's base is "none" with no rules), then the ready
 // BPF programs given by fd.
 Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp::Program>& out,
-                   std::optional<seccomp::Compiled>* summary) {
+                   std::optional<seccomp::Compiled>* summary, bool in_process) {
   const bool own_filter =
       !sp.bpf_replaces_builtin && (sp.base != "none" || !sp.layers.empty() || sp.default_action);
   const bool plain_base =
       sp.layers.empty() && !sp.default_action && !sp.allow_x32 && !sp.allow_i386;
-  auto ready = own_filter && plain_base && !summary ? seccomp::precompiled(sp.base) : std::nullopt;
+  // The precompiled bases allow exec implicitly: a daemon's filter is compiled without that.
+  auto ready = own_filter && plain_base && !summary && !in_process ? seccomp::precompiled(sp.base)
+                                                                   : std::nullopt;
   if (ready) {
     out.insert(out.end(), ready->begin(), ready->end());
   } else if (own_filter) {
-    auto compiled = seccomp::compile(sp, {.binary_tree = true, .count = summary != nullptr});
+    auto compiled = seccomp::compile(
+        sp, {.binary_tree = true, .count = summary != nullptr, .exec_command = !in_process});
     if (!compiled) return compiled.take_error();
     out.push_back(compiled->program);
     if (summary) *summary = std::move(*compiled);
@@ -655,14 +658,16 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
 
   if (p.mode != SandboxMode::Chroot)
     CLOISTER_TRY(add_seccomp(p, seccomp_policy, plan.seccomp,
-                             options.summary ? &plan.seccomp_summary : nullptr));
+                             options.summary ? &plan.seccomp_summary : nullptr,
+                             options.in_process));
   if (p.mode != SandboxMode::Namespace) {
     auto c = chroot_plan_for(p, plan);
     if (!c && p.mode == SandboxMode::Chroot) return c.take_error();
     if (c) {
       std::optional<seccomp::Compiled>* summary =
           p.mode == SandboxMode::Chroot && options.summary ? &plan.seccomp_summary : nullptr;
-      CLOISTER_TRY(add_seccomp(p, with_chroot_denials(seccomp_policy), c->seccomp, summary));
+      CLOISTER_TRY(add_seccomp(p, with_chroot_denials(seccomp_policy), c->seccomp, summary,
+                               options.in_process));
       if (root_onto_unprivileged(p, caller)) {
         IdMaps host_ids;
         host_ids.switch_uid = *p.id.root_maps_onto;

@@ -396,7 +396,8 @@ Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& opti
   const std::vector<SeccompRule> implicit = exec_needs();
   // A notifying filter lets every call go on once its supervisor has seen it: exec included,
   // which it must see.
-  if (!allows(out.default_action) && out.default_action.kind != Kind::Notify)
+  if (options.exec_command && !allows(out.default_action) &&
+      out.default_action.kind != Kind::Notify)
     layers.push_back(&implicit);
   for (const auto& l : *base) layers.push_back(&l);
   for (const auto& l : policy.layers) layers.push_back(&l);

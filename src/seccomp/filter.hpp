@@ -57,6 +57,9 @@ struct CompileOptions {
   bool count = true;
   // A supervisor holds the filter's listener (cloister learn): the notify action is allowed.
   bool listener = false;
+  // The filter goes on before exec'ing COMMAND: exec and exit are allowed implicitly. false
+  // for a daemon confining itself (the library), which allows only what it names.
+  bool exec_command = true;
 };
 
 Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& options = {});

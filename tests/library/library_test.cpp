@@ -172,6 +172,9 @@ struct Probes {
     }
     utsname u{};
     out.say(phase + ".outside-allowlist", result_of(::uname(&u)));
+    // A daemon's allowlist gets no implicit exec (cloister run's filters allow it for COMMAND).
+    char* const no_args[] = {nullptr};
+    out.say(phase + ".exec", result_of(::execve("/nonexistent/program", no_args, no_args)));
     out.say(phase + ".signal-host", result_of(::kill(host_process, 0)));
     const int file = ::openat(data_dir, "hello.txt", O_RDONLY | O_CLOEXEC);
     out.say(phase + ".preopened-dir", result_of(file));
@@ -262,6 +265,8 @@ TEST(Phases, WhatTheProcessCanAndCannotDoAfterEach) {
   // Seccomp: no new sockets, nothing outside the allowlist.
   EXPECT_EQ(out.get("seccomp.new-socket"), "EPERM");
   EXPECT_EQ(out.get("seccomp.outside-allowlist"), "EPERM");
+  EXPECT_EQ(out.get("privileges.exec"), "ENOENT");
+  EXPECT_EQ(out.get("seccomp.exec"), "EPERM");
   // What it still can: the descriptors opened before.
   EXPECT_EQ(out.get("seccomp.preopened-dir"), "ok");
   EXPECT_EQ(out.get("serve"), "ok");
