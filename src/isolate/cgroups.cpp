@@ -89,17 +89,6 @@ std::vector<pid_t> read_pids(const std::string& procs_file) {
   return pids;
 }
 
-std::vector<std::string> split(std::string_view text, char sep) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (;;) {
-    const auto end = text.find(sep, start);
-    parts.emplace_back(text.substr(start, end - start));
-    if (end == std::string_view::npos) return parts;
-    start = end + 1;
-  }
-}
-
 bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
@@ -430,7 +419,7 @@ Stats Sandbox::stats() const {
     return s;
   }
   for (std::size_t i = 0; i < paths_.size(); ++i) {
-    const auto controllers = split(hierarchies_[i], ',');
+    const auto controllers = io::split(hierarchies_[i], ',');
     if (contains(controllers, "memory")) {
       s.memory_peak_bytes = read_u64(paths_[i] + "/memory.max_usage_in_bytes");
       s.oom_kills = read_keyed(paths_[i] + "/memory.oom_control", "oom_kill");  // 4.13+

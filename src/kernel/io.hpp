@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cloister::io {
 
@@ -13,6 +14,9 @@ std::optional<std::string> read_all(int fd);
 
 // "4096", "64K", "512M", "2G" -> bytes; nullopt when malformed or above UINT64_MAX.
 std::optional<std::uint64_t> parse_bytes(std::string_view text);
+
+// "a,b,,c" split at ',' -> {"a", "b", "", "c"}: every field, empty ones included.
+std::vector<std::string> split(std::string_view text, char sep);
 
 // Whether a path has a ".." component (which could lead out of the tree it is meant for).
 bool has_dotdot(std::string_view path);

@@ -21,16 +21,6 @@ namespace {
 constexpr const char* kStep = "cgroup";
 constexpr std::uint64_t kMaxWeight = 10000;
 
-std::vector<std::string> split(std::string_view text, char sep) {
-  std::vector<std::string> parts;
-  for (std::size_t start = 0;;) {
-    const auto end = text.find(sep, start);
-    parts.emplace_back(text.substr(start, end - start));
-    if (end == std::string_view::npos) return parts;
-    start = end + 1;
-  }
-}
-
 bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
@@ -75,7 +65,7 @@ void add_mount(Layout& layout, const std::vector<std::string>& f, std::size_t da
     if (!layout.v2 || mount_rank(m.point) < mount_rank(layout.v2->point)) layout.v2 = m;
     return;
   }
-  for (const auto& opt : split(f[dash + 3], ','))
+  for (const auto& opt : io::split(f[dash + 3], ','))
     if (is_controller_option(opt)) m.controllers.push_back(opt);
   if (m.controllers.empty()) return;  // name=systemd and the like: no resource controller
   for (auto& known : layout.v1)
@@ -96,14 +86,14 @@ void add_own_cgroup(Layout& layout, const std::string& line) {
   if (line.compare(0, first, "0") == 0 && controllers.empty())
     layout.v2_path = path;
   else
-    for (const auto& c : split(controllers, ',')) layout.v1_path[c] = path;
+    for (const auto& c : io::split(controllers, ',')) layout.v1_path[c] = path;
 }
 
 Layout read_layout(const CgroupHost& host) {
   Layout layout;
   std::istringstream mounts(host.mountinfo);
   for (std::string line; std::getline(mounts, line);) {
-    const auto f = split(line, ' ');
+    const auto f = io::split(line, ' ');
     const auto dash = static_cast<std::size_t>(std::find(f.begin(), f.end(), "-") - f.begin());
     if (dash < 6 || dash + 3 >= f.size()) continue;
     if (f[dash + 1] == "cgroup2" || f[dash + 1] == "cgroup") add_mount(layout, f, dash);
@@ -391,7 +381,7 @@ Status settle_files(const CgroupHost& host, const CgroupHierarchy& h, bool top, 
 std::size_t hierarchy_of(const CgroupPlan& plan, const std::string& controller) {
   if (plan.version == CgroupVersion::V2) return 0;
   for (std::size_t i = 0; i < plan.hierarchies.size(); ++i)
-    if (contains(split(plan.hierarchies[i].controllers, ','), controller)) return i;
+    if (contains(io::split(plan.hierarchies[i].controllers, ','), controller)) return i;
   return 0;  // not reached: every written controller's hierarchy is in the plan
 }
 
