@@ -93,7 +93,9 @@ Result<Forked> fork_daemon(const std::string& pid_file, std::uint64_t namespaces
   UniqueFd pid_fd;
   if (!pid_file.empty()) {
     pid_fd.reset(::open(pid_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!pid_fd) return Error{"daemonize", "open", pid_file, errno, "the PID file's directory"};
+    if (!pid_fd)
+      return Error{"daemonize", "open", pid_file, errno,
+                   "the PID file's directory must exist and be writable"};
   }
   UniqueFd dev_null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!dev_null) return Error{"daemonize", "open", "/dev/null", errno, ""};
