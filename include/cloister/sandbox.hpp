@@ -67,6 +67,8 @@ class CLOISTER_API Sandbox {
   Status keep(int fd);
 
   Status compile();
+  // Before the process starts threads: the kernel refuses a new user namespace to a process
+  // with several (seccomp, later, reaches every thread).
   Status enter_namespaces();
   // passt's way: the PID file written with the PID the caller sees, then a new PID
   // namespace (when the policy has one) whose PID 1 is the daemon; setsid, stdio on

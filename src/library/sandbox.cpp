@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
+#include <iterator>
 #include <optional>
 
 #include "isolate/descriptors.hpp"
@@ -65,6 +67,24 @@ const char* kOrder = "compile -> namespaces -> [daemonize] -> filesystem -> priv
 bool refused(const Error& e) {
   return e.op == "unshare" && (e.err == EPERM || e.err == ENOSPC || e.err == EUSERS ||
                                e.err == EINVAL || e.err == EACCES);
+}
+
+// The kernel refuses a new user namespace to a process with several threads (EINVAL).
+bool several_threads() {
+  std::error_code ignored;
+  auto tasks = std::filesystem::directory_iterator("/proc/self/task", ignored);
+  return std::distance(tasks, std::filesystem::directory_iterator{}) > 1;
+}
+
+Status with_thread_hint(Status s, const Plan& plan) {
+  if (!s && s.error().err == EINVAL && (plan.clone_flags & CLONE_NEWUSER) && several_threads()) {
+    Error e = s.take_error();
+    e.hint =
+        "a process with several threads cannot enter a new user namespace: "
+        "call enter_namespaces() before starting threads";
+    return e;
+  }
+  return s;
 }
 
 }  // namespace
@@ -197,7 +217,7 @@ Status Sandbox::enter_namespaces() {
         st.notices.push_back("chroot mode: without " + lost);
       return ok_status();
     }
-    auto entered = engine::unshare_namespaces(plan);
+    auto entered = with_thread_hint(engine::unshare_namespaces(plan), plan);
     if (!entered && refused(entered.error()) && plan.user_ns_optional) {
       plan.clone_flags &= ~static_cast<std::uint64_t>(CLONE_NEWUSER);
       st.notices.push_back("no user namespace (" + entered.error().message() + ")");

@@ -360,6 +360,9 @@ TEST(Phases, SeccompReachesThreadsStartedBefore) {
     if (::pipe(other.go) != 0 || ::pipe(other.started) != 0) return;
     for (int fd : {other.go[0], other.go[1], other.started[0], other.started[1]})
       (void)sandbox->keep(fd);
+    // A new user namespace needs a single-threaded process: the thread starts after.
+    ch.say("compile", status_of(sandbox->compile()));
+    ch.say("namespaces", status_of(sandbox->enter_namespaces()));
     pthread_t thread;
     if (::pthread_create(&thread, nullptr, OtherThread::run, &other) != 0) return;
     char byte;
@@ -369,9 +372,31 @@ TEST(Phases, SeccompReachesThreadsStartedBefore) {
     ::pthread_join(thread, nullptr);
     ch.say("other-thread", other.seen);
   });
+  ASSERT_EQ(out.get("namespaces"), "ok");
   ASSERT_EQ(out.get("confine"), "ok");
   EXPECT_EQ(out.get("other-thread"), "EPERM") << "the filter is synchronised to every thread";
   EXPECT_TRUE(WIFEXITED(out.status) && WEXITSTATUS(out.status) == 0) << out.status;
+}
+
+TEST(Phases, AThreadBeforeAUserNamespaceIsExplained) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root's sandbox gets no user namespace";
+  if (auto why = namespaces_refused(); !why.empty()) GTEST_SKIP() << why;
+  auto out = in_child([](const Channel& ch) {
+    Sandbox sandbox;
+    ch.say("compile", status_of(sandbox.compile()));
+    OtherThread other;
+    if (::pipe(other.go) != 0 || ::pipe(other.started) != 0) return;
+    pthread_t thread;
+    if (::pthread_create(&thread, nullptr, OtherThread::run, &other) != 0) return;
+    char byte;
+    (void)!::read(other.started[0], &byte, 1);
+    ch.say("namespaces", status_of(sandbox.enter_namespaces()));
+    (void)!::write(other.go[1], "x", 1);
+    ::pthread_join(thread, nullptr);
+  });
+  EXPECT_EQ(out.get("compile"), "ok");
+  EXPECT_NE(out.get("namespaces").find("before starting threads"), std::string::npos)
+      << out.get("namespaces");
 }
 
 TEST(Compile, WhatOnlyALaunchedCommandHasIsRefused) {
