@@ -10,6 +10,7 @@
 #include <seccomp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -66,7 +67,9 @@ std::vector<std::string> capability_names() {
   for (int cap = 0; cap < 64; ++cap) {
     const auto name = cloister::caps::name_of(cap);
     if (name == "unknown") break;
-    names.emplace_back(name);
+    std::string upper = "CAP_";  // as capabilities(7) writes them, and --cap-add takes them
+    for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    names.push_back(upper);
   }
   return names;
 }
