@@ -258,8 +258,8 @@ Page check_page() {
   p.options = {{"Options",
                 "",
                 {flag("--json",
-                      "One JSON object a line: {\"id\", \"ok\", \"what\", \"detail\", "
-                      "\"reason\", \"fix\"}."),
+                      "The same rows as JSON, one a line: {\"id\", \"ok\", \"what\", "
+                      "\"detail\", \"reason\", \"fix\"}."),
                  help_option()}}};
   p.sections = {{"EXIT STATUS",
                  false,
