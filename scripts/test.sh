@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds cloister with ASan+UBSan and runs every test (unit, integration as root and as
 # uid 65534, bubblewrap's own suite against cloister as bwrap, fuzzing with clang for a
-# bounded time, the README's examples); ends with ctest's summary.
+# bounded time, the README's examples, the man pages, completions and install rules); ends
+# with ctest's summary. The Debian package is tested by tests/package.sh (.ci/run runs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh cmake g++ make libgtest-dev libseccomp-dev libtomlplusplus-dev bubblewrap util-linux passt
@@ -14,6 +15,8 @@ bash scripts/deps.sh clang-14 libclang-rt-14-dev
 bash scripts/deps.sh busybox-static xvfb x11-utils libxml2-utils make curl
 # libcloister's examples are built against an installed tree with pkg-config.
 bash scripts/deps.sh pkg-config
+# The man pages are checked with man and groff, the completions with bash and zsh.
+bash scripts/deps.sh man-db groff-base zsh
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DCLOISTER_SANITIZE=ON -DCLOISTER_BENCH=OFF >/dev/null
 cmake --build build-test -j"$(nproc)"
 # ctest runs under a subreaper that reaps the orphans tests leave (a keeper outliving its

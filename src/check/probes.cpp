@@ -545,4 +545,8 @@ std::vector<Row> probe_kernel() {
   return rows;
 }
 
+std::vector<Row> probe_version_features() {
+  return {landlock_row(), user_notification_row(), clone3_row(), clone_into_cgroup_row()};
+}
+
 }  // namespace cloister::check

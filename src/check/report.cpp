@@ -45,6 +45,12 @@ void json_rows(std::ostringstream& o, const std::vector<Row>& rows) {
 
 }  // namespace
 
+std::string rows_text(const std::vector<Row>& rows) {
+  std::ostringstream o;
+  text_rows(o, rows);
+  return o.str();
+}
+
 std::string report_text(const Report& report) {
   std::ostringstream o;
   o << "What this kernel allows uid " << report.uid << " (each found by trying it):\n";

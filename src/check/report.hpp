@@ -33,7 +33,14 @@ struct Report {
 std::vector<Row> probe_kernel();
 std::vector<Row> try_modes(const std::vector<Row>& kernel);
 
+// What `cloister --version` shows of this kernel: Landlock and its ABI, seccomp user
+// notification, clone3 with pidfd, clone3 into a cgroup (the rows of probe_kernel with those
+// ids, tried the same way).
+std::vector<Row> probe_version_features();
+
 Report run_checks();
+// Rows as report_text shows them: "  yes  what", then detail, why and fix, indented.
+std::string rows_text(const std::vector<Row>& rows);
 std::string report_text(const Report& report);
 std::string report_json(const Report& report);
 

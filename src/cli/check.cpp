@@ -2,6 +2,8 @@
 
 #include "check/report.hpp"
 #include "cli/commands.hpp"
+#include "manual/manual.hpp"
+#include "policy/subcommands.hpp"
 #include "process/launcher.hpp"
 
 namespace cloister::cli {
@@ -9,21 +11,18 @@ namespace cloister::cli {
 // cloister check [--json]: what this kernel and this caller can use, and why not. Exits
 // non-zero only when not even chroot mode can run.
 int check_command(const std::vector<std::string>& args) {
-  bool json = false;
-  for (const auto& a : args) {
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--help" || a == "-h") {
-      std::fputs("usage: cloister check [--json]\n", stdout);
-      return 0;
-    } else {
-      std::fprintf(stderr, "cloister: check: unknown option '%s'\nusage: cloister check [--json]\n",
-                   a.c_str());
-      return kExitUsage;
-    }
+  auto options = parse_check(args);
+  if (!options) {
+    std::fprintf(stderr, "cloister: check: %s\nTry 'cloister check --help'.\n",
+                 options.error().message().c_str());
+    return kExitUsage;
+  }
+  if (options->help) {
+    std::fputs(manual::help_text(manual::page("cloister-check")).c_str(), stdout);
+    return 0;
   }
   const check::Report report = check::run_checks();
-  const std::string out = json ? check::report_json(report) : check::report_text(report);
+  const std::string out = options->json ? check::report_json(report) : check::report_text(report);
   std::fputs(out.c_str(), stdout);
   return report.exit_code();
 }

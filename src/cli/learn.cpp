@@ -8,51 +8,14 @@
 #include "learn/grants.hpp"
 #include "learn/profile_writer.hpp"
 #include "learn/session.hpp"
+#include "manual/manual.hpp"
 #include "plan/plan.hpp"
 #include "policy/cli.hpp"
+#include "policy/subcommands.hpp"
 #include "process/launcher.hpp"
 
 namespace cloister::cli {
 namespace {
-
-const char* kLearnUsage =
-    "usage: cloister learn -o FILE [--append] [RUN OPTIONS] [--] COMMAND [ARGS...]\n"
-    "  Runs COMMAND as `cloister run` would, records every syscall outside a small base, the\n"
-    "  paths and sockets it uses, and writes a profile for `cloister run --profile FILE`.\n"
-    "  -o, --output FILE  where the profile goes\n"
-    "  --append           merge this run into FILE (an earlier learned profile)\n"
-    "  A learned profile is only as complete as the run it was learned from.\n";
-
-struct LearnOptions {
-  std::string output;
-  bool append = false;
-  bool help = false;
-  std::vector<std::string> run_args;
-};
-
-Result<LearnOptions> parse_learn(const std::vector<std::string>& args) {
-  LearnOptions o;
-  std::size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-o" || a == "--output") {
-      if (i + 1 == args.size()) return usage_error(a, "expects a FILE");
-      o.output = args[++i];
-    } else if (a.rfind("--output=", 0) == 0) {
-      o.output = a.substr(9);
-    } else if (a == "--append") {
-      o.append = true;
-    } else if (a == "--help" || a == "-h") {
-      o.help = true;
-    } else {
-      break;
-    }
-  }
-  o.run_args.assign(args.begin() + static_cast<long>(i), args.end());
-  if (!o.help && o.output.empty())
-    return usage_error("-o", "is required: the file the learned profile goes to");
-  return o;
-}
 
 std::string command_line(const std::vector<std::string>& argv) {
   std::string out;
@@ -101,10 +64,14 @@ void summary(const learn::Recording& r, const learn::ProfileText& p, const std::
 int learn_command(const std::vector<std::string>& args) {
   auto options = parse_learn(args);
   if (!options) {
-    std::fprintf(stderr, "cloister: %s\n%s", options.error().message().c_str(), kLearnUsage);
+    std::fprintf(stderr, "cloister: %s\nTry 'cloister learn --help'.\n",
+                 options.error().message().c_str());
     return kExitUsage;
   }
-  if (options->help) return std::fputs(kLearnUsage, stdout), 0;
+  if (options->help) {
+    std::fputs(manual::help_text(manual::page("cloister-learn")).c_str(), stdout);
+    return 0;
+  }
   auto parsed = parse(options->run_args, Dialect::Run);
   if (!parsed) {
     std::fprintf(stderr, "cloister: %s\n", parsed.error().message().c_str());

@@ -6,18 +6,11 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cloister/error.hpp"
+#include "manual/manual.hpp"
 #include "process/init.hpp"
 
 namespace {
-
-const char* kUsage =
-    "usage: cloister COMMAND [ARGS...]\n"
-    "  run [OPTIONS] [--] PROGRAM [ARGS...]   run PROGRAM in a sandbox (see cloister run --help)\n"
-    "  bwrap [OPTIONS] [--] PROGRAM [ARGS...] bubblewrap-compatible front end\n"
-    "  explain [--json] [--groups] [OPTIONS]  print the plan run would build (and seccomp groups)\n"
-    "  check [--json]                         what this kernel and caller allow, and why not\n"
-    "  learn -o FILE [OPTIONS] [--] PROGRAM   run PROGRAM and write the profile it needs\n"
-    "  --version                              print the version\n";
 
 std::string basename_of(const char* path) {
   const char* slash = std::strrchr(path, '/');
@@ -38,6 +31,8 @@ bool invoked_as_bwrap(const char* argv0) {
   return basename_of(exe) == "bwrap";
 }
 
+std::string usage() { return cloister::manual::help_text(cloister::manual::page("cloister")); }
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -45,7 +40,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (invoked_as_bwrap(argv[0])) return cloister::cli::bwrap_command(args, argv[0]);
   if (args.empty()) {
-    std::fputs(kUsage, stderr);
+    std::fputs(usage().c_str(), stderr);
     return 2;
   }
   const std::string sub = args.front();
@@ -56,13 +51,11 @@ int main(int argc, char** argv) {
   if (sub == "check") return cloister::cli::check_command(args);
   if (sub == "learn") return cloister::cli::learn_command(args);
   if (sub == "--help" || sub == "-h" || sub == "help") {
-    std::fputs(kUsage, stdout);
+    std::fputs(usage().c_str(), stdout);
     return 0;
   }
-  if (sub == "--version") {
-    std::printf("cloister %s\n", CLOISTER_VERSION);
-    return 0;
-  }
-  std::fprintf(stderr, "cloister: unknown command '%s'\n%s", sub.c_str(), kUsage);
+  if (sub == "--version") return cloister::cli::version_command();
+  std::fprintf(stderr, "cloister: unknown command %s\nTry 'cloister --help'.\n",
+               cloister::quote(sub).c_str());
   return 2;
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "manual/manual.hpp"
 #include "plan/diagnose.hpp"
 #include "plan/plan.hpp"
 #include "plan/terminal.hpp"
@@ -22,6 +23,13 @@ struct FrontEnd {
   Dialect dialect;
   std::string program;  // as usage messages name it: "cloister run", argv[0] for bwrap
 };
+
+// --help from the manual; bubblewrap's names the program as it was invoked.
+std::string usage(const FrontEnd& front) {
+  if (front.dialect == Dialect::Bwrap)
+    return manual::help_text(manual::page("cloister-bwrap"), front.program);
+  return manual::help_text(manual::page("cloister-run"));
+}
 
 // bubblewrap's prefix and, where its users look for them, its words ("bwrap: Can't find
 // source path ...") in the bwrap dialect.
@@ -51,7 +59,7 @@ int launch(const std::vector<std::string>& args, const FrontEnd& front) {
     return kExitUsage;
   }
   if (parsed->help) {
-    std::fputs(usage(dialect, front.program).c_str(), stdout);
+    std::fputs(usage(front).c_str(), stdout);
     return 0;
   }
   if (parsed->version) {
@@ -61,7 +69,7 @@ int launch(const std::vector<std::string>& args, const FrontEnd& front) {
   }
   if (dialect == Dialect::Bwrap && parsed->policy.argv.empty()) {
     // bwrap without COMMAND: its usage, on stderr.
-    std::fputs(usage(dialect, front.program).c_str(), stderr);
+    std::fputs(usage(front).c_str(), stderr);
     return kExitUsage;
   }
   auto plan = resolve(parsed->policy, current_caller());

@@ -17,6 +17,8 @@
 #include "policy/profile.hpp"
 #include "policy/profile_search.hpp"
 #include "policy/rlimit_parse.hpp"
+#include "seccomp/filter.hpp"
+#include "seccomp/tables.hpp"
 
 namespace cloister::cli {
 namespace {
@@ -29,6 +31,14 @@ constexpr std::uint64_t kMaxTmpfsBytes = SIZE_MAX / 2;
 struct UsageFailure {
   Error error;
 };
+
+// cloister run's options that the bwrap dialect refuses, and the hint saying why.
+const std::map<std::string, std::string>& run_only_options() {
+  static const std::map<std::string, std::string> options = {
+      {"--keep-fd", "bwrap passes on every inherited descriptor"},
+  };
+  return options;
+}
 
 [[noreturn]] void fail(const std::string& option, const std::string& what,
                        const std::string& hint = "") {
@@ -121,8 +131,14 @@ IdRange parse_range(const std::string& option, const std::string& text) {
 
 class Parser {
  public:
+  using Handler = std::function<void(Parser&, const std::string&)>;
+
   Parser(std::vector<std::string> args, Dialect dialect)
       : args_(std::move(args)), dialect_(dialect) {}
+
+  // Every option, by name ("--bind"); --net=MODE and the other joined forms are the same
+  // entries, reached through dispatch's prefix checks.
+  static const std::map<std::string, Handler>& table();
 
   Parsed run() {
     if (dialect_ == Dialect::Run)
@@ -156,8 +172,6 @@ class Parser {
   }
 
  private:
-  using Handler = std::function<void(Parser&, const std::string&)>;
-
   // bubblewrap: uid 0 in the sandbox keeps its capabilities; no seccomp filter of its own.
   void bwrap_defaults() {
     out_.policy.root_keeps_caps = true;
@@ -240,6 +254,23 @@ class Parser {
                                "each program is read from its own descriptor"}};
     sc.bpf_fds.push_back(fd);
     sc.bpf_replaces_builtin = replaces && bwrap;
+  }
+
+  // --seccomp-allow NAME and --seccomp-deny NAME: one rule in a layer of its own, above the
+  // filter so far (the base, profiles and earlier flags), as a profile's allow and deny entries.
+  void seccomp_rule(const std::string& option, bool allow) {
+    const std::string name = next(option);
+    const bool group = !name.empty() && name[0] == '@';
+    if (group && !seccomp::find_group(name))
+      fail(option, "unknown syscall group " + quote(name), "cloister explain --groups lists them");
+    if (!group && seccomp::classify(name) == seccomp::SyscallName::Unknown)
+      fail(option, "unknown syscall " + quote(name), "names as in syscalls(2), or a @group");
+    SeccompRule rule;
+    rule.name = name;
+    rule.action = allow ? SeccompAction{SeccompAction::Kind::Allow, 0}
+                        : SeccompAction{SeccompAction::Kind::Errno, EPERM};
+    rule.origin = option;
+    out_.policy.seccomp.layers.push_back({std::move(rule)});
   }
 
   void fs(Kind kind, std::string source, std::string dest, int fd = -1, bool optional = false) {
@@ -379,12 +410,7 @@ class Parser {
   std::optional<std::uint64_t> pending_size_;
 };
 
-void Parser::dispatch(const std::string& arg) {
-  if (arg.rfind("--sandbox=", 0) == 0) return sandbox_mode("--sandbox", arg.substr(10));
-  if (arg.rfind("--cgroup=", 0) == 0) return cgroup_mode("--cgroup", arg.substr(9));
-  if (arg.rfind("--landlock=", 0) == 0) return landlock_mode("--landlock", arg.substr(11));
-  if (arg.rfind("--net=", 0) == 0) return net_mode("--net", arg.substr(6));
-
+const std::map<std::string, Parser::Handler>& Parser::table() {
   static const std::map<std::string, Handler> table = {
       {"--help", [](Parser& s, const std::string&) { s.out_.help = true; }},
       {"-h", [](Parser& s, const std::string&) { s.out_.help = true; }},
@@ -504,9 +530,7 @@ void Parser::dispatch(const std::string& arg) {
          else fail(o, "unknown scope " + quote(scope), "abstract-unix or signal"); }},
       {"--landlock", [](Parser& s, const std::string& o) { s.landlock_mode(o, s.next(o)); }},
       {"--trace-setup", [](Parser& s, const std::string&) { s.out_.policy.trace_setup = true; }},
-      {"--keep-fd", [](Parser& s, const std::string& o) {
-         if (s.dialect_ == Dialect::Bwrap) fail(o, "is cloister run's", "bwrap passes on every inherited descriptor");
-         s.out_.policy.keep_fds.push_back(parse_fd(o, s.next(o))); }},
+      {"--keep-fd", [](Parser& s, const std::string& o) { s.out_.policy.keep_fds.push_back(parse_fd(o, s.next(o))); }},
       // not available (yet): a clear refusal rather than a silently weaker sandbox
       {"--seccomp", [](Parser& s, const std::string& o) { s.seccomp_fd(o, true); }},
       {"--add-seccomp-fd", [](Parser& s, const std::string& o) { s.seccomp_fd(o, false); }},
@@ -520,11 +544,25 @@ void Parser::dispatch(const std::string& arg) {
          if (base != "default" && base != "strict-daemon" && base != "none")
            fail(o, "unknown policy " + quote(base), "one of default, strict-daemon, none");
          s.out_.policy.seccomp.base = base; }},
+      {"--seccomp-allow", [](Parser& s, const std::string& o) { s.seccomp_rule(o, true); }},
+      {"--seccomp-deny", [](Parser& s, const std::string& o) { s.seccomp_rule(o, false); }},
       {"--exec-label", [](Parser&, const std::string& o) { fail(o, "is not supported", "cloister does not set SELinux labels"); }},
       {"--file-label", [](Parser&, const std::string& o) { fail(o, "is not supported", "cloister does not set SELinux labels"); }},
   };
-  auto it = table.find(arg);
-  if (it == table.end()) fail(bounded(arg, 64), "is not a known option", "see --help");
+  return table;
+}
+
+void Parser::dispatch(const std::string& arg) {
+  if (arg.rfind("--sandbox=", 0) == 0) return sandbox_mode("--sandbox", arg.substr(10));
+  if (arg.rfind("--cgroup=", 0) == 0) return cgroup_mode("--cgroup", arg.substr(9));
+  if (arg.rfind("--landlock=", 0) == 0) return landlock_mode("--landlock", arg.substr(11));
+  if (arg.rfind("--net=", 0) == 0) return net_mode("--net", arg.substr(6));
+
+  auto it = table().find(arg);
+  if (it == table().end()) fail(bounded(arg, 64), "is not a known option", "see --help");
+  if (dialect_ == Dialect::Bwrap)
+    if (auto run_only = run_only_options().find(arg); run_only != run_only_options().end())
+      fail(arg, "is cloister run's", run_only->second);
   static const std::set<std::string> modifiers_and_their_targets = {
       "--perms", "--size", "--tmpfs", "--dir", "--file", "--bind-data", "--ro-bind-data"};
   if (!modifiers_and_their_targets.count(arg)) check_pending_used();
@@ -541,65 +579,11 @@ Result<Parsed> parse(const std::vector<std::string>& args, Dialect dialect) {
   }
 }
 
-std::string usage(Dialect dialect, const std::string& program) {
-  const std::string head =
-      dialect == Dialect::Bwrap
-          ? "usage: " + (program.empty() ? std::string("bwrap") : program) +
-                " [OPTIONS...] [--] COMMAND [ARGS...]\n"
-          : "usage: cloister run [OPTIONS...] [--] COMMAND [ARGS...]\n"
-            "The default sandbox: every namespace, host /usr, /bin, /lib*, /sbin and parts\n"
-            "of /etc read-only, private /tmp, /var/tmp, /dev, /proc. Filesystem options add\n"
-            "to it (or replace what they cover); --empty-root starts from an empty root.\n"
-            "\n"
-            "Examples:\n"
-            "  cloister run -- sh                                 a shell in the default sandbox\n"
-            "  cloister run --bind ~/src /src -- make -C /src     build a tree bound read-write\n"
-            "  cloister run --ro-bind ./job.py /job.py -- python3 /job.py   a script, read-only\n"
-            "  cloister run --net=host -- curl -s https://example.org   the host's network\n"
-            "  cloister explain --bind ~/src /src -- make         what the sandbox would hold\n";
-  return head + R"(
-Namespaces:
-  --unshare-user[-try] --unshare-ipc --unshare-pid --unshare-net --unshare-uts
-  --unshare-cgroup[-try] --unshare-all --share-net
-  --userns FD  --pidns FD  --disable-userns  --assert-userns-disabled
-  --uid N  --gid N  --uid-map IN:OUT:COUNT  --gid-map IN:OUT:COUNT (root)  --hostname NAME
-Filesystem (applied in order; DEST is inside the sandbox):
-  --empty-root  (cloister run) no default view: the root holds only what is named
-  --bind[-try] SRC DEST  --ro-bind[-try] SRC DEST  --dev-bind[-try] SRC DEST
-  --bind-fd FD DEST  --ro-bind-fd FD DEST  --remount-ro DEST
-  [--size BYTES] [--perms OCTAL] --tmpfs DEST  --proc DEST  --dev DEST  --mqueue DEST
-  [--perms OCTAL] --dir DEST  --symlink TARGET DEST  [--perms OCTAL] --file FD DEST
-  [--perms OCTAL] --bind-data FD DEST  [--perms OCTAL] --ro-bind-data FD DEST
-  --chmod OCTAL PATH  --lock-file DEST
-Process:
-  --chdir DIR  --setenv VAR VALUE  --unsetenv VAR  --clearenv  --argv0 VALUE
-  --die-with-parent  --new-session  --as-pid-1  --cap-add CAP  --cap-drop CAP|ALL
-  --args FD  --json-status-fd FD  --info-fd FD  --sync-fd FD  --block-fd FD
-  --userns-block-fd FD  --rlimit NAME=SOFT[:HARD] (nofile, nproc, as, core, cpu, ...; unlimited)
-  --keep-fd FD  (cloister run: pass this inherited descriptor on; every other one above 2 is
-                 closed)
-Network:
-  --net=none|unix|host|tcp|pasta  (unix: no namespace, only AF_UNIX sockets; tcp: host network,
-                                   only --allow-connect/--allow-bind TCP ports; pasta: private
-                                   namespace with user-mode connectivity)
-  --forward TCP:HOSTPORT:PORT  (pasta: a host port forwarded into the sandbox; also UDP:)
-Landlock (paths as seen inside the sandbox; once any is given, the rest is denied):
-  --landlock-read PATH  --landlock-write PATH  --landlock-exec PATH  --landlock-ioctl-dev PATH
-  --allow-bind PORT  --allow-connect PORT  --landlock-scope abstract-unix|signal
-  --landlock=required|best-effort|off
-Resources (the sandbox's own cgroup; killed and removed when it ends):
-  --memory-max BYTES  --memory-swap-max BYTES  --pids-max N  --cpu-max QUOTA/PERIOD  --cpus N
-  --cpu-weight N  --io-weight N  --cgroup-parent PATH  --cgroup=required|best-effort
-Seccomp:
-  --profile FILE|NAME  (TOML: [seccomp], [landlock], [network], [filesystem], [process], ...;
-                       NAME: a shipped profile, e.g. untrusted-parser)
-  --seccomp-policy default|strict-daemon|none
-  --seccomp FD  --add-seccomp-fd FD  (ready BPF programs, as in bwrap)
-Mode:
-  --sandbox=namespace|chroot|auto  (chroot: chroot into SRC of the first bind to "/")
-  --trace-setup  print how long each setup step takes (stderr)
-  --help  --version
-)";
+std::vector<std::string> option_names(Dialect dialect) {
+  std::vector<std::string> names;
+  for (const auto& [name, handler] : Parser::table())
+    if (dialect == Dialect::Run || !run_only_options().count(name)) names.push_back(name);
+  return names;
 }
 
 }  // namespace cloister::cli

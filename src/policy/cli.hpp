@@ -24,7 +24,8 @@ struct Parsed {
 // Parses argv (without the program / subcommand name). Errors name the option.
 Result<Parsed> parse(const std::vector<std::string>& args, Dialect dialect);
 
-// --help's text; the bwrap dialect names the program as it was invoked (bwrap's own does).
-std::string usage(Dialect dialect, const std::string& program = "");
+// Every option the dialect takes ("--bind", "-h", "--net": --net=MODE is the same option).
+// The manual (src/manual/) must list exactly these; a unit test holds them together.
+std::vector<std::string> option_names(Dialect dialect);
 
 }  // namespace cloister::cli

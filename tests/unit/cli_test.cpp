@@ -6,9 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -932,62 +930,6 @@ TEST(CliCommand, NoCommandParsesToEmptyArgv) {
   auto r = run({"--unshare-net"});
   ASSERT_TRUE(r.ok()) << why(r);
   EXPECT_TRUE(r->policy.argv.empty());
-}
-
-// Every option `cloister run --help` and `cloister bwrap --help` mention is recognised.
-// bubblewrap's usage names the program as it was invoked; scripts check for it.
-TEST(CliUsage, BwrapUsageNamesTheProgramAsInvoked) {
-  EXPECT_EQ(cli::usage(Dialect::Bwrap, "/opt/x/bwrap").rfind("usage: /opt/x/bwrap [OPTIONS...]", 0),
-            0u);
-  EXPECT_EQ(cli::usage(Dialect::Bwrap, "cloister bwrap").rfind("usage: cloister bwrap ", 0), 0u);
-  EXPECT_EQ(cli::usage(Dialect::Bwrap).rfind("usage: bwrap ", 0), 0u);
-  EXPECT_EQ(cli::usage(Dialect::Run, "whatever").rfind("usage: cloister run ", 0), 0u);
-}
-
-TEST(CliUsage, EveryDocumentedOptionIsKnown) {
-  for (auto dialect : {Dialect::Run, Dialect::Bwrap}) {
-    const std::string text = cli::usage(dialect);
-    const std::regex option_re(R"(--[a-z0-9][a-z0-9-]*(\[-try\])?)");
-    std::set<std::string> options;
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), option_re);
-         it != std::sregex_iterator(); ++it) {
-      std::string o = (*it)[0];
-      if (auto bracket = o.find("[-try]"); bracket != std::string::npos) {
-        o.erase(bracket);
-        options.insert(o + "-try");
-      }
-      options.insert(o);
-    }
-    EXPECT_GT(options.size(), 50u);
-    for (const auto& option : options) {
-      auto r = cli::parse({option}, dialect);
-      if (!r.ok()) {
-        EXPECT_NE(r.error().op, "is not a known option") << option;
-      }
-    }
-  }
-}
-
-// `cloister run --help` shows everyday examples, and each parses as written.
-TEST(CliUsage, RunHelpGivesExamplesThatParse) {
-  std::istringstream text(cli::usage(Dialect::Run));
-  std::string line;
-  int examples = 0;
-  while (std::getline(text, line)) {
-    const std::string prefix = "  cloister run ";
-    if (line.rfind(prefix, 0) != 0) continue;
-    // The example ends where its description starts: two spaces or more.
-    const auto end = line.find("   ", prefix.size());
-    std::istringstream words(line.substr(prefix.size(), end - prefix.size()));
-    Args args;
-    for (std::string w; words >> w;) args.push_back(w);
-    auto r = run(args);
-    ASSERT_TRUE(r.ok()) << line << ": " << why(r);
-    EXPECT_FALSE(r->policy.argv.empty()) << line;
-    ++examples;
-  }
-  EXPECT_GE(examples, 3);
-  EXPECT_LE(examples, 5);
 }
 
 }  // namespace
