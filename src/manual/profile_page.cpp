@@ -78,7 +78,22 @@ Section process() {
        {"clearenv", "--clearenv: applied first, then unsetenv, then setenv.", "clearenv = true"},
        {"setenv", "Variables set for COMMAND.", "setenv = { LANG = \"C.UTF-8\" }"},
        {"unsetenv", "Variables removed.", "unsetenv = [\"SSH_AUTH_SOCK\"]"},
-       {"chdir", "--chdir; may hold ${NAME}.", "chdir = \"/tmp\""}});
+       {"chdir", "--chdir; may hold ${NAME}.", "chdir = \"/tmp\""},
+       {"uid",
+        "--uid: the uid inside the user namespace; for a root daemon confining itself "
+        "with libcloister (no user namespace), the real host uid it switches to.",
+        "uid = 65534"},
+       {"gid", "--gid, as uid.", "gid = 65534"},
+       {"capabilities", "Capabilities kept, as --cap-add.",
+        "capabilities = [\"CAP_NET_BIND_SERVICE\"]"}});
+}
+
+Section namespaces() {
+  return keys("[namespaces]",
+              {{"user, pid, net, ipc, uts, cgroup",
+                "true, false or \"try\", as --unshare-NAME (and --unshare-user-try, "
+                "--unshare-cgroup-try); [network] mode decides net when given.",
+                "pid = true"}});
 }
 
 Section network() {
@@ -213,7 +228,8 @@ Page profile_page() {
       "A profile describes a sandbox in TOML, with the command line's option names and "
       "meanings: what its root holds, how COMMAND is started, its network, Landlock rules, "
       "resource limits and seccomp filter. cloister run, explain and learn read it where "
-      "--profile stands among the options; the options after it add to it or override it.",
+      "--profile stands among the options; the options after it add to it or override it. "
+      "libcloister (a daemon confining itself) loads the same format.",
       "Problems (unknown keys, syscalls and groups, malformed values) are errors naming "
       "FILE:LINE:COLUMN, all reported at once, in every file included. A profile is a regular "
       "file of at most 1 MiB.",
@@ -230,6 +246,7 @@ Page profile_page() {
                 filesystem(),
                 operations(),
                 process(),
+                namespaces(),
                 network(),
                 landlock(),
                 limits(),

@@ -311,14 +311,15 @@ void filesystem(const toml::node& node, Policy& policy, const Reporter& report,
 void namespaces(const toml::node& node, Policy& policy, const Reporter& report) {
   const auto* table = node.as_table();
   if (!table) return report.problem(node, "[namespaces] must be a table");
-  const std::pair<const char*, Want*> kinds[] = {
-      {"user", &policy.ns.user}, {"pid", &policy.ns.pid}, {"net", &policy.ns.net},
-      {"ipc", &policy.ns.ipc},   {"uts", &policy.ns.uts}, {"cgroup", &policy.ns.cgroup}};
   for (const auto& [key, value] : *table) {
     const std::string k(key.str());
-    Want* want = nullptr;
-    for (const auto& [name, field] : kinds)
-      if (k == name) want = field;
+    Want* want = k == "user"     ? &policy.ns.user
+                 : k == "pid"    ? &policy.ns.pid
+                 : k == "net"    ? &policy.ns.net
+                 : k == "ipc"    ? &policy.ns.ipc
+                 : k == "uts"    ? &policy.ns.uts
+                 : k == "cgroup" ? &policy.ns.cgroup
+                                 : nullptr;
     if (!want) {
       report.problem(
           value, "unknown key " + quote(k) + " in [namespaces] (user, pid, net, ipc, uts, cgroup)");
