@@ -1,11 +1,15 @@
 // libcloister benchmark: what each phase of cloister::Sandbox costs in the process that
 // confines itself (a fresh forked child, timed around each call and reported over a pipe),
 // and that whole child next to `unshare -Urmin /bin/true` and a `cloister run` spawn with the
-// same namespaces, all interleaved in one run. See bench/README.md.
+// same namespaces, with the bare seccomp(2) call as a control, all interleaved in one run.
+// See bench/README.md.
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +28,7 @@
 
 #include "cloister/sandbox.hpp"
 #include "common.hpp"
+#include "seccomp/precompiled.hpp"
 
 #ifndef CLOISTER_BIN
 #define CLOISTER_BIN "cloister"
@@ -150,6 +155,59 @@ void send_report(int fd, const ChildReport& r) {
   ::_exit(0);
 }
 
+// The controls: what the kernel takes to install a program, with nothing of the library
+// around it. In the forked child: no_new_privs, 1 ms of sleep, then the one timed seccomp(2)
+// call, with the flag the library uses (TSYNC). marks_ns[0] and [1] hold the times around it.
+struct BareFilter {
+  std::string name;
+  std::vector<sock_filter> code;
+  std::string description;
+};
+
+std::vector<BareFilter> bare_filters() {
+  auto strict = cloister::seccomp::precompiled("strict-daemon");
+  if (!strict || strict->size() != 1) die("no single precompiled strict-daemon program");
+  const sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  return {
+      {"seccomp-1insn",
+       {allow},
+       "fork, then in the child: no_new_privs, sleep 1 ms, seccomp(SET_MODE_FILTER, TSYNC) "
+       "of a 1-instruction allow-all program, _exit(0)"},
+      {"seccomp-bare", strict->front().code,
+       "fork, then in the child: no_new_privs, sleep 1 ms, seccomp(SET_MODE_FILTER, TSYNC) "
+       "of the precompiled strict-daemon program (" +
+           std::to_string(strict->front().code.size()) + " instructions), _exit(0)"},
+  };
+}
+
+[[noreturn]] void run_bare_seccomp_child(const std::vector<sock_filter>& code, int report_fd) {
+  ChildReport r;
+  r.started_ns = now_ns();
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    std::snprintf(r.message, sizeof r.message, "prctl(PR_SET_NO_NEW_PRIVS): %s",
+                  std::strerror(errno));
+    r.failed_phase = kSeccomp;
+    send_report(report_fd, r);
+    ::_exit(1);
+  }
+  sock_fprog prog{static_cast<unsigned short>(code.size()), const_cast<sock_filter*>(code.data())};
+  // Right after fork the call is slowed by the fork's aftermath (the parent's copy-on-write
+  // faults and their TLB-shootdown IPIs, costly in a VM); the library's phase runs later.
+  bench::sleep_us(1000);
+  r.marks_ns[0] = now_ns();
+  const long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
+  r.marks_ns[1] = now_ns();
+  if (rc != 0) {
+    std::snprintf(r.message, sizeof r.message, "seccomp(SECCOMP_SET_MODE_FILTER): %s",
+                  rc < 0 ? std::strerror(errno) : "another thread could not take the filter");
+    r.failed_phase = kSeccomp;
+    send_report(report_fd, r);
+    ::_exit(1);
+  }
+  send_report(report_fd, r);
+  ::_exit(0);
+}
+
 // ---------------------------------------------------------------------------------------
 // Options
 
@@ -230,13 +288,15 @@ std::string read_text_file(const std::string& path) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The rows: forked library children, a bare fork, and spawned commands
+// The rows: forked library children, a bare fork, bare seccomp(2) controls, and spawned
+// commands
 
 struct Row {
   std::string name;
-  enum class Kind { Fork, Library, Spawn } kind = Kind::Spawn;
-  LibraryVariant library;  // Kind::Library
-  Argv argv;               // Kind::Spawn
+  enum class Kind { Fork, Library, BareSeccomp, Spawn } kind = Kind::Spawn;
+  LibraryVariant library;        // Kind::Library
+  std::vector<sock_filter> bpf;  // Kind::BareSeccomp
+  Argv argv;                     // Kind::Spawn
   std::vector<char*> cargv;
   int err_fd = -1;
   std::string description;
@@ -255,10 +315,17 @@ struct Outcome {
 // The parts of a library child's time: fork until the child runs, each phase, the phases
 // from compile to seccomp together, and from the filter's installation to the parent's
 // waitpid returning (exit, namespace teardown that is not deferred, reaping).
-std::map<std::string, double> parts_of(const ChildReport& r, long long t0, long long t1) {
+// A bare seccomp(2) child has fork, seccomp and exit.
+std::map<std::string, double> parts_of(const ChildReport& r, bool library, long long t0,
+                                       long long t1) {
   std::map<std::string, double> parts;
   auto us = [](long long a, long long b) { return static_cast<double>(b - a) / 1000.0; };
   parts["fork"] = us(t0, r.started_ns);
+  if (!library) {
+    parts["seccomp"] = us(r.marks_ns[0], r.marks_ns[1]);
+    parts["exit"] = us(r.marks_ns[1], t1);
+    return parts;
+  }
   for (int p = 0; p < kPhases; ++p) parts[kPhaseNames[p]] = us(r.marks_ns[p], r.marks_ns[p + 1]);
   parts["phases"] = us(r.marks_ns[kCompile], r.marks_ns[kPhases]);
   parts["exit"] = us(r.marks_ns[kPhases], t1);
@@ -274,6 +341,7 @@ Outcome run_forked(const Row& row) {
   if (pid == 0) {
     if (row.kind == Row::Kind::Fork) ::_exit(0);
     ::close(fds[0]);
+    if (row.kind == Row::Kind::BareSeccomp) run_bare_seccomp_child(row.bpf, fds[1]);
     run_library_child(row.library, fds[1]);
   }
   const int status = bench::wait_for(pid);
@@ -290,15 +358,16 @@ Outcome run_forked(const Row& row) {
   ::close(fds[0]);
   Outcome o;
   o.wall_us = static_cast<double>(t1 - t0) / 1000.0;
-  if (row.kind == Row::Kind::Library && got == sizeof report && report.failed_phase >= 0)
+  const bool reports = row.kind != Row::Kind::Fork;
+  if (reports && got == sizeof report && report.failed_phase >= 0)
     o.failure = std::string("phase ") + kPhaseNames[report.failed_phase] +
                 " failed: " + report.message + " (child " + bench::describe_status(status) + ")";
   else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     o.failure = "child " + bench::describe_status(status);
-  else if (row.kind == Row::Kind::Library && got != sizeof report)
+  else if (reports && got != sizeof report)
     o.failure = "the child exited 0 without its report";
-  else if (row.kind == Row::Kind::Library)
-    o.parts_us = parts_of(report, t0, t1);
+  else if (reports)
+    o.parts_us = parts_of(report, row.kind == Row::Kind::Library, t0, t1);
   return o;
 }
 
@@ -392,6 +461,14 @@ int main(int argc, char** argv) {
                     "; load, compile, enter_namespaces, enter_filesystem, drop_privileges, "
                     "apply_seccomp, _exit(0)";
     r.library = std::move(v);
+    rows.push_back(std::move(r));
+  }
+  for (auto& f : bare_filters()) {
+    Row r;
+    r.name = f.name;
+    r.kind = Row::Kind::BareSeccomp;
+    r.description = f.description;
+    r.bpf = std::move(f.code);
     rows.push_back(std::move(r));
   }
   auto add_spawn = [&rows](const std::string& name, Argv command) {
@@ -527,6 +604,18 @@ int main(int argc, char** argv) {
   std::printf(
       "  (fork: from before fork() to the child's first instruction; phases: compile to "
       "seccomp;\n   exit: from the filter's installation to waitpid() returning in the bench)\n");
+  std::printf(
+      "\nseccomp(2) alone, in a fresh child   median       p10       p90       min   "
+      "95%% interval of the median (us)\n");
+  for (const auto& r : rows) {
+    if (r.kind != Row::Kind::BareSeccomp) continue;
+    const SeriesRef s = series(rows, r.name, "seccomp");
+    const bench::Interval ci = bench::median_interval(*boot_of(s));
+    std::printf("  %-34s %9.1f %9.1f %9.1f %9.1f   [%s, %s]\n", r.name.c_str(),
+                bench::median(*s.us), bench::percentile(*s.us, 0.10),
+                bench::percentile(*s.us, 0.90), *std::min_element(s.us->begin(), s.us->end()),
+                fmt(1, ci.lo).c_str(), fmt(1, ci.hi).c_str());
+  }
 
   std::printf("\n%-16s %9s %9s %9s %9s   (wall time, us: fork or spawn .. waitpid)\n", "row",
               "median", "p10", "p90", "min");
@@ -547,6 +636,10 @@ int main(int argc, char** argv) {
        series(rows, "lib-precompiled", "compile")},
       {"seccomp_compiled_over_precompiled", series(rows, "lib-compiled", "seccomp"),
        series(rows, "lib-precompiled", "seccomp")},
+      {"seccomp_phase_over_bare", series(rows, "lib-precompiled", "seccomp"),
+       series(rows, "seccomp-bare", "seccomp")},
+      {"seccomp_bare_over_1insn", series(rows, "seccomp-bare", "seccomp"),
+       series(rows, "seccomp-1insn", "seccomp")},
   };
   for (const auto& [name, path] : opt.profiles) {
     (void)path;
@@ -577,6 +670,10 @@ int main(int argc, char** argv) {
       result +=
           " " + key_of(name) + "_" + part + "_us=" + fmt(1, s.us ? bench::median(*s.us) : NAN);
     }
+  for (const char* name : {"seccomp-1insn", "seccomp-bare"}) {
+    const SeriesRef s = series(rows, name, "seccomp");
+    result += " " + key_of(name) + "_us=" + fmt(1, s.us ? bench::median(*s.us) : NAN);
+  }
   for (const char* name : {"fork", "unshare", "cloister", "plain"}) {
     const SeriesRef s = series(rows, name, "");
     result += " " + std::string(name) + "_median_us=" + fmt(1, s.us ? bench::median(*s.us) : NAN);
