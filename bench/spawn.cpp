@@ -4,10 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -15,149 +12,27 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <map>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "common.hpp"
+
 #ifndef CLOISTER_BIN
 #define CLOISTER_BIN "cloister"
 #endif
 
-extern char** environ;
-
 namespace {
 
-using Argv = std::vector<std::string>;
-
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "bench_spawn: %s\n", what.c_str());
-  std::exit(1);
-}
-
-[[noreturn]] void die_errno(const std::string& what) { die(what + ": " + std::strerror(errno)); }
-
-long long now_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-void sleep_us(long us) {
-  timespec ts{us / 1000000, (us % 1000000) * 1000};
-  while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
-}
-
-std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789-_./=:,+@%") == std::string::npos)
-    return s;
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  out += '\'';
-  return out;
-}
-
-std::string join_argv(const Argv& argv) {
-  std::string out;
-  for (const auto& a : argv) {
-    if (!out.empty()) out += ' ';
-    out += shell_quote(a);
-  }
-  return out;
-}
-
-std::string loadavg() {
-  char buf[128] = {};
-  int fd = ::open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "?";
-  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-  ::close(fd);
-  std::string s(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
-  // the three averages only
-  std::size_t end = 0;
-  for (int i = 0; i < 3 && end != std::string::npos; ++i) end = s.find(' ', end + (i ? 1 : 0));
-  return end == std::string::npos ? s : s.substr(0, end);
-}
-
-// How busy the machine was while the rounds ran, and how much of that was ours: CPU time
-// outside the measured processes is other load, or kernel workers finishing our sandboxes
-// (network namespace cleanup runs in a kworker, after the launcher has exited).
-struct CpuSnapshot {
-  double wall_s = 0, busy_s = 0, ours_s = 0;
-
-  static CpuSnapshot take() {
-    CpuSnapshot c;
-    c.wall_s = static_cast<double>(now_ns()) / 1e9;
-    if (FILE* f = std::fopen("/proc/stat", "re")) {
-      unsigned long long v[10] = {};
-      if (std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-                      &v[4], &v[5], &v[6], &v[7]) == 8) {
-        const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
-        // user nice system [idle iowait] irq softirq steal
-        c.busy_s = static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / tick;
-      }
-      std::fclose(f);
-    }
-    for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
-      rusage ru{};
-      ::getrusage(who, &ru);
-      c.ours_s += static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-                  static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-    }
-    return c;
-  }
-};
-
-void report_cpu(const CpuSnapshot& a, const CpuSnapshot& b) {
-  const double cpus = static_cast<double>(::sysconf(_SC_NPROCESSORS_ONLN));
-  const double capacity = (b.wall_s - a.wall_s) * cpus;
-  if (capacity <= 0) return;
-  const double busy = (b.busy_s - a.busy_s) / capacity * 100;
-  const double ours = (b.ours_s - a.ours_s) / capacity * 100;
-  std::printf(
-      "CPU while timing: %.0f%% of %.0f CPUs busy, %.0f%% in the measured processes, "
-      "%.0f%% elsewhere (kernel workers, other load)\n",
-      busy, cpus, ours, std::max(0.0, busy - ours));
-}
-
-bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
-
-// PATH lookup for a helper such as unshare(1); empty if not found.
-std::string find_in_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
-  std::size_t pos = 0;
-  while (pos <= dirs.size()) {
-    auto colon = dirs.find(':', pos);
-    if (colon == std::string::npos) colon = dirs.size();
-    std::string dir = dirs.substr(pos, colon - pos);
-    pos = colon + 1;
-    if (dir.empty()) continue;
-    const std::string candidate = dir + "/" + name;
-    if (executable(candidate)) return candidate;
-  }
-  for (const char* dir : {"/usr/bin", "/bin", "/usr/sbin", "/sbin"}) {
-    const std::string candidate = std::string(dir) + "/" + name;
-    if (executable(candidate)) return candidate;
-  }
-  return "";
-}
+using namespace bench;
 
 // ---------------------------------------------------------------------------------------
 // Options
@@ -188,15 +63,6 @@ void usage(const char* argv0) {
       "  --variant NAME=PATH another cloister build, run with the same options as 'cloister'\n"
       "                      in the same interleaved rounds; reported as NAME/cloister\n",
       argv0);
-}
-
-template <class Int>
-Int parse_number(const std::string& option, const std::string& text, Int min) {
-  Int value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || text.empty() || value < min)
-    die(option + " expects a number >= " + std::to_string(min) + ", got '" + text + "'");
-  return value;
 }
 
 Options parse_options(int argc, char** argv) {
@@ -242,125 +108,23 @@ Options parse_options(int argc, char** argv) {
       die("unknown option '" + arg + "'");
     }
   }
-  if (!o.seed_given) {
-    std::random_device rd;
-    o.seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^ static_cast<std::uint64_t>(now_ns());
-    o.seed %= 1000000000ULL;  // short enough to retype
-  }
+  if (!o.seed_given) o.seed = fresh_seed();
   return o;
 }
 
 // ---------------------------------------------------------------------------------------
 // The sandbox options shared by cloister and bwrap
 
-// /lib, /lib64, /bin, /sbin mirrored from the host: a symlink stays a symlink (merged /usr),
-// a real directory is bound read-only, a missing one is left out.
+// /lib, /lib64, /bin, /sbin as on the host (bench::host_root_links).
 Argv sandbox_options() {
   Argv o = {"--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"};
-  for (const char* name : {"lib", "lib64", "bin", "sbin"}) {
-    const std::string path = std::string("/") + name;
-    char target[4096];
-    const ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
-    if (n > 0) {
-      o.insert(o.end(), {"--symlink", std::string(target, static_cast<std::size_t>(n)), path});
-      continue;
-    }
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-      o.insert(o.end(), {"--ro-bind", path, path});
-  }
+  o = concat(o, host_root_links());
   o.insert(o.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"});
   return o;
 }
 
-Argv concat(Argv a, const Argv& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 // ---------------------------------------------------------------------------------------
 // Spawning
-
-// stdin and stdout are /dev/null; stderr goes to a per-command memfd (O_APPEND, truncated
-// before each run outside the timed window) so a failure can show what the command said.
-class Spawner {
- public:
-  Spawner() {
-    devnull_ = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (devnull_ < 0) die_errno("open /dev/null");
-    sigset_t empty;
-    sigemptyset(&empty);
-    posix_spawnattr_init(&attr_);
-    posix_spawnattr_setsigmask(&attr_, &empty);
-    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK);
-  }
-  ~Spawner() {
-    posix_spawnattr_destroy(&attr_);
-    ::close(devnull_);
-  }
-  Spawner(const Spawner&) = delete;
-  Spawner& operator=(const Spawner&) = delete;
-
-  static int make_stderr_sink(const std::string& name) {
-    int fd = ::memfd_create(("stderr-" + name).c_str(), MFD_CLOEXEC);
-    if (fd < 0) die_errno("memfd_create");
-    if (::fcntl(fd, F_SETFL, O_APPEND) != 0) die_errno("fcntl(O_APPEND)");
-    return fd;
-  }
-
-  // Starts argv with fds 0,1 on /dev/null and fd 2 on err_fd; returns the pid.
-  pid_t spawn(const std::vector<char*>& argv, int err_fd) const {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, devnull_, 0);
-    posix_spawn_file_actions_adddup2(&fa, devnull_, 1);
-    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, argv[0], &fa, &attr_, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-      errno = rc;
-      die_errno(std::string("posix_spawn ") + argv[0]);
-    }
-    return pid;
-  }
-
- private:
-  int devnull_ = -1;
-  posix_spawnattr_t attr_{};
-};
-
-int wait_for(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) die_errno("waitpid");
-  }
-  return status;
-}
-
-// Zombies of orphaned descendants that were reparented to us (we are a subreaper).
-void reap_orphans() {
-  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-  }
-}
-
-std::string read_fd_text(int fd) {
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  off_t off = 0;
-  while ((n = ::pread(fd, buf, sizeof buf, off)) > 0) {
-    out.append(buf, static_cast<std::size_t>(n));
-    off += n;
-  }
-  return out;
-}
-
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return std::string("killed by signal ") + strsignal(WTERMSIG(status));
-  return "stopped";
-}
 
 struct Command {
   std::string name;
@@ -413,17 +177,6 @@ double time_once(const Spawner& spawner, Command& c, const std::string& when) {
 // ---------------------------------------------------------------------------------------
 // Statistics
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const double pos = p * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const auto hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
-
-double median(const std::vector<double>& v) { return percentile(v, 0.5); }
-
 struct Ratio {
   std::string key;    // RESULT key, e.g. cloister_over_bwrap
   std::string label;  // cloister/bwrap
@@ -434,39 +187,17 @@ struct Ratio {
 
 // Rounds are paired (every command ran once per round), so the bootstrap resamples rounds.
 void bootstrap(std::vector<Ratio>& ratios, std::size_t rounds, std::uint64_t seed) {
-  constexpr int kResamples = 2000;
-  std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);
-  std::uniform_int_distribution<std::size_t> pick(0, rounds - 1);
-  std::map<const Command*, std::vector<double>> boot;
+  std::map<const Command*, std::size_t> index;
+  std::vector<const std::vector<double>*> series;
+  for (const auto& r : ratios)
+    for (const Command* c : {r.num, r.den})
+      if (index.emplace(c, series.size()).second) series.push_back(&c->us);
+  const auto medians = resampled_medians(series, rounds, seed);
   for (auto& r : ratios) {
-    boot[r.num];
-    boot[r.den];
+    const Interval i = ratio_interval(medians[index[r.num]], medians[index[r.den]]);
+    r.lo = i.lo;
+    r.hi = i.hi;
   }
-  std::vector<std::vector<double>> draws(ratios.size());
-  std::vector<std::size_t> idx(rounds);
-  std::vector<double> sample(rounds);
-  for (int b = 0; b < kResamples; ++b) {
-    for (auto& i : idx) i = pick(rng);
-    std::map<const Command*, double> med;
-    for (auto& [cmd, unused] : boot) {
-      (void)unused;
-      for (std::size_t k = 0; k < rounds; ++k) sample[k] = cmd->us[idx[k]];
-      med[cmd] = median(sample);
-    }
-    for (std::size_t r = 0; r < ratios.size(); ++r)
-      draws[r].push_back(med[ratios[r].num] / med[ratios[r].den]);
-  }
-  for (std::size_t r = 0; r < ratios.size(); ++r) {
-    ratios[r].lo = percentile(draws[r], 0.025);
-    ratios[r].hi = percentile(draws[r], 0.975);
-  }
-}
-
-std::string fmt(int decimals, double v) {
-  if (std::isnan(v)) return "NA";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -703,6 +434,7 @@ MemoryRow measure_memory(const Spawner& spawner, Command& c, int samples) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::program = "bench_spawn";
   const Options opt = parse_options(argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
 
