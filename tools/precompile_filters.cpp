@@ -23,24 +23,31 @@ int main() {
       "#include \"seccomp/precompiled.hpp\"\n\nnamespace cloister::seccomp {\nnamespace {\n");
   const char* bases[] = {"default", "strict-daemon"};
   const char* names[] = {"kDefault", "kStrictDaemon"};
+  // Two variants of each: cloister run's (exec allowed implicitly) and a daemon's.
   for (int i = 0; i < 2; ++i) {
-    cloister::SeccompPolicy policy;
-    policy.base = bases[i];
-    auto compiled = cloister::seccomp::compile(policy, {});
-    if (!compiled) {
-      std::fprintf(stderr, "precompile %s: %s\n", bases[i], compiled.error().message().c_str());
-      return 1;
+    for (bool exec_command : {true, false}) {
+      cloister::SeccompPolicy policy;
+      policy.base = bases[i];
+      auto compiled = cloister::seccomp::compile(policy, {.exec_command = exec_command});
+      if (!compiled) {
+        std::fprintf(stderr, "precompile %s: %s\n", bases[i], compiled.error().message().c_str());
+        return 1;
+      }
+      print_program((std::string(names[i]) + (exec_command ? "" : "Daemon")).c_str(),
+                    compiled->program);
     }
-    print_program(names[i], compiled->program);
   }
   std::printf(
       "\nstd::vector<sock_filter> copy(const sock_filter* begin, std::size_t n) {\n"
       "  return std::vector<sock_filter>(begin, begin + n);\n}\n\n}  // namespace\n\n");
-  std::printf("std::optional<std::vector<Program>> precompiled(const std::string& base) {\n");
+  std::printf(
+      "std::optional<std::vector<Program>> precompiled(const std::string& base, "
+      "bool exec_command) {\n");
   for (int i = 0; i < 2; ++i) {
     std::printf(
-        "  if (base == \"%s\") return std::vector<Program>{Program{copy(%s, std::size(%s))}};\n",
-        bases[i], names[i], names[i]);
+        "  if (base == \"%s\") return std::vector<Program>{Program{exec_command ? "
+        "copy(%s, std::size(%s)) : copy(%sDaemon, std::size(%sDaemon))}};\n",
+        bases[i], names[i], names[i], names[i], names[i]);
   }
   std::printf("  return std::nullopt;\n}\n\n}  // namespace cloister::seccomp\n");
   return 0;

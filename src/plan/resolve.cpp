@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -441,13 +442,16 @@ Status validate(const Policy& p, std::uint64_t flags, bool host_ids, bool in_pro
 // BPF programs given by fd.
 Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp::Program>& out,
                    std::optional<seccomp::Compiled>* summary, bool in_process) {
+  // A profile's [seccomp] table adds a layer even when it only names the base.
+  const bool has_rules = std::any_of(sp.layers.begin(), sp.layers.end(),
+                                     [](const auto& layer) { return !layer.empty(); });
   const bool own_filter =
-      !sp.bpf_replaces_builtin && (sp.base != "none" || !sp.layers.empty() || sp.default_action);
-  const bool plain_base =
-      sp.layers.empty() && !sp.default_action && !sp.allow_x32 && !sp.allow_i386;
-  // The precompiled bases allow exec implicitly: a daemon's filter is compiled without that.
-  auto ready = own_filter && plain_base && !summary && !in_process ? seccomp::precompiled(sp.base)
-                                                                   : std::nullopt;
+      !sp.bpf_replaces_builtin && (sp.base != "none" || has_rules || sp.default_action);
+  const bool plain_base = !has_rules && !sp.default_action && !sp.allow_x32 && !sp.allow_i386;
+  // A daemon's filter (in_process) is the variant without cloister run's implicit exec.
+  auto ready = own_filter && plain_base && !summary
+                   ? seccomp::precompiled(sp.base, /*exec_command=*/!in_process)
+                   : std::nullopt;
   if (ready) {
     out.insert(out.end(), ready->begin(), ready->end());
   } else if (own_filter) {

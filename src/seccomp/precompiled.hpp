@@ -11,7 +11,9 @@
 namespace cloister::seccomp {
 
 // The programs of `base` ("default", "strict-daemon") in installation order; nullopt for
-// others. Defined in the generated source linked into the cloister executable and tests.
-std::optional<std::vector<Program>> precompiled(const std::string& base);
+// others. `exec_command`: cloister run's variant, with exec allowed implicitly; without, a
+// daemon's (libcloister). Defined in the generated source linked into the cloister
+// executable, libcloister and the tests.
+std::optional<std::vector<Program>> precompiled(const std::string& base, bool exec_command = true);
 
 }  // namespace cloister::seccomp

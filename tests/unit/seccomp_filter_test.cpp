@@ -437,18 +437,21 @@ TEST(SeccompLayers, AnUnconditionalRuleAboveReplacesEverythingBelow) {
 // `cloister run` installs the build-time programs for a bare base: they must be exactly what
 // compiling the base now gives.
 TEST(SeccompPrecompiled, EqualsAFreshCompile) {
+  auto same = [](const seccomp::Program& a, const seccomp::Program& b) {
+    return a.code.size() == b.code.size() &&
+           std::memcmp(a.code.data(), b.code.data(), a.code.size() * sizeof(sock_filter)) == 0;
+  };
   for (const char* base : {"default", "strict-daemon"}) {
-    SeccompPolicy p;
-    p.base = base;
-    auto fresh = compile_or_die(p);
-    auto ready = seccomp::precompiled(base);
-    ASSERT_TRUE(ready) << base;
-    ASSERT_EQ(ready->size(), 1u) << base;
-    auto same = [](const seccomp::Program& a, const seccomp::Program& b) {
-      return a.code.size() == b.code.size() &&
-             std::memcmp(a.code.data(), b.code.data(), a.code.size() * sizeof(sock_filter)) == 0;
-    };
-    EXPECT_TRUE(same((*ready)[0], fresh.program)) << base;
+    for (bool exec_command : {true, false}) {
+      SeccompPolicy p;
+      p.base = base;
+      auto fresh = seccomp::compile(p, {.exec_command = exec_command});
+      ASSERT_TRUE(fresh) << fresh.error().message();
+      auto ready = seccomp::precompiled(base, exec_command);
+      ASSERT_TRUE(ready) << base;
+      ASSERT_EQ(ready->size(), 1u) << base;
+      EXPECT_TRUE(same((*ready)[0], fresh->program)) << base << " exec_command " << exec_command;
+    }
   }
   EXPECT_FALSE(seccomp::precompiled("none"));
 }
