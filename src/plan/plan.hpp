@@ -181,6 +181,8 @@ struct Plan {
   // ready programs of --seccomp / --add-seccomp-fd).
   std::vector<seccomp::Program> seccomp;
   std::optional<seccomp::Compiled> seccomp_summary;  // for explain
+  // The filter is a base's program compiled at build time (no libseccomp at this start).
+  bool seccomp_precompiled = false;
   // cloister learn: a user-notification filter installed after all of the above, its listener
   // sent over `socket_fd` to the supervisor before COMMAND runs (seccomp/notify.hpp).
   struct Learning {

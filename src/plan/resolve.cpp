@@ -441,7 +441,7 @@ Status validate(const Policy& p, std::uint64_t flags, bool host_ids, bool in_pro
 // cloister's own filter (unless the policy's base is "none" with no rules), then the ready
 // BPF programs given by fd.
 Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp::Program>& out,
-                   std::optional<seccomp::Compiled>* summary, bool in_process) {
+                   std::optional<seccomp::Compiled>* summary, bool in_process, bool* precompiled) {
   // A profile's [seccomp] table adds a layer even when it only names the base.
   const bool has_rules = std::any_of(sp.layers.begin(), sp.layers.end(),
                                      [](const auto& layer) { return !layer.empty(); });
@@ -452,6 +452,7 @@ Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp
   auto ready = own_filter && plain_base && !summary
                    ? seccomp::precompiled(sp.base, /*exec_command=*/!in_process)
                    : std::nullopt;
+  if (precompiled) *precompiled = ready.has_value();
   if (ready) {
     out.insert(out.end(), ready->begin(), ready->end());
   } else if (own_filter) {
@@ -662,8 +663,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
 
   if (p.mode != SandboxMode::Chroot)
     CLOISTER_TRY(add_seccomp(p, seccomp_policy, plan.seccomp,
-                             options.summary ? &plan.seccomp_summary : nullptr,
-                             options.in_process));
+                             options.summary ? &plan.seccomp_summary : nullptr, options.in_process,
+                             &plan.seccomp_precompiled));
   if (p.mode != SandboxMode::Namespace) {
     auto c = chroot_plan_for(p, plan);
     if (!c && p.mode == SandboxMode::Chroot) return c.take_error();
@@ -671,7 +672,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
       std::optional<seccomp::Compiled>* summary =
           p.mode == SandboxMode::Chroot && options.summary ? &plan.seccomp_summary : nullptr;
       CLOISTER_TRY(add_seccomp(p, with_chroot_denials(seccomp_policy), c->seccomp, summary,
-                               options.in_process));
+                               options.in_process, nullptr));
       if (root_onto_unprivileged(p, caller)) {
         IdMaps host_ids;
         host_ids.switch_uid = *p.id.root_maps_onto;

@@ -18,6 +18,7 @@
 #include "kernel/capability_names.hpp"
 #include "plan/plan.hpp"
 #include "policy/cli.hpp"
+#include "seccomp/precompiled.hpp"
 
 namespace cloister {
 namespace {
@@ -1190,6 +1191,39 @@ TEST(ResolveCaller, CurrentCallerIsThisProcess) {
   char buf[PATH_MAX];
   ASSERT_NE(::getcwd(buf, sizeof buf), nullptr);
   EXPECT_EQ(c.cwd, buf);
+}
+
+}  // namespace
+}  // namespace cloister
+
+namespace cloister {
+namespace {
+
+bool same_program(const seccomp::Program& a, const seccomp::Program& b) {
+  return a.code.size() == b.code.size() &&
+         std::memcmp(a.code.data(), b.code.data(), a.code.size() * sizeof(sock_filter)) == 0;
+}
+
+// A profile's [seccomp] table that only names the base adds an empty layer: still the base
+// alone, so the precompiled program (not a libseccomp compile at every start).
+TEST(ResolveSeccomp, ABaseOnlySectionTakesThePrecompiledProgram) {
+  Policy p;
+  p.argv = {"true"};
+  p.seccomp.base = "strict-daemon";
+  p.seccomp.layers.emplace_back();
+  auto plan = resolve(p, Caller{1000, 1001, "/"});
+  ASSERT_TRUE(plan) << plan.error().message();
+  ASSERT_EQ(plan->seccomp.size(), 1u);
+  EXPECT_TRUE(plan->seccomp_precompiled);
+  EXPECT_TRUE(same_program(plan->seccomp[0], (*seccomp::precompiled("strict-daemon"))[0]));
+  // The library's: the daemon variant.
+  Policy daemon;
+  daemon.seccomp.layers.emplace_back();
+  auto in_process = resolve(daemon, Caller{1000, 1001, "/"}, {.in_process = true});
+  ASSERT_TRUE(in_process) << in_process.error().message();
+  ASSERT_EQ(in_process->seccomp.size(), 1u);
+  EXPECT_TRUE(in_process->seccomp_precompiled);
+  EXPECT_TRUE(same_program(in_process->seccomp[0], (*seccomp::precompiled("default", false))[0]));
 }
 
 }  // namespace
