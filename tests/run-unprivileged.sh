@@ -11,7 +11,9 @@ chmod 755 "$dir"
 cp "$test_bin" "$dir/integration"
 cp "$cloister" "$dir/cloister"
 cp "$probe" "$dir/probe"
-chmod 755 "$dir"/*
+# The shipped profiles too: a checkout under /root is out of uid 65534's reach.
+cp -r "$(dirname "$0")/../profiles" "$dir/profiles"
+chmod -R a+rX "$dir"
 cd "$dir"
-CLOISTER_TEST_BIN="$dir/cloister" CLOISTER_TEST_PROBE="$dir/probe" \
+CLOISTER_PROFILE_PATH="$dir/profiles" CLOISTER_TEST_BIN="$dir/cloister" CLOISTER_TEST_PROBE="$dir/probe" \
   setpriv --reuid 65534 --regid 65534 --clear-groups "$dir/integration" "$@"

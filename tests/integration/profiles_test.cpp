@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -21,7 +22,10 @@ constexpr const char* kBusybox = "/bin/busybox";  // Debian's busybox-static
 
 // The harness's environment, with these NAME=VALUE entries replacing its own.
 RunOptions profile_env(std::vector<std::string> extra = {}) {
-  extra.push_back(std::string("CLOISTER_PROFILE_PATH=") + CLOISTER_SOURCE_DIR + "/profiles");
+  // tests/run-unprivileged.sh gives uid 65534 a copy it can read (a checkout may be under /root).
+  const char* copied = std::getenv("CLOISTER_PROFILE_PATH");
+  extra.push_back(std::string("CLOISTER_PROFILE_PATH=") +
+                  (copied ? std::string(copied) : std::string(CLOISTER_SOURCE_DIR) + "/profiles"));
   RunOptions options;
   options.env = extra;
   for (const auto& e : default_env()) {
@@ -33,7 +37,8 @@ RunOptions profile_env(std::vector<std::string> extra = {}) {
   return options;
 }
 
-RunResult run_profile(const std::string& name, const Argv& rest, RunOptions options = profile_env()) {
+RunResult run_profile(const std::string& name, const Argv& rest,
+                      RunOptions options = profile_env()) {
   Argv argv = {kCloister, "run", "--profile", name};
   argv.insert(argv.end(), rest.begin(), rest.end());
   return run(argv, options);
@@ -47,7 +52,8 @@ struct Listener {
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof sa;
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) == 0 && ::listen(fd.get(), 4) == 0 &&
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) == 0 &&
+        ::listen(fd.get(), 4) == 0 &&
         ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&sa), &len) == 0)
       port = ntohs(sa.sin_port);
   }
@@ -74,9 +80,9 @@ int free_port() {
 TEST(ShippedProfile, UntrustedParserParsesItsInputAndWritesNothing) {
   TempDir dir;
   const auto doc = dir.write("doc.xml", "<a><b>parsed-by-xmllint</b></a>\n");
-  auto r = run_profile("untrusted-parser", {"--ro-bind", doc, "/input/doc.xml", "--",
-                                            "/usr/bin/xmllint", "--xpath", "string(/a/b)",
-                                            "/input/doc.xml"});
+  auto r =
+      run_profile("untrusted-parser", {"--ro-bind", doc, "/input/doc.xml", "--", "/usr/bin/xmllint",
+                                       "--xpath", "string(/a/b)", "/input/doc.xml"});
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_NE(r.out.find("parsed-by-xmllint"), std::string::npos) << r.describe();
   // Nothing is writable, not even the sandbox's own /tmp; no socket but AF_UNIX.
@@ -101,9 +107,9 @@ TEST(ShippedProfile, BuildToolBuildsTheProjectAndHasNoNetwork) {
 
   Listener host;
   ASSERT_NE(host.port, 0);
-  auto n = run_profile("build-tool",
-                       {"--", "/bin/bash", "-c", "echo > /dev/tcp/127.0.0.1/" + std::to_string(host.port)},
-                       options);
+  auto n = run_profile(
+      "build-tool",
+      {"--", "/bin/bash", "-c", "echo > /dev/tcp/127.0.0.1/" + std::to_string(host.port)}, options);
   EXPECT_NE(n.exit_code, 0) << n.describe();
   EXPECT_FALSE(host.pending());
   auto w = run_profile("build-tool", {"--", "/bin/sh", "-c", "echo x > /usr/x"}, options);
@@ -113,15 +119,16 @@ TEST(ShippedProfile, BuildToolBuildsTheProjectAndHasNoNetwork) {
 TEST(ShippedProfile, ShellHasAScratchHomeOverTheRealOne) {
   TempDir home;
   home.write("private", "host file\n");
-  auto r = run_profile("shell", {"--", "/bin/bash", "-c", "echo hi > ~/note && cat ~/note && ls -A ~"},
-                       profile_env({"HOME=" + home.path()}));
+  auto r =
+      run_profile("shell", {"--", "/bin/bash", "-c", "echo hi > ~/note && cat ~/note && ls -A ~"},
+                  profile_env({"HOME=" + home.path()}));
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.out, "hi\nnote\n") << r.describe();  // the host's file is not there
   EXPECT_FALSE(exists(home / "note"));
   Listener host;
-  auto n = run_profile("shell",
-                       {"--", "/bin/bash", "-c", "echo > /dev/tcp/127.0.0.1/" + std::to_string(host.port)},
-                       profile_env({"HOME=" + home.path()}));
+  auto n = run_profile(
+      "shell", {"--", "/bin/bash", "-c", "echo > /dev/tcp/127.0.0.1/" + std::to_string(host.port)},
+      profile_env({"HOME=" + home.path()}));
   EXPECT_NE(n.exit_code, 0) << n.describe();
   EXPECT_FALSE(host.pending());
 }
@@ -140,9 +147,10 @@ class Virtiofsd : public ::testing::Test {
   }
   RunResult serve(const Argv& mode) {
     Argv args = mode;
-    for (const char* a : {"--bind", "", "/", "--", "/.server/busybox", "sh", "-c",
-                          "B=/.server/busybox; $B tr a-z A-Z < /in.txt > /out.txt; $B ls -A /../..; "
-                          "$B cat /etc/passwd /../../etc/passwd"})
+    for (const char* a :
+         {"--bind", "", "/", "--", "/.server/busybox", "sh", "-c",
+          "B=/.server/busybox; $B tr a-z A-Z < /in.txt > /out.txt; $B ls -A /../..; "
+          "$B cat /etc/passwd /../../etc/passwd"})
       args.push_back(a);
     args[mode.size() + 1] = share_.path();
     return run_profile("virtiofsd", args);
@@ -154,7 +162,7 @@ TEST_F(Virtiofsd, ServesTheShareReadWriteAndNothingElse) {
   auto r = serve({});
   EXPECT_EQ(read_text(share_ / "out.txt"), "SHARED\n") << r.describe();
   EXPECT_EQ(r.out, ".server\nin.txt\nout.txt\n") << r.describe();  // the root is the share
-  EXPECT_EQ(r.exit_code, 1) << r.describe();                         // no /etc/passwd there
+  EXPECT_EQ(r.exit_code, 1) << r.describe();                       // no /etc/passwd there
 }
 
 TEST_F(Virtiofsd, TheChrootFallbackServesTheSameShare) {
@@ -184,21 +192,21 @@ TEST(ShippedProfile, PasstHelperRelaysToTheHostAndHasNothingOnDisk) {
   EXPECT_EQ(host.receive(milliseconds(10000)), message);
   helper.finish();
 
-  auto ls = run_profile("passt-helper", {"--ro-bind", kBusybox, "/busybox", "--", "/busybox", "ls",
-                                         "-A", "/"});
+  auto ls = run_profile("passt-helper",
+                        {"--ro-bind", kBusybox, "/busybox", "--", "/busybox", "ls", "-A", "/"});
   EXPECT_EQ(ls.out, "busybox\n") << ls.describe();
-  auto cat = run_profile("passt-helper",
-                         {"--ro-bind", kBusybox, "/busybox", "--", "/busybox", "cat", "/etc/passwd"});
+  auto cat = run_profile(
+      "passt-helper", {"--ro-bind", kBusybox, "/busybox", "--", "/busybox", "cat", "/etc/passwd"});
   EXPECT_NE(cat.exit_code, 0) << cat.describe();
 }
 
 TEST(ShippedProfile, NetworkDaemonServesItsPortAndNoOther) {
   const int port = free_port();
   const std::string p = std::to_string(port);
-  Process daemon({kCloister, "run", "--profile", "network-daemon", "--allow-bind", p, "--",
-                  "/usr/bin/python3", "-m", "http.server", p, "--bind", "127.0.0.1", "--directory",
-                  "/usr/share/common-licenses"},
-                 profile_env());
+  Process daemon(
+      {kCloister, "run", "--profile", "network-daemon", "--allow-bind", p, "--", "/usr/bin/python3",
+       "-m", "http.server", p, "--bind", "127.0.0.1", "--directory", "/usr/share/common-licenses"},
+      profile_env());
   std::string page;
   for (int i = 0; i < 100 && page.find("GNU") == std::string::npos; ++i) {
     std::this_thread::sleep_for(milliseconds(100));
@@ -210,15 +218,15 @@ TEST(ShippedProfile, NetworkDaemonServesItsPortAndNoOther) {
 
   const int other = free_port();
   auto bind_other = run_profile(
-      "network-daemon", {"--allow-bind", p, "--", "/usr/bin/python3", "-c",
-                         "import socket; socket.socket().bind(('127.0.0.1', " +
-                             std::to_string(other) + "))"});
+      "network-daemon",
+      {"--allow-bind", p, "--", "/usr/bin/python3", "-c",
+       "import socket; socket.socket().bind(('127.0.0.1', " + std::to_string(other) + "))"});
   EXPECT_NE(bind_other.err.find("PermissionError"), std::string::npos) << bind_other.describe();
   Listener host;
-  auto out = run_profile("network-daemon",
-                         {"--allow-bind", p, "--", "/usr/bin/python3", "-c",
-                          "import socket; socket.create_connection(('127.0.0.1', " +
-                              std::to_string(host.port) + "))"});
+  auto out =
+      run_profile("network-daemon", {"--allow-bind", p, "--", "/usr/bin/python3", "-c",
+                                     "import socket; socket.create_connection(('127.0.0.1', " +
+                                         std::to_string(host.port) + "))"});
   EXPECT_NE(out.err.find("PermissionError"), std::string::npos) << out.describe();
   EXPECT_FALSE(host.pending());
 }
@@ -234,9 +242,18 @@ TEST(ShippedProfile, DesktopAppReachesTheDisplayServersButNotTheNetwork) {
   const std::string display = ":" + std::to_string(200 + ::getpid() % 500);
   // Path socket only: libxcb tries the abstract socket first and falls back to the path only
   // on ENOENT or ECONNREFUSED, not on the EPERM of --net=unix's Landlock scope.
+  // Xvfb creates /tmp/.X11-unix and leaves it: removed after it (declared first, destroyed
+  // last) when this test made it, so the run leaves nothing in /tmp.
+  struct RemovedIfNew {
+    bool existed = exists("/tmp/.X11-unix");
+    ~RemovedIfNew() {
+      if (!existed) ::rmdir("/tmp/.X11-unix");
+    }
+  } x11_dir;
   Process xvfb({"/usr/bin/Xvfb", display, "-nolisten", "tcp", "-nolisten", "local"}, RunOptions{});
   const std::string socket_file = "/tmp/.X11-unix/X" + display.substr(1);
-  for (int i = 0; i < 100 && !exists(socket_file); ++i) std::this_thread::sleep_for(milliseconds(50));
+  for (int i = 0; i < 100 && !exists(socket_file); ++i)
+    std::this_thread::sleep_for(milliseconds(50));
   ASSERT_TRUE(exists(socket_file)) << "Xvfb did not start";
 
   Fd wayland(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -248,27 +265,31 @@ TEST(ShippedProfile, DesktopAppReachesTheDisplayServersButNotTheNetwork) {
   ::chmod(wayland_path.c_str(), 0777);
   ASSERT_EQ(::listen(wayland.get(), 4), 0);
 
-  const auto env = profile_env({"HOME=" + home.path(), "DISPLAY=" + display,
-                                "XDG_RUNTIME_DIR=" + runtime.path(), "WAYLAND_DISPLAY=wayland-test"});
+  const auto env =
+      profile_env({"HOME=" + home.path(), "DISPLAY=" + display, "XDG_RUNTIME_DIR=" + runtime.path(),
+                   "WAYLAND_DISPLAY=wayland-test"});
   auto x = run_profile("desktop-app", {"--", "/usr/bin/xdpyinfo"}, env);
   EXPECT_EQ(x.exit_code, 0) << x.describe();
   EXPECT_NE(x.out.find("name of display"), std::string::npos) << x.describe();
-  auto w = run_profile("desktop-app",
-                       {"--", "/usr/bin/python3", "-c",
-                        "import os, socket; s = socket.socket(socket.AF_UNIX); "
-                        "s.connect(os.environ['XDG_RUNTIME_DIR'] + '/' + os.environ['WAYLAND_DISPLAY']); "
-                        "print(open(os.environ['HOME'] + '/doc.txt').read(), end='')"},
-                       env);
+  auto w = run_profile(
+      "desktop-app",
+      {"--", "/usr/bin/python3", "-c",
+       "import os, socket; s = socket.socket(socket.AF_UNIX); "
+       "s.connect(os.environ['XDG_RUNTIME_DIR'] + '/' + os.environ['WAYLAND_DISPLAY']); "
+       "print(open(os.environ['HOME'] + '/doc.txt').read(), end='')"},
+      env);
   EXPECT_EQ(w.out, "the user's document\n") << w.describe();
   pollfd p{wayland.get(), POLLIN, 0};
   EXPECT_EQ(::poll(&p, 1, 0), 1) << "the Wayland socket saw no connection";
 
-  auto write_home = run_profile("desktop-app", {"--", "/bin/sh", "-c", "echo x > \"$HOME/new\""}, env);
-  EXPECT_NE(write_home.err.find("Read-only file system"), std::string::npos) << write_home.describe();
+  auto write_home =
+      run_profile("desktop-app", {"--", "/bin/sh", "-c", "echo x > \"$HOME/new\""}, env);
+  EXPECT_NE(write_home.err.find("Read-only file system"), std::string::npos)
+      << write_home.describe();
   Listener host;
-  auto net = run_profile("desktop-app",
-                         {"--", "/bin/bash", "-c", "echo > /dev/tcp/127.0.0.1/" + std::to_string(host.port)},
-                         env);
+  auto net = run_profile(
+      "desktop-app",
+      {"--", "/bin/bash", "-c", "echo > /dev/tcp/127.0.0.1/" + std::to_string(host.port)}, env);
   EXPECT_NE(net.exit_code, 0) << net.describe();
   EXPECT_FALSE(host.pending());
   xvfb.signal(SIGTERM);

@@ -12,11 +12,12 @@ chmod 755 "$dir"
 cp "$escapes" "$dir/escapes"
 cp "$cloister" "$dir/cloister"
 cp "$attack" "$dir/attack"
+cp "$(dirname "$attack")/cloister-probe" "$dir/probe"  # built beside the attack
 cp -r "$source/profiles" "$dir/profiles"
 cp "$source/tests/security/default-root.toml" "$dir/default-root.toml"
 chmod -R a+rX "$dir"
 cd "$dir"
 run=()
 [ "$user" = nobody ] && run=(setpriv --reuid 65534 --regid 65534 --clear-groups)
-CLOISTER_TEST_BIN="$dir/cloister" "${run[@]}" "$dir/escapes" "$dir/attack" "$dir/profiles" \
+CLOISTER_TEST_BIN="$dir/cloister" CLOISTER_TEST_PROBE="$dir/probe" "${run[@]}" "$dir/escapes" "$dir/attack" "$dir/profiles" \
   "$dir/default-root.toml" "$@"
