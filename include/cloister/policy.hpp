@@ -49,6 +49,11 @@ struct Identity {
   // sandbox's ids are the caller's (bwrap's behaviour). Keeping host root is explicit:
   // --uid-map 0:0:1 --gid-map 0:0:1.
   std::optional<std::uint32_t> root_maps_onto;
+  // A root caller's --uid/--gid are real host ids, and the sandbox has no user namespace
+  // (cloister run --host-ids; every service of cloister supervise run by root): setresuid,
+  // setgroups cleared, capabilities dropped. For those who count user namespaces as attack
+  // surface (Spectrum). Needs a root caller in the host's user namespace.
+  bool host_ids = false;
 };
 
 // A filesystem operation, applied in the order given (bwrap's model). Paths in `dest` are
@@ -247,6 +252,14 @@ struct Policy {
   bool root_keeps_caps = false;
 
   bool die_with_parent = false;  // PR_SET_PDEATHSIG(SIGKILL), checked against a parent pidfd
+  // --parent-pid PID / --parent-pidfd FD (imply die_with_parent): the parent cloister must die
+  // with is exactly this process, which passed its own PID (as s6 can). Checked through a pidfd
+  // after PR_SET_PDEATHSIG, so a parent that died before the prctl is seen, never raced.
+  pid_t parent_pid = 0;
+  int parent_pidfd = -1;
+  // --stop-timeout SECONDS: SIGTERM/SIGINT/SIGHUP to cloister are passed on to the sandbox;
+  // what still runs after this long is SIGKILLed. Unset: signals are passed on, no deadline.
+  std::optional<std::uint32_t> stop_timeout_ms;
   bool new_session = false;      // setsid(): no controlling terminal, so no TIOCSTI injection
   bool as_pid_1 = false;         // COMMAND is PID 1 itself (no cloister init)
 
