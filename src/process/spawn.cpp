@@ -96,7 +96,7 @@ Result<std::optional<keeper::Keeper>> start_keeper(const Plan& plan) {
 // The sandbox's cgroup, as the plan's cgroup steps say. best-effort: what the plan left out,
 // and running without a cgroup when the host refuses one, are said.
 Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan,
-                                                    std::optional<keeper::Keeper>& keeper,
+                                                    keeper::Keeper* keeper,
                                                     std::vector<std::string>& notices) {
   if (!plan.cgroup) return std::optional<cgroups::Sandbox>{};
   const CgroupPlan& c = *plan.cgroup;
@@ -175,7 +175,8 @@ Result<Running> start(const Plan& plan, const Options& options, std::vector<std:
     if (!keeper) return keeper.take_error();
     if (*keeper) running.keeper_.emplace(std::move(**keeper));
   }
-  auto cgroup = make_cgroup(plan, running.keeper_, notices);
+  keeper::Keeper* guard = running.keeper_ ? &*running.keeper_ : options.guard;
+  auto cgroup = make_cgroup(plan, guard, notices);
   if (!cgroup) return cgroup.take_error();
   running.cgroup_ = std::move(*cgroup);
   const int cgroup_fd = running.cgroup_ ? running.cgroup_->clone_into_fd() : -1;
@@ -249,6 +250,8 @@ Result<Running> start(const Plan& plan, const Options& options, std::vector<std:
   if (plan.ids.written_by_parent && (flags & CLONE_NEWUSER) && !chroot_mode)
     CLOISTER_TRY(ns::write_id_maps_for(running.pid_, plan.ids));
   if (pasta && !chroot_mode) {
+    if (!running.keeper_)
+      return Error{"--net=pasta", "needs the keeper", "", 0, "not available to this starter"};
     // Before the child goes on: COMMAND starts with its network already configured.
     CLOISTER_TRY(running.keeper_->start_pasta(running.pid_));
   }

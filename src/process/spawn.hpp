@@ -29,6 +29,9 @@ struct Options {
   // A keeper guards the cgroup and pasta against a SIGKILL of this process. A supervisor
   // whose own cgroup subtree is guarded from outside does without.
   bool keeper = true;
+  // Without a keeper of its own: an outer one (the supervisor's), told of each cgroup
+  // directory before it exists.
+  keeper::Keeper* guard = nullptr;
 };
 
 // How a started sandbox ended.
@@ -50,6 +53,8 @@ class Running {
   // Readable when the child reported a failed step (or closed it: COMMAND was executed).
   int report_fd() const { return report_.get(); }
   void read_report();
+  // The failed step the child reported, if any (read_report() saw it).
+  const std::optional<Error>& reported() const { return error_; }
   // The cgroup's live figures, when the sandbox has one.
   std::optional<cgroups::Stats> stats() const;
   // Kills the whole sandbox: its cgroup when it has one (everything in it), else the first
