@@ -59,8 +59,8 @@ std::string problems(const std::string& text) {
 ::testing::AssertionResult only(const std::string& text, const std::string& expected) {
   const std::string message = problems(text);
   if (message == "group file: " + expected) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "expected: group file: " << expected
-                                       << "\n     got: " << message;
+  return ::testing::AssertionFailure()
+         << "expected: group file: " << expected << "\n     got: " << message;
 }
 
 const group::Service* find(const group::Group& g, const std::string& name) {
@@ -219,11 +219,12 @@ TEST(GroupFile, AProfilePathIsRelativeToTheGroupFile) {
   auto g = group::load_file((dir / "g.toml").string());
   ASSERT_FALSE(g.ok());
   // a's profile loaded; b's is named at its own place, with the path it was looked for at.
-  EXPECT_EQ(g.error().message(),
-            "group file: " + (dir / "g.toml").string() + ":6:11: profile '" +
-                (dir / "missing.toml").string() + "': cannot open: No such file or directory");
+  EXPECT_EQ(g.error().message(), "group file: " + (dir / "g.toml").string() + ":6:11: profile '" +
+                                     (dir / "missing.toml").string() +
+                                     "': cannot open: No such file or directory");
   fs::remove(dir / "g.toml");
-  std::ofstream(dir / "g.toml") << "[service.a]\ncommand = [\"x\"]\nprofile = \"profiles/p.toml\"\n";
+  std::ofstream(dir / "g.toml")
+      << "[service.a]\ncommand = [\"x\"]\nprofile = \"profiles/p.toml\"\n";
   auto good = group::load_file((dir / "g.toml").string());
   fs::remove_all(dir);
   ASSERT_TRUE(good.ok()) << good.error().message();
@@ -234,23 +235,24 @@ TEST(GroupFile, AProfilePathIsRelativeToTheGroupFile) {
 // ---- one problem each, where it was written ----
 
 TEST(GroupFileProblems, UnknownKeys) {
-  EXPECT_TRUE(only("colour = 1\n[service.a]\ncommand = [\"x\"]\n",
-                   "g.toml:1:10: unknown key 'colour'"));
+  EXPECT_TRUE(
+      only("colour = 1\n[service.a]\ncommand = [\"x\"]\n", "g.toml:1:10: unknown key 'colour'"));
   EXPECT_TRUE(only("[group]\nnmae = \"x\"\n[service.a]\ncommand = [\"x\"]\n",
                    "g.toml:2:8: unknown key 'nmae' in [group]"));
   EXPECT_TRUE(only("[service.a]\ncommand = [\"x\"]\nrestrat = \"always\"\n",
                    "g.toml:3:11: unknown key 'restrat' in [service.a]"));
   EXPECT_TRUE(only("[service.a]\ncommand = [\"x\"]\nready = { pipe = 3 }\n",
                    "g.toml:3:18: unknown key 'pipe' in ready (fd or socket)"));
-  EXPECT_TRUE(only("[group]\nuid-range = { first = 10, size = 2 }\n[service.a]\ncommand = [\"x\"]\n",
-                   "g.toml:2:34: unknown key 'size' in uid-range (first, count)"));
+  EXPECT_TRUE(
+      only("[group]\nuid-range = { first = 10, size = 2 }\n[service.a]\ncommand = [\"x\"]\n",
+           "g.toml:2:34: unknown key 'size' in uid-range (first, count)"));
 }
 
 TEST(GroupFileProblems, DuplicateServiceNames) {
   // TOML itself refuses a table defined twice; the problem is the parser's, at the second.
-  const std::string message =
-      problems("[service.a]\ncommand = [\"x\"]\n[service.b]\ncommand = [\"y\"]\n"
-               "[service.a]\ncommand = [\"z\"]\n");
+  const std::string message = problems(
+      "[service.a]\ncommand = [\"x\"]\n[service.b]\ncommand = [\"y\"]\n"
+      "[service.a]\ncommand = [\"z\"]\n");
   EXPECT_EQ(message.rfind("group file: g.toml:5:", 0), 0u) << message;
   EXPECT_NE(message.find("service.a"), std::string::npos) << message;
 }
@@ -282,13 +284,15 @@ TEST(GroupFileProblems, ALongCycleIsShortened) {
 }
 
 TEST(GroupFileProblems, AfterNamingNoService) {
-  EXPECT_TRUE(only("[service.a]\ncommand = [\"x\"]\nafter = [\"a2\", \"b\"]\n[service.b]\n"
-                   "command = [\"x\"]\n",
-                   "g.toml:3:10: after names no service: 'a2'"));
+  EXPECT_TRUE(
+      only("[service.a]\ncommand = [\"x\"]\nafter = [\"a2\", \"b\"]\n[service.b]\n"
+           "command = [\"x\"]\n",
+           "g.toml:3:10: after names no service: 'a2'"));
 }
 
 TEST(GroupFileProblems, MissingOrEmptyCommand) {
-  EXPECT_TRUE(only("[service.a]\nrestart = \"always\"\n", "g.toml:1:1: [service.a] needs a command"));
+  EXPECT_TRUE(
+      only("[service.a]\nrestart = \"always\"\n", "g.toml:1:1: [service.a] needs a command"));
   EXPECT_TRUE(only("[service.a]\ncommand = []\n",
                    "g.toml:2:11: command is empty: [\"program\", \"argument\", ...]"));
   EXPECT_TRUE(only("[service.a]\ncommand = [\"\", \"x\"]\n",
@@ -304,14 +308,16 @@ TEST(GroupFileProblems, IdsOutsideTheRange) {
   EXPECT_TRUE(only(range + "[service.a]\ncommand = [\"x\"]\ngid = 999\n",
                    "g.toml:5:7: gid 999 is outside gid-range (1000 to 1001)"));
   // The default gid is the uid's number: inside gid-range as well, or given.
-  EXPECT_TRUE(only("[group]\nuid-range = { first = 1000, count = 2 }\n"
-                   "gid-range = { first = 3000, count = 2 }\n[service.a]\ncommand = [\"x\"]\n",
-                   "g.toml:4:1: gid 1000 (the service's uid) is outside gid-range (3000 to "
-                   "3001): give the service a gid"));
-  auto g = group::load_text("[group]\nuid-range = { first = 1000, count = 2 }\n"
-                            "gid-range = { first = 3000, count = 2 }\n[service.a]\n"
-                            "command = [\"x\"]\ngid = 3001\n",
-                            "g.toml");
+  EXPECT_TRUE(
+      only("[group]\nuid-range = { first = 1000, count = 2 }\n"
+           "gid-range = { first = 3000, count = 2 }\n[service.a]\ncommand = [\"x\"]\n",
+           "g.toml:4:1: gid 1000 (the service's uid) is outside gid-range (3000 to "
+           "3001): give the service a gid"));
+  auto g = group::load_text(
+      "[group]\nuid-range = { first = 1000, count = 2 }\n"
+      "gid-range = { first = 3000, count = 2 }\n[service.a]\n"
+      "command = [\"x\"]\ngid = 3001\n",
+      "g.toml");
   ASSERT_TRUE(g.ok()) << g.error().message();
   EXPECT_EQ(g->services[0].uid, std::optional<uid_t>(1000));
   EXPECT_EQ(g->services[0].gid, std::optional<gid_t>(3001));
@@ -327,39 +333,46 @@ TEST(GroupFileProblems, ANumericUidNeedsARange) {
 }
 
 TEST(GroupFileProblems, TwoServicesGivenTheSameUid) {
-  EXPECT_TRUE(only("[group]\nuid-range = { first = 1000, count = 5 }\n"
-                   "[service.a]\ncommand = [\"x\"]\nuid = 1003\n"
-                   "[service.b]\ncommand = [\"x\"]\nuid = 1003\n",
-                   "g.toml:8:7: uid 1003 is service 'a''s as well (g.toml:3:1)"));
+  EXPECT_TRUE(
+      only("[group]\nuid-range = { first = 1000, count = 5 }\n"
+           "[service.a]\ncommand = [\"x\"]\nuid = 1003\n"
+           "[service.b]\ncommand = [\"x\"]\nuid = 1003\n",
+           "g.toml:8:7: uid 1003 is service 'a''s as well (g.toml:3:1)"));
 }
 
 TEST(GroupFileProblems, ARangeTooSmallForItsServices) {
-  EXPECT_TRUE(only("[group]\nuid-range = { first = 1000, count = 2 }\n"
-                   "[service.a]\ncommand = [\"x\"]\n[service.b]\ncommand = [\"x\"]\n"
-                   "[service.c]\ncommand = [\"x\"]\n",
-                   "g.toml:2:13: uid-range (1000 to 1001) is too small for its 3 services"));
+  EXPECT_TRUE(
+      only("[group]\nuid-range = { first = 1000, count = 2 }\n"
+           "[service.a]\ncommand = [\"x\"]\n[service.b]\ncommand = [\"x\"]\n"
+           "[service.c]\ncommand = [\"x\"]\n",
+           "g.toml:2:13: uid-range (1000 to 1001) is too small for its 3 services"));
   // An explicit uid counts: b's "next" skips it, and c finds none left.
-  EXPECT_TRUE(only("[group]\nuid-range = { first = 1000, count = 2 }\n"
-                   "[service.a]\ncommand = [\"x\"]\nuid = 1000\n[service.b]\ncommand = [\"x\"]\n"
-                   "[service.c]\ncommand = [\"x\"]\n",
-                   "g.toml:2:13: uid-range (1000 to 1001) is too small for its 3 services"));
+  EXPECT_TRUE(
+      only("[group]\nuid-range = { first = 1000, count = 2 }\n"
+           "[service.a]\ncommand = [\"x\"]\nuid = 1000\n[service.b]\ncommand = [\"x\"]\n"
+           "[service.c]\ncommand = [\"x\"]\n",
+           "g.toml:2:13: uid-range (1000 to 1001) is too small for its 3 services"));
 }
 
 TEST(GroupFileProblems, ARangeIncludingRoot) {
-  EXPECT_TRUE(only("[group]\nuid-range = { first = 0, count = 10 }\n[service.a]\ncommand = [\"x\"]\n",
-                   "g.toml:2:13: uid-range includes 0 (root): start it at 1 or above"));
-  EXPECT_TRUE(only("[group]\nuid-range = { first = 10, count = 10 }\ngid-range = { first = 0, "
-                   "count = 10 }\n[service.a]\ncommand = [\"x\"]\ngid = 11\n",
-                   "g.toml:3:13: gid-range includes 0 (root): start it at 1 or above"));
-  EXPECT_TRUE(only("[group]\nuid-range = { first = 4294967290, count = 10 }\n[service.a]\n"
-                   "command = [\"x\"]\n",
-                   "g.toml:2:13: uid-range reaches past 4294967294"));
+  EXPECT_TRUE(
+      only("[group]\nuid-range = { first = 0, count = 10 }\n[service.a]\ncommand = [\"x\"]\n",
+           "g.toml:2:13: uid-range includes 0 (root): start it at 1 or above"));
+  EXPECT_TRUE(
+      only("[group]\nuid-range = { first = 10, count = 10 }\ngid-range = { first = 0, "
+           "count = 10 }\n[service.a]\ncommand = [\"x\"]\ngid = 11\n",
+           "g.toml:3:13: gid-range includes 0 (root): start it at 1 or above"));
+  EXPECT_TRUE(
+      only("[group]\nuid-range = { first = 4294967290, count = 10 }\n[service.a]\n"
+           "command = [\"x\"]\n",
+           "g.toml:2:13: uid-range reaches past 4294967294"));
 }
 
 TEST(GroupFileProblems, ASharedPathTheGroupDoesNotList) {
-  EXPECT_TRUE(only("[group]\nshared = [\"/srv/a\"]\n[service.a]\ncommand = [\"x\"]\n"
-                   "shared = [\"/srv/a\", \"/srv/b\"]\n",
-                   "g.toml:5:21: '/srv/b' is not one of [group] shared"));
+  EXPECT_TRUE(
+      only("[group]\nshared = [\"/srv/a\"]\n[service.a]\ncommand = [\"x\"]\n"
+           "shared = [\"/srv/a\", \"/srv/b\"]\n",
+           "g.toml:5:21: '/srv/b' is not one of [group] shared"));
   EXPECT_TRUE(only("[group]\nshared = [\"srv/a\"]\n[service.a]\ncommand = [\"x\"]\n",
                    "g.toml:2:11: shared paths must be absolute, without '..': 'srv/a'"));
 }
@@ -407,8 +420,9 @@ TEST(GroupFileProblems, ServiceAndGroupNames) {
 
 // A profile written in the group file reports its problems at the group file's places.
 TEST(GroupFileProblems, InlineProfileAndCgroupProblemsCarryTheGroupFilesPlaces) {
-  EXPECT_TRUE(only("[service.a]\ncommand = [\"x\"]\n[service.a.profile.seccomp]\nbase = \"loose\"\n",
-                   "g.toml:4:8: base must be \"default\", \"strict-daemon\" or \"none\""));
+  EXPECT_TRUE(
+      only("[service.a]\ncommand = [\"x\"]\n[service.a.profile.seccomp]\nbase = \"loose\"\n",
+           "g.toml:4:8: base must be \"default\", \"strict-daemon\" or \"none\""));
   EXPECT_TRUE(only("[service.a]\ncommand = [\"x\"]\n[service.a.cgroup]\nmemory-max = \"lots\"\n",
                    "g.toml:4:14: memory-max expects BYTES with an optional K, M or G suffix"));
   EXPECT_TRUE(only("[service.a]\ncommand = [\"x\"]\ncgroup = { memory-min = 1 }\n",
