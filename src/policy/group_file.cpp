@@ -466,7 +466,9 @@ class Loader {
       problem(value, "ready must be \"none\", { fd = N } or { socket = \"/path\" }");
       return;
     }
-    const auto& [key, entry] = *table->begin();
+    // The iterator owns the pair its * returns: it must outlive the bindings.
+    const auto first = table->begin();
+    const auto& [key, entry] = *first;
     const std::string k(key.str());
     if (k == "fd") {
       const auto* i = entry.as_integer();

@@ -245,7 +245,13 @@ class Manager {
     options.guard = options_.guard;
     std::vector<std::string> notices;
     auto running = spawn::start(*u.plan, options, notices);
-    for (const auto& n : notices) say("manager: " + name + ": " + n);
+    for (const auto& n : notices) {
+      // Said once for the group, not once per service: the host gives no cgroup here.
+      const bool no_cgroup = n.rfind("running without a cgroup", 0) == 0;
+      if (no_cgroup && said_no_cgroup_) continue;
+      said_no_cgroup_ = said_no_cgroup_ || no_cgroup;
+      say("manager: " + name + ": " + n + (no_cgroup ? " (the same for every service)" : ""));
+    }
     if (!running) return failed_start(index, running.error().message());
     u.running.emplace(std::move(*running));
     u.out = std::move(out->read);
@@ -431,10 +437,7 @@ class Manager {
   // ---- stopping ----
 
   void begin_stop(int signal) {
-    if (stopping_) {
-      if (signal == SIGINT || signal == SIGTERM) say("manager: already stopping");
-      return;
-    }
+    if (stopping_) return;  // the deadline set by the first one stands
     stopping_ = true;
     stop_deadline_ = Clock::now() + milliseconds(group_.shutdown_timeout_ms);
     say("manager: stopping (" + std::string(sigabbrev_np(signal) ? sigabbrev_np(signal) : "?") +
@@ -531,6 +534,7 @@ class Manager {
   std::vector<Unit> units_;
   UniqueFd epoll_, signals_, null_;
   bool stopping_ = false;
+  bool said_no_cgroup_ = false;
   Clock::time_point stop_deadline_{};
   int next_order_ = 0;
 };
