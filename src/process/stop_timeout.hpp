@@ -1,0 +1,43 @@
+// --stop-timeout: the first SIGTERM, SIGINT or SIGHUP passed on to the sandbox starts a
+// deadline (a timerfd, polled with the sandbox's pidfd); when it passes before COMMAND
+// exited, the sandbox is SIGKILLed. Killing the sandbox's first process ends it all when it
+// is the init of a PID namespace; without one, cloister kills the sandbox's cgroup (if it has
+// one) as soon as that process is reaped. Used by cloister run and cloister supervise.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "cloister/error.hpp"
+#include "kernel/fd.hpp"
+
+namespace cloister {
+
+class StopTimeout {
+ public:
+  StopTimeout() = default;  // no deadline: fd() is -1
+  // A disarmed timer for `timeout_ms`, or none when it is unset.
+  static Result<StopTimeout> create(std::optional<std::uint32_t> timeout_ms);
+
+  int fd() const { return timer_.get(); }  // to poll for POLLIN; -1 without a deadline
+  bool expired() const { return expired_; }
+
+  // A signal was passed on to the sandbox: the first stopping one arms the deadline.
+  Status signalled(int signo);
+  // fd() was readable: the deadline passed. SIGKILLs the process of `sandbox_pidfd`.
+  Status expire(int sandbox_pidfd);
+  // "sh did not stop within 2.5s of SIGTERM; killed"
+  std::string notice(const std::string& command) const;
+
+ private:
+  UniqueFd timer_;
+  std::uint32_t timeout_ms_ = 0;
+  int signal_ = 0;  // the signal that armed the deadline
+  bool expired_ = false;
+};
+
+// SIGTERM, SIGINT and SIGHUP: the signals that ask a program to stop.
+bool is_stop_signal(int signo);
+
+}  // namespace cloister
