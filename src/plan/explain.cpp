@@ -280,6 +280,9 @@ std::string plan_json(const Plan& plan) {
   if (plan.clone_flags & CLONE_NEWUSER)
     out << ", \"uid_map\": " << json_list(lines_of(plan.ids.uid_map))
         << ", \"gid_map\": " << json_list(lines_of(plan.ids.gid_map));
+  else if (plan.host_ids && plan.userns_fd < 0)
+    out << ", \"host_ids\": {\"uid\": " << plan.host_ids->switch_uid
+        << ", \"gid\": " << plan.host_ids->switch_gid << "}";
   std::vector<std::string> steps;
   for (const auto& s : plan.fs) steps.push_back(describe(s));
   std::vector<std::string> origins;
@@ -294,6 +297,9 @@ std::string plan_json(const Plan& plan) {
         << ", \"lost\": " << json_list(plan.chroot->lost) << "}";
   out << ", \"init_is_pid1\": " << (plan.init_is_pid1 ? "true" : "false");
   out << ", \"capabilities\": " << json_string(caps_text(plan.keep_caps));
+  if (plan.parent_pid != 0) out << ", \"parent_pid\": " << plan.parent_pid;
+  if (plan.parent_pidfd >= 0) out << ", \"parent_pidfd\": " << plan.parent_pidfd;
+  if (plan.stop_timeout_ms) out << ", \"stop_timeout_ms\": " << *plan.stop_timeout_ms;
   out << ", \"command\": " << json_list(plan.argv);
   if (plan.landlock)
     out << ", \"landlock\": {\"abi\": " << plan.landlock_abi

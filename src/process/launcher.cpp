@@ -24,9 +24,11 @@
 #include "process/engine.hpp"
 #include "process/init.hpp"
 #include "process/keeper.hpp"
+#include "process/parent_watch.hpp"
 #include "process/report.hpp"
 #include "process/signals.hpp"
 #include "process/status.hpp"
+#include "process/stop_timeout.hpp"
 #include "process/trace.hpp"
 #include "seccomp/filter.hpp"
 
@@ -282,19 +284,24 @@ Result<Child> clone_with_fallbacks(const Plan& plan, std::uint64_t& flags, int c
 
 class Supervisor {
  public:
-  Supervisor(Child child, UniqueFd report) : child_(std::move(child)), report_(std::move(report)) {}
+  Supervisor(Child child, UniqueFd report, StopTimeout stop)
+      : child_(std::move(child)), report_(std::move(report)), stop_(std::move(stop)) {}
 
   // Forwards signals until the child exits; collects a failure record if one comes.
   Outcome wait() {
     const sigset_t set = signals::watched();
     UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
     for (;;) {
-      pollfd fds[3] = {
-          {child_.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}, {report_.get(), POLLIN, 0}};
-      if (::poll(fds, report_ ? 3 : 2, -1) < 0) {
+      // A negative fd (no report pipe left, no --stop-timeout) is skipped by poll.
+      pollfd fds[4] = {{child_.pidfd.get(), POLLIN, 0},
+                       {sfd.get(), POLLIN, 0},
+                       {report_ ? report_.get() : -1, POLLIN, 0},
+                       {stop_.fd(), POLLIN, 0}};
+      if (::poll(fds, 4, -1) < 0) {
         if (errno == EINTR) continue;
         break;
       }
+      if (fds[3].revents) note(stop_.expire(child_.pidfd.get()));
       if (fds[2].revents) read_report();
       if (fds[1].revents) forward(sfd.get());
       if (fds[0].revents) break;
@@ -304,6 +311,7 @@ class Supervisor {
     }
     if (report_) read_report();
     outcome_.exit_code = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+    if (stop_.expired()) outcome_.notices.push_back(stop_.notice());
     return std::move(outcome_);
   }
 
@@ -318,12 +326,18 @@ class Supervisor {
   void forward(int sfd) {
     signalfd_siginfo info{};
     if (::read(sfd, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return;
-    if (info.ssi_signo != SIGCHLD)
-      sys::pidfd_send_signal(child_.pidfd.get(), static_cast<int>(info.ssi_signo));
+    if (info.ssi_signo == SIGCHLD) return;
+    sys::pidfd_send_signal(child_.pidfd.get(), static_cast<int>(info.ssi_signo));
+    note(stop_.signalled(static_cast<int>(info.ssi_signo)));
+  }
+
+  void note(Status st) {
+    if (!st) outcome_.notices.push_back(st.error().message());
   }
 
   Child child_;
   UniqueFd report_;
+  StopTimeout stop_;
   Outcome outcome_;
 };
 
@@ -367,6 +381,12 @@ Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan,
   return std::optional<cgroups::Sandbox>{std::move(*sandbox)};
 }
 
+parent_watch::Parent parent_of(const Plan& plan) {
+  if (plan.parent_pidfd >= 0) return {0, plan.parent_pidfd, "--parent-pidfd"};
+  if (plan.parent_pid != 0) return {plan.parent_pid, -1, "--parent-pid"};
+  return {plan.expected_parent, -1, "--die-with-parent"};
+}
+
 }  // namespace
 
 Outcome launch(const Plan& plan) {
@@ -375,6 +395,12 @@ Outcome launch(const Plan& plan) {
   // keeper or pasta.
   if (auto closed = engine::close_inherited_descriptors(plan); !closed)
     return failed.error = closed.take_error(), failed;
+  // cloister itself dies with its parent; one already gone is an error before anything starts.
+  if (plan.die_with_parent)
+    if (auto st = parent_watch::die_with(parent_of(plan)); !st)
+      return failed.error = st.take_error(), failed;
+  auto stop = StopTimeout::create(plan.stop_timeout_ms, plan.exec_path);
+  if (!stop) return failed.error = stop.take_error(), failed;
   auto report = make_pipe("report pipe");
   if (!report) return failed.error = report.take_error(), failed;
   // Declared before the cgroup: destroyed after it, the keeper's cleanup comes last.
@@ -393,15 +419,7 @@ Outcome launch(const Plan& plan) {
   }
   UniqueFd parent_pidfd;
   if (plan.die_with_parent) {
-    // cloister itself dies with its parent, and the sandbox with cloister. Checked after
-    // setting: a parent that died before is seen as a changed parent pid.
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-      return failed.error = Error{"--die-with-parent", "prctl(PR_SET_PDEATHSIG)", "", errno, ""},
-             failed;
-    if (plan.expected_parent != 0 && ::getppid() != plan.expected_parent)
-      return failed.error =
-                 Error{"--die-with-parent", "the parent process already exited", "", 0, ""},
-             failed;
+    // The sandbox dies with cloister (its own death signal, checked against this pidfd).
     parent_pidfd.reset(sys::pidfd_open(::getpid()));
     if (!parent_pidfd)
       return failed.error = Error{"--die-with-parent", "pidfd_open", "", errno, ""}, failed;
@@ -482,7 +500,7 @@ Outcome launch(const Plan& plan) {
   if (parent_ready.write && ::write(parent_ready.write.get(), "1", 1) != 1)
     return abandon(Error{"parent sync pipe", "write", "", errno, ""});
   status::write_start(plan, child->pid);
-  Supervisor supervisor(std::move(*child), std::move(report->read));
+  Supervisor supervisor(std::move(*child), std::move(report->read), std::move(*stop));
   Outcome outcome = supervisor.wait();
   ::sigprocmask(SIG_SETMASK, &saved, nullptr);
   std::optional<cgroups::Stats> stats;

@@ -14,8 +14,10 @@ namespace cloister {
 
 bool is_stop_signal(int signo) { return signo == SIGTERM || signo == SIGINT || signo == SIGHUP; }
 
-Result<StopTimeout> StopTimeout::create(std::optional<std::uint32_t> timeout_ms) {
+Result<StopTimeout> StopTimeout::create(std::optional<std::uint32_t> timeout_ms,
+                                        std::string command) {
   StopTimeout t;
+  t.command_ = std::move(command);
   if (!timeout_ms) return t;
   // CLOCK_MONOTONIC: a change of the wall clock neither shortens nor stretches the deadline.
   t.timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
@@ -48,11 +50,11 @@ Status StopTimeout::expire(int sandbox_pidfd) {
   return ok_status();
 }
 
-std::string StopTimeout::notice(const std::string& command) const {
+std::string StopTimeout::notice() const {
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%g", timeout_ms_ / 1000.0);
   const char* name = sigabbrev_np(signal_);
-  return command + " did not stop within " + seconds + "s of SIG" + (name ? name : "?") +
+  return command_ + " did not stop within " + seconds + "s of SIG" + (name ? name : "?") +
          "; killed";
 }
 

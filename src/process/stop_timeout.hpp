@@ -17,8 +17,9 @@ namespace cloister {
 class StopTimeout {
  public:
   StopTimeout() = default;  // no deadline: fd() is -1
-  // A disarmed timer for `timeout_ms`, or none when it is unset.
-  static Result<StopTimeout> create(std::optional<std::uint32_t> timeout_ms);
+  // A disarmed timer for `timeout_ms`, or none when it is unset; `command` names COMMAND (or
+  // a service) in the notice.
+  static Result<StopTimeout> create(std::optional<std::uint32_t> timeout_ms, std::string command);
 
   int fd() const { return timer_.get(); }  // to poll for POLLIN; -1 without a deadline
   bool expired() const { return expired_; }
@@ -28,10 +29,11 @@ class StopTimeout {
   // fd() was readable: the deadline passed. SIGKILLs the process of `sandbox_pidfd`.
   Status expire(int sandbox_pidfd);
   // "sh did not stop within 2.5s of SIGTERM; killed"
-  std::string notice(const std::string& command) const;
+  std::string notice() const;
 
  private:
   UniqueFd timer_;
+  std::string command_;
   std::uint32_t timeout_ms_ = 0;
   int signal_ = 0;  // the signal that armed the deadline
   bool expired_ = false;
