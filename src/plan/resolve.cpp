@@ -680,8 +680,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
     }
   }
   // Without its user namespace root's sandbox would silently be host root: required then.
-  plan.user_ns_optional =
-      p.ns.user == Want::Try && !userns_implicit && !root_onto_unprivileged(p, caller);
+  plan.user_ns_optional = (plan.clone_flags & CLONE_NEWUSER) && p.ns.user == Want::Try &&
+                          !userns_implicit && !root_onto_unprivileged(p, caller);
   plan.cgroup_ns_optional = p.ns.cgroup == Want::Try;
   plan.userns_fd = p.ns.userns_fd;
   plan.pidns_fd = p.ns.pidns_fd;

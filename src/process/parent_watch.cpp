@@ -84,12 +84,16 @@ Status die_with(const Parent& parent) {
   // A parent that died before the prctl has exited (the pidfd says so, even for a zombie),
   // and cloister was moved to another parent.
   if (exited(*pidfd)) return already_exited(parent, pid);
+  if (pid == ::getpid())
+    return Error{parent.option, "names cloister itself:", process_name(parent, pid), 0,
+                 "pass the PID of the process that starts cloister; after `exec cloister`, a "
+                 "shell's $$ is cloister's own PID"};
   const pid_t actual = ::getppid();
   if (actual != pid)
     return Error{parent.option, "is not cloister's parent:", process_name(parent, pid), 0,
                  "cloister's parent is process " + std::to_string(actual) +
-                     "; name the process that starts cloister (e.g. exec cloister run "
-                     "--parent-pid $$ from a shell)"};
+                     "; name the process that starts cloister, e.g. a shell's $$ for "
+                     "`cloister run --parent-pid $$ ... &`"};
   return ok_status();
 }
 
