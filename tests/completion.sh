@@ -75,7 +75,7 @@ expect_only() {  # expect_only "A B" -- WORDS...: exactly these
 
 # Subcommands and the top-level options.
 expect_only "run" -- cloister ru
-expect bwrap check explain learn run --version -- cloister ""
+expect bwrap check explain learn run supervise --version -- cloister ""
 # An option prefix, per subcommand; explain and learn take cloister run's options as well.
 expect_only "--unshare-user --unshare-user-try --unshare-uts" -- cloister run --unshare-u
 expect --json --groups --net '!--output' -- cloister explain --
@@ -114,6 +114,10 @@ expect_only "" -- cloister run --json-status-fd ""
 expect echo -- cloister run --tmpfs /t -- ech
 expect '!--help' -- cloister run -- --he
 expect /usr -- cloister run -- ls /us
+# supervise: its own options, then the group file.
+expect_only "--parent-pid --parent-pidfd" -- cloister supervise --parent-p
+expect_only "" -- cloister supervise --status-fd ""
+expect /usr '!--explain' -- cloister supervise --parent-pid 1 /us
 
 if command -v zsh >/dev/null; then
   if zsh -n "$zsh_completion" && head -n 1 "$zsh_completion" | grep -qx '#compdef cloister'; then

@@ -37,6 +37,7 @@ zpty z "env -i HOME=${TMPDIR:-/tmp} TERM=xterm PATH=/usr/bin:/bin zsh -f -i"
       'cloister run --seccomp-allow @fi' @file-system \
       'cloister learn -o x --new-s' --new-session \
       'cloister check --j' --json \
+      'cloister supervise --exp' --explain \
       'cloister run --cap-add CAP_NET_BI' CAP_NET_BIND_SERVICE; do
     zpty -w -n z "${line}"$'\t'
     if read_until "*${want}*" 15; then

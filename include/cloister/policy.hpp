@@ -173,6 +173,9 @@ struct CgroupPolicy {
   std::optional<std::uint64_t> io_weight;   // --io-weight 1..10000
   std::string parent;        // --cgroup-parent PATH (default: cloister/ under the caller's cgroup)
   bool best_effort = false;  // --cgroup=best-effort: a missing controller is a warning
+  // A cgroup of its own even without limits (each service of cloister supervise: its tmpfs
+  // pages and processes are charged and counted apart, and it is killed as one).
+  bool own = false;
   bool any() const {
     return memory_max || memory_swap_max || pids_max || cpu_quota_us || cpu_weight || io_weight;
   }

@@ -12,6 +12,7 @@ int bwrap_command(const std::vector<std::string>& args, const std::string& progr
 int explain_command(const std::vector<std::string>& args);  // cloister explain
 int check_command(const std::vector<std::string>& args);    // cloister check
 int learn_command(const std::vector<std::string>& args);    // cloister learn
+int supervise_command(const std::vector<std::string>& args);  // cloister supervise
 // cloister --version: the version, what it was built with and uses, what this kernel offers.
 int version_command();
 

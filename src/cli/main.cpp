@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   if (sub == "explain") return cloister::cli::explain_command(args);
   if (sub == "check") return cloister::cli::check_command(args);
   if (sub == "learn") return cloister::cli::learn_command(args);
+  if (sub == "supervise") return cloister::cli::supervise_command(args);
   if (sub == "--help" || sub == "-h" || sub == "help") {
     std::fputs(usage().c_str(), stdout);
     return 0;

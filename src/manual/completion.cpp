@@ -14,6 +14,7 @@ struct Subcommand {
   std::string name;
   std::vector<const Option*> options;
   bool takes_command = false;  // a COMMAND [ARGS...] after the options
+  bool takes_file = false;     // a FILE.toml after the options (supervise's GROUP.toml)
 };
 
 std::vector<Subcommand> subcommands() {
@@ -28,6 +29,7 @@ std::vector<Subcommand> subcommands() {
       for (const Option* o : options_of(page("cloister-run")))
         if (o->name != "--help") s.options.push_back(o);
     s.takes_command = c.usage.find("COMMAND") != std::string::npos;
+    s.takes_file = c.usage.size() >= 5 && c.usage.compare(c.usage.size() - 5, 5, ".toml") == 0;
     out.push_back(std::move(s));
   }
   return out;
@@ -128,6 +130,18 @@ std::string commands_taking_command(const std::vector<Subcommand>& subs) {
   return pattern;
 }
 
+// The case branch completing the file operand of the subcommands that take one (none: "").
+std::string file_operand_case(const std::vector<Subcommand>& subs) {
+  std::string pattern;
+  for (const auto& s : subs)
+    if (s.takes_file) pattern += (pattern.empty() ? "" : "|") + s.name;
+  if (pattern.empty()) return "";
+  return "    " + pattern +
+         ")\n"
+         "      ((i == COMP_CWORD)) && _cloister_files \"$cur\"\n"
+         "      ;;\n";
+}
+
 // ---- zsh ----
 
 // What _arguments reads specially in a description or message: ':' '[' ']' and '\'.
@@ -178,6 +192,7 @@ std::string zsh_function(const Subcommand& s) {
     specs.push_back("'1:command:_command_names -e'");
     specs.push_back("'*::argument:_normal'");
   }
+  if (s.takes_file) specs.push_back("'1:file:_files -g \"*.toml\"'");
   std::string out = "_cloister_" + s.name + "() {\n  _arguments -S :";
   for (const auto& spec : specs) out += " \\\n    " + spec;
   return out + "\n}\n\n";
@@ -337,7 +352,8 @@ std::string bash_completion(const CompletionWords& w) {
          "        _cloister_files \"$cur\"\n"
          "      fi\n"
          "      ;;\n"
-         "  esac\n"
+      << file_operand_case(subs)
+      << "  esac\n"
          "  return 0\n"
          "}\n"
          "\n"

@@ -94,7 +94,7 @@ struct Page {
 };
 
 // Every page: cloister(1), cloister-run(1), cloister-bwrap(1), cloister-explain(1),
-// cloister-check(1), cloister-learn(1), cloister-profile(5).
+// cloister-check(1), cloister-learn(1), cloister-supervise(1), cloister-profile(5).
 const std::vector<Page>& pages();
 // The page by name ("cloister-run"); a name not in pages() is a programming error (aborts).
 const Page& page(std::string_view name);

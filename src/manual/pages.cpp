@@ -47,7 +47,8 @@ Page cloister_page() {
       "default sandbox that is useful as it is, and says what it could not enforce. "
       "`cloister explain` prints the sandbox it would build, `cloister check` what this "
       "kernel and this caller allow and why not, and `cloister learn` writes the profile a "
-      "program needs from one run of it.",
+      "program needs from one run of it. `cloister supervise` runs a group of services, each "
+      "in a sandbox of its own, confined from each other.",
       "Installed under the name `bwrap` (a copy or a hard link), cloister is `cloister bwrap`, "
       "a drop-in for bubblewrap.",
   };
@@ -58,6 +59,8 @@ Page cloister_page() {
        "print the sandbox run would build (--groups: the syscall groups)"},
       {"check", "[--json]", "what this kernel and caller allow, and why not"},
       {"learn", "-o FILE [RUN OPTIONS] [--] COMMAND", "run COMMAND and write the profile it needs"},
+      {"supervise", "[OPTIONS] GROUP.toml",
+       "run a group of services, each in a sandbox of its own"},
       {"help", "", "print this list"},
   };
   p.options = {{"Options",
@@ -83,9 +86,9 @@ Page cloister_page() {
       {"What this machine allows, and why not:", "cloister check"},
       {"The kernel features in use:", "cloister --version"},
   };
-  p.see_also = {"cloister-run(1)",   "cloister-bwrap(1)", "cloister-explain(1)",
-                "cloister-check(1)", "cloister-learn(1)", "cloister-profile(5)",
-                "bwrap(1)"};
+  p.see_also = {"cloister-run(1)",     "cloister-bwrap(1)", "cloister-explain(1)",
+                "cloister-check(1)",   "cloister-learn(1)", "cloister-supervise(1)",
+                "cloister-profile(5)", "bwrap(1)"};
   return p;
 }
 
@@ -318,9 +321,9 @@ Page learn_page() {
 }
 
 const std::vector<Page>& pages() {
-  static const std::vector<Page> all = {cloister_page(), run_page(),   bwrap_page(),
-                                        explain_page(),  check_page(), learn_page(),
-                                        profile_page()};
+  static const std::vector<Page> all = {cloister_page(),  run_page(),    bwrap_page(),
+                                        explain_page(),   check_page(),  learn_page(),
+                                        supervise_page(), profile_page()};
   return all;
 }
 

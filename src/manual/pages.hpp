@@ -15,6 +15,7 @@ Page bwrap_page();
 Page explain_page();
 Page check_page();
 Page learn_page();
-Page profile_page();  // profile_page.cpp
+Page supervise_page();  // supervise_page.cpp
+Page profile_page();    // profile_page.cpp
 
 }  // namespace cloister::manual

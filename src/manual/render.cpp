@@ -1,4 +1,5 @@
 // The manual's pages as --help text and as roff (man(7) macros).
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -217,7 +218,12 @@ std::string help_text(const Page& p, const std::string& program) {
     out += "\nExamples:\n";
     for (const auto& e : p.examples) {
       if (!e.text.empty()) out += "  # " + plain(e.text) + "\n";
-      out += "  " + e.command + "\n";
+      // A file's lines (a group file) each indented, as a command's.
+      for (std::size_t start = 0; start <= e.command.size();) {
+        const std::size_t end = std::min(e.command.find('\n', start), e.command.size());
+        out += "  " + e.command.substr(start, end - start) + "\n";
+        start = end + 1;
+      }
     }
   }
   return out + "\nThe manual: man " + p.name + "\n";

@@ -764,7 +764,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   for (const auto& limit : p.rlimits)
     CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
   plan.rlimits = p.rlimits;
-  if (p.cgroup.any() || !p.cgroup.parent.empty()) {
+  if (p.cgroup.any() || !p.cgroup.parent.empty() || p.cgroup.own) {
     // Chroot mode creates no namespace, so no cgroup namespace after the attach either.
     auto cgroup = plan_cgroup(p.cgroup, p.mode == SandboxMode::Chroot ? 0 : plan.clone_flags,
                               real_cgroup_host());

@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include "kernel/io.hpp"
 #include "policy/profile_input.hpp"
 #include "policy/profile_sections.hpp"
+#include "policy/profile_table.hpp"
 #include "policy/rlimit_parse.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/tables.hpp"
@@ -26,10 +26,11 @@ class Loader {
  public:
   explicit Loader(Policy& policy) : policy_(policy) {}
 
-  // `via`: where the include that names this file was written ("a.toml:3:12"), or empty.
+  // `via`: where the file was named, as a problem's location ("a.toml:3:12: include
+  // 'b.toml'"), or empty for a file given on its own.
   void file(const std::string& path, int depth, const std::string& via = "") {
     auto fail = [&](const std::string& what) {
-      problem_at(via.empty() ? bounded(path, 4096) : via + ": include " + quote(path, 4096), what);
+      problem_at(via.empty() ? bounded(path, 4096) : via, what);
     };
     if (depth > kMaxIncludeDepth) return fail("includes nested more than 16 deep");
     std::error_code ec;
@@ -44,25 +45,17 @@ class Loader {
   }
 
   void text(const std::string& content, const std::string& name, int depth) {
-    if (auto bad = find_unsafe_character(content)) {
-      char what[96];
-      if (bad->utf8)
-        std::snprintf(what, sizeof what, "character U+%04X (write it as \\u%04X in a string)",
-                      bad->code_point, bad->code_point);
-      else
-        std::snprintf(what, sizeof what, "byte 0x%02X, which is not UTF-8,", bad->code_point);
-      return problem_at(
-          bounded(name, 4096) + ":" + std::to_string(bad->line) + ":" + std::to_string(bad->column),
-          std::string(what) +
-              " cannot be read safely by the TOML library (toml++ 3.3), comments "
-              "included");
-    }
+    if (auto bad = unsafe_character_problem(content, name)) return problem_line(*bad);
     auto parsed = toml::parse(std::string_view(content), std::string_view(name));
     if (!parsed) {
       const auto& e = parsed.error();
       return problem(name, e.source(), bounded(e.description(), 512));  // it quotes the input
     }
-    const toml::table& root = parsed.table();
+    profile_table(parsed.table(), name, depth);
+  }
+
+  // The keys of a profile, in the table `root` of the file `name`.
+  void profile_table(const toml::table& root, const std::string& name, int depth) {
     name_ = name;
     for (const auto& [key, node] : root) {
       if (key == "include")
@@ -90,6 +83,15 @@ class Loader {
     }
   }
 
+  // Only [cgroup]'s keys, in the file `name` (a group file's [service.NAME.cgroup]).
+  void cgroup_table(const toml::node& node, const std::string& name) {
+    name_ = name;
+    cgroup(node);
+  }
+
+  // Problems go to `sink` as they are found instead of into result().
+  void report_to(ProblemSink sink) { sink_ = std::move(sink); }
+
   Status result() const {
     if (problems_.empty()) return ok_status();
     if (problems_.size() == 1) return Error{"profile", problems_.front(), "", 0, ""};
@@ -102,8 +104,13 @@ class Loader {
  private:
   // Every problem is "FILE:LINE:COLUMN: what" (or "FILE: what" for the file as a whole).
   void problem_at(const std::string& location, const std::string& what) {
-    if (problems_.size() < kMaxProblems)
-      problems_.push_back(location + ": " + what);
+    problem_line(location + ": " + what);
+  }
+  void problem_line(const std::string& line) {
+    if (sink_)
+      sink_(line);
+    else if (problems_.size() < kMaxProblems)
+      problems_.push_back(line);
     else
       ++dropped_;
   }
@@ -136,7 +143,8 @@ class Loader {
       }
       std::filesystem::path target(path->get());
       if (target.is_relative()) target = std::filesystem::path(from).parent_path() / target;
-      file(target.string(), depth + 1, origin(item));
+      const std::string included = target.string();
+      file(included, depth + 1, origin(item) + ": include " + quote(included, 4096));
       name_ = saved;
     }
   }
@@ -558,6 +566,7 @@ class Loader {
   std::set<std::string> loading_;
   std::vector<std::string> problems_;
   std::size_t dropped_ = 0;
+  ProblemSink sink_;
 };
 
 }  // namespace
@@ -572,6 +581,27 @@ Status load_text(const std::string& text, const std::string& name, Policy& polic
   Loader loader(policy);
   loader.text(text, name, 0);
   return loader.result();
+}
+
+void load_named_file(const std::string& path, const std::string& via, Policy& policy,
+                     const ProblemSink& sink) {
+  Loader loader(policy);
+  loader.report_to(sink);
+  loader.file(path, 0, via);
+}
+
+void load_table(const toml::table& table, const std::string& file, Policy& policy,
+                const ProblemSink& sink) {
+  Loader loader(policy);
+  loader.report_to(sink);
+  loader.profile_table(table, file, 0);
+}
+
+void load_cgroup_table(const toml::node& node, const std::string& file, Policy& policy,
+                       const ProblemSink& sink) {
+  Loader loader(policy);
+  loader.report_to(sink);
+  loader.cgroup_table(node, file);
 }
 
 }  // namespace cloister::profile

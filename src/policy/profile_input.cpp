@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <utility>
 
 #include "kernel/fd.hpp"
@@ -93,6 +94,20 @@ std::optional<UnsafeCharacter> find_unsafe_character(std::string_view text) {
     i += d.length;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> unsafe_character_problem(std::string_view text,
+                                                    const std::string& name) {
+  const auto bad = find_unsafe_character(text);
+  if (!bad) return std::nullopt;
+  char what[96];
+  if (bad->utf8)
+    std::snprintf(what, sizeof what, "character U+%04X (write it as \\u%04X in a string)",
+                  bad->code_point, bad->code_point);
+  else
+    std::snprintf(what, sizeof what, "byte 0x%02X, which is not UTF-8,", bad->code_point);
+  return bounded(name, 4096) + ":" + std::to_string(bad->line) + ":" + std::to_string(bad->column) +
+         ": " + what + " cannot be read safely by the TOML library (toml++ 3.3), comments included";
 }
 
 }  // namespace cloister::profile

@@ -36,4 +36,8 @@ struct UnsafeCharacter {
 // The first character toml++ would mishandle; nullopt when the text is safe to parse.
 std::optional<UnsafeCharacter> find_unsafe_character(std::string_view text);
 
+// The problem "NAME:LINE:COLUMN: what" for the first such character of a file called `name`
+// (profiles and group files word it alike); nullopt when the text is safe to parse.
+std::optional<std::string> unsafe_character_problem(std::string_view text, const std::string& name);
+
 }  // namespace cloister::profile

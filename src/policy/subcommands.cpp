@@ -17,6 +17,11 @@ constexpr OwnOption kExplain[] = {
 constexpr OwnOption kCheck[] = {{"--json", "", false}, {"--help", "-h", false}};
 constexpr OwnOption kLearn[] = {
     {"--output", "-o", true}, {"--append", "", false}, {"--help", "-h", false}};
+constexpr OwnOption kSupervise[] = {{"--explain", "", false},
+                                    {"--parent-pid", "", true},
+                                    {"--parent-pidfd", "", true},
+                                    {"--status-fd", "", true},
+                                    {"--help", "-h", false}};
 
 // The option `arg` names (by name, alias or "--name=value"), or nullptr.
 template <std::size_t N>
@@ -98,11 +103,67 @@ Result<LearnArgs> parse_learn(const std::vector<std::string>& args) {
   return out;
 }
 
+namespace {
+
+// A non-negative decimal number no larger than `max`.
+Result<long> number(const std::string& option, const std::string& text, long max) {
+  long value = 0;
+  if (text.empty() || text.size() > 10) return usage_error(option, "expects a number");
+  for (char c : text) {
+    if (c < '0' || c > '9') return usage_error(option, "expects a number, not " + quote(text));
+    value = value * 10 + (c - '0');
+  }
+  if (value > max) return usage_error(option, quote(text) + " is out of range");
+  return value;
+}
+
+}  // namespace
+
+Result<SuperviseArgs> parse_supervise(const std::vector<std::string>& args) {
+  SuperviseArgs out;
+  std::size_t i = 0;
+  for (; i < args.size(); ++i) {
+    if (args[i] == "--") {
+      ++i;
+      break;
+    }
+    const OwnOption* o = find(kSupervise, args[i]);
+    if (!o) {
+      if (args[i].size() > 1 && args[i][0] == '-')
+        return Error{bounded(args[i], 64), "is not an option of cloister supervise", "", 0,
+                     "see --help"};
+      break;
+    }
+    if (o->name == "--explain") out.explain = true;
+    if (o->name == "--help") out.help = true;
+    if (!o->takes_value) continue;
+    const std::string name(o->name);
+    auto value = value_of(*o, args, i);
+    if (!value) return value.take_error();
+    auto n = number(name, *value, name == "--parent-pid" ? 4194304 : 1048576);
+    if (!n) return n.take_error();
+    if (name == "--parent-pid") {
+      if (*n == 0) return usage_error(name, "expects a PID above 0");
+      out.parent_pid = static_cast<int>(*n);
+    }
+    if (name == "--parent-pidfd") out.parent_pidfd = static_cast<int>(*n);
+    if (name == "--status-fd") out.status_fd = static_cast<int>(*n);
+  }
+  if (out.help) return out;
+  if (i == args.size()) return usage_error("GROUP.toml", "is missing: the group file to run");
+  out.group_file = args[i++];
+  if (i != args.size()) return usage_error(bounded(args[i], 64), "follows the group file");
+  if (out.parent_pid > 0 && out.parent_pidfd >= 0)
+    return usage_error("--parent-pid", "and --parent-pidfd name the same thing: give one");
+  return out;
+}
+
 std::vector<std::string> own_option_names(std::string_view subcommand) {
   std::vector<std::string> out;
   if (subcommand == "explain") add_names(kExplain, out);
   if (subcommand == "check") add_names(kCheck, out);
   if (subcommand == "learn") add_names(kLearn, out);
+  if (subcommand == "supervise") add_names(kSupervise, out);
   return out;
 }
 

@@ -34,7 +34,18 @@ struct LearnArgs {
 };
 Result<LearnArgs> parse_learn(const std::vector<std::string>& args);
 
-// The options (and short aliases) "explain", "check" or "learn" accepts itself; empty for any
+struct SuperviseArgs {
+  bool explain = false;
+  bool help = false;
+  int parent_pid = 0;     // --parent-pid PID
+  int parent_pidfd = -1;  // --parent-pidfd FD
+  int status_fd = -1;     // --status-fd FD
+  std::string group_file;
+};
+// cloister supervise [OPTIONS] GROUP.toml
+Result<SuperviseArgs> parse_supervise(const std::vector<std::string>& args);
+
+// The options (and short aliases) "explain", "check", "learn" or "supervise" accepts itself; empty for any
 // other name.
 std::vector<std::string> own_option_names(std::string_view subcommand);
 

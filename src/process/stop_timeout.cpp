@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstring>
 
-#include "kernel/syscalls.hpp"
 
 namespace cloister {
 
@@ -39,15 +38,12 @@ Status StopTimeout::signalled(int signo) {
   return ok_status();
 }
 
-Status StopTimeout::expire(int sandbox_pidfd) {
+bool StopTimeout::expire() {
   std::uint64_t ticks = 0;
   if (::read(timer_.get(), &ticks, sizeof ticks) != static_cast<ssize_t>(sizeof ticks))
-    return ok_status();  // not yet (EAGAIN): nothing to do
+    return false;  // not yet (EAGAIN)
   expired_ = true;
-  // ESRCH: it exited just now, on its own; nothing is left to kill.
-  if (sys::pidfd_send_signal(sandbox_pidfd, SIGKILL) != 0 && errno != ESRCH)
-    return Error{"--stop-timeout", "pidfd_send_signal(SIGKILL)", "", errno, ""};
-  return ok_status();
+  return true;
 }
 
 std::string StopTimeout::notice() const {

@@ -1,8 +1,7 @@
 // --stop-timeout: the first SIGTERM, SIGINT or SIGHUP passed on to the sandbox starts a
 // deadline (a timerfd, polled with the sandbox's pidfd); when it passes before COMMAND
-// exited, the sandbox is SIGKILLed. Killing the sandbox's first process ends it all when it
-// is the init of a PID namespace; without one, cloister kills the sandbox's cgroup (if it has
-// one) as soon as that process is reaped. Used by cloister run and cloister supervise.
+// exited, the caller SIGKILLs the whole sandbox (spawn::Running::kill_all: its cgroup when it
+// has one, else its first process, whose death ends a PID namespace of its own).
 #pragma once
 
 #include <cstdint>
@@ -26,8 +25,8 @@ class StopTimeout {
 
   // A signal was passed on to the sandbox: the first stopping one arms the deadline.
   Status signalled(int signo);
-  // fd() was readable: the deadline passed. SIGKILLs the process of `sandbox_pidfd`.
-  Status expire(int sandbox_pidfd);
+  // fd() was readable: true when the deadline passed (the sandbox is to be killed now).
+  bool expire();
   // "sh did not stop within 2.5s of SIGTERM; killed"
   std::string notice() const;
 

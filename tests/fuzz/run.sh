@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz/CMakeLists.txt) with clang in BUILD_DIR, replays
-# every input under tests/fuzz/regressions/, then runs both targets side by side for SECONDS
+# every input under tests/fuzz/regressions/, then runs the targets side by side for SECONDS
 # from a copy of the checked-in corpus (new corpus entries are not kept). Exits 0 when no
 # input crashed, hung (10 s) or grew memory (512 MiB per allocation, 2 GiB resident); else 1,
 # printing each failing input (base64) to check in as a regression. Exit 77: no clang or no
@@ -23,7 +23,7 @@ fi
 rm -rf "$probe"
 cmake -S "$src" -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCLOISTER_SANITIZE=ON -DCLOISTER_TESTS=OFF -DCLOISTER_BENCH=OFF -DCLOISTER_FUZZ=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target fuzz_profile fuzz_cli
+cmake --build "$build" -j"$(nproc)" --target fuzz_profile fuzz_group fuzz_cli
 
 work=$(mktemp -d /tmp/cloister-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -44,7 +44,8 @@ report() {  # TARGET LOG: print what failed and the inputs to keep
   done
 }
 
-for target in profile cli; do
+targets=(profile group cli)
+for target in "${targets[@]}"; do
   regressions=("$src/tests/fuzz/regressions/$target"/*)
   [ -e "${regressions[0]}" ] || continue
   if ! "${reaped[@]}" "$build/tests/fuzz/fuzz_$target" "${limits[@]}" "${regressions[@]}" >"$work/$target-replay.log" 2>&1; then
@@ -56,7 +57,7 @@ for target in profile cli; do
 done
 
 pids=()
-for target in profile cli; do
+for target in "${targets[@]}"; do
   mkdir -p "$work/$target-corpus"
   cp "$src/tests/fuzz/corpus/$target"/* "$work/$target-corpus/"
   "${reaped[@]}" "$build/tests/fuzz/fuzz_$target" "${limits[@]}" -max_total_time="$seconds" -max_len=8192 \
@@ -64,8 +65,8 @@ for target in profile cli; do
     "$work/$target-corpus" >"$work/$target.log" 2>&1 &
   pids+=($!)
 done
-for i in 0 1; do
-  target=$([ "$i" -eq 0 ] && echo profile || echo cli)
+for i in "${!targets[@]}"; do
+  target=${targets[$i]}
   if wait "${pids[$i]}"; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$target.log" | grep -o '[0-9]*$' || echo '?')
     echo "fuzz_$target: ${seconds} s, $runs inputs, no crash, hang or memory growth"

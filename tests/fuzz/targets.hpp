@@ -14,11 +14,13 @@
 
 #include <charconv>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "policy/bwrap_words.hpp"
 #include "policy/cli.hpp"
+#include "policy/group_file.hpp"
 #include "policy/profile.hpp"
 #include "seccomp/emulator.hpp"
 #include "seccomp/filter.hpp"
@@ -60,6 +62,41 @@ inline std::string profile_input(const std::string& text) {
   auto loaded = cloister::profile::load_text(text, "fuzz.toml", policy);
   if (!loaded) return check_message(loaded.error().message());
   auto compiled = cloister::seccomp::compile(policy.seccomp, {.binary_tree = true, .count = false});
+  if (!compiled) return check_message(compiled.error().message());
+  return check_program(compiled->program);
+}
+
+// What a group the loader accepts must hold: services in an order that starts each after
+// those it names, ids from the ranges (each uid once), a command each, bounded settings.
+inline std::string check_group(const cloister::group::Group& g) {
+  if (g.services.empty()) return "a group without services";
+  std::set<std::string> started;
+  std::set<uid_t> uids;
+  for (const auto& s : g.services) {
+    for (const auto& after : s.after)
+      if (!started.count(after)) return "service " + s.name + " starts before " + after;
+    if (!started.insert(s.name).second) return "service " + s.name + " twice";
+    if (s.policy.argv.empty() || s.policy.argv[0].empty()) return s.name + ": no command";
+    if (g.uids.has_value() != s.uid.has_value()) return s.name + ": a uid without a range";
+    if (s.uid && (!g.uids->contains(*s.uid) || !uids.insert(*s.uid).second))
+      return s.name + ": uid " + std::to_string(*s.uid) + " outside the range or taken";
+    if (s.gid && (!g.gids || !g.gids->contains(*s.gid))) return s.name + ": gid outside";
+    if (s.stop_signal < 1 || s.stop_signal > 64) return s.name + ": stop signal";
+    if (s.ready.kind == cloister::group::Readiness::Kind::Fd && s.ready.fd < 3)
+      return s.name + ": ready fd";
+    if (s.restart_delay_max_ms < s.restart_delay_ms) return s.name + ": restart delays";
+  }
+  return "";
+}
+
+// The group file loader; for a group it accepts, its invariants, and the seccomp compiler
+// for its first service's profile.
+inline std::string group_input(const std::string& text) {
+  auto loaded = cloister::group::load_text(text, "fuzz.toml");
+  if (!loaded) return check_message(loaded.error().message());
+  if (auto problem = check_group(*loaded); !problem.empty()) return problem;
+  const auto& seccomp = loaded->services.front().policy.seccomp;
+  auto compiled = cloister::seccomp::compile(seccomp, {.binary_tree = true, .count = false});
   if (!compiled) return check_message(compiled.error().message());
   return check_program(compiled->program);
 }

@@ -31,6 +31,12 @@ TEST(FuzzRegressions, ProfileInputs) {
   for (const auto& path : all) EXPECT_EQ(cloister_fuzz::profile_input(contents(path)), "") << path;
 }
 
+TEST(FuzzRegressions, GroupInputs) {
+  const auto all = inputs("group");
+  EXPECT_FALSE(all.empty());
+  for (const auto& path : all) EXPECT_EQ(cloister_fuzz::group_input(contents(path)), "") << path;
+}
+
 TEST(FuzzRegressions, CommandLineInputs) {
   const auto all = inputs("cli");
   EXPECT_FALSE(all.empty());

@@ -1,13 +1,14 @@
 // The manual (src/manual/) against what it documents: every option each command-line parser
 // accepts is in it and every option in it is accepted; every profile key it names loads and
-// every key the profile loader reads is named; --help, the man pages and the completions are
-// made from it.
+// every key the profile loader reads is named; so for the group file of cloister supervise;
+// --help, the man pages and the completions are made from it.
 #include "manual/manual.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -18,6 +19,7 @@
 
 #include "manual/completion.hpp"
 #include "policy/cli.hpp"
+#include "policy/group_file.hpp"
 #include "policy/profile.hpp"
 #include "policy/subcommands.hpp"
 
@@ -364,6 +366,81 @@ TEST(ManualProfile, ShippedProfilesAreTheFilesInProfiles) {
     if (s.title == "SHIPPED PROFILES")
       for (const auto& item : s.items) listed.insert(item.term);
   expect_same(files, listed, "shipped profiles");
+}
+
+// ---- cloister-supervise(1): the group file ----
+
+// The table of the group file a subsection of the supervise page is about, as its top-level
+// key: "[service.NAME] ready" -> "service"; "" when the title names none.
+std::string group_table_key(const std::string& title) {
+  if (title.empty() || title[0] != '[') return "";
+  return title.substr(1, title.find_first_of(".]") - 1);
+}
+
+// Every key the group file loader compares a key against is a term or a table of the
+// supervise page, and the page has no key the loader does not compare.
+TEST(ManualGroupFile, KeysAreTheLoadersKeys) {
+  Names loader;
+  const std::string source = read_source("src/policy/group_file.cpp");
+  const std::regex re(R"re(\bk [!=]= "([a-z0-9-]+)")re");
+  for (auto it = std::sregex_iterator(source.begin(), source.end(), re);
+       it != std::sregex_iterator(); ++it)
+    loader.insert((*it)[1]);
+  EXPECT_GT(loader.size(), 20u);
+  Names documented;
+  for (const auto& s : manual::page("cloister-supervise").sections) {
+    if (!s.subsection) continue;
+    const std::string table = group_table_key(s.title);
+    EXPECT_FALSE(table.empty()) << s.title;
+    documented.insert(table);
+    for (const auto& item : s.items) {
+      std::stringstream terms(item.term);
+      for (std::string t; std::getline(terms, t, ',');) {
+        t.erase(0, t.find_first_not_of(' '));
+        documented.insert(t);
+      }
+    }
+  }
+  expect_same(loader, documented, "group file keys");
+}
+
+// Every key's example, in its table of a small group, loads; so does the page's group file.
+TEST(ManualGroupFile, EveryExampleLoads) {
+  const char* saved = std::getenv("CLOISTER_PROFILE_PATH");
+  const std::string before = saved ? saved : "";
+  ::setenv("CLOISTER_PROFILE_PATH", (std::string(CLOISTER_SOURCE_DIR) + "/profiles").c_str(), 1);
+  const std::string service = "[service.a]\n";
+  const std::string command = "command = [\"x\"]\n";
+  int examples = 0;
+  for (const auto& s : manual::page("cloister-supervise").sections) {
+    for (const auto& item : s.items) {
+      if (item.example.empty()) continue;
+      std::string text;
+      if (group_table_key(s.title) == "group")
+        text = "[group]\n" + item.example + "\n" + service + command;
+      else
+        text =
+            "[group]\nuid-range = { first = 200000, count = 100 }\nshared = [\"/var/lib/vm\"]\n"
+            "[service.store]\n" +
+            command + service + (item.term == "command" ? "" : command) + item.example + "\n";
+      auto g = group::load_text(text, "example.toml");
+      EXPECT_TRUE(g.ok()) << item.term << ":\n" << text << (g.ok() ? "" : g.error().message());
+      ++examples;
+    }
+  }
+  EXPECT_GE(examples, 20);
+  int files = 0;
+  for (const auto& e : manual::page("cloister-supervise").examples) {
+    if (e.command.rfind("[group]", 0) != 0) continue;
+    auto g = group::load_text(e.command, "vm-firefox.toml");
+    EXPECT_TRUE(g.ok()) << e.command << "\n" << (g.ok() ? "" : g.error().message());
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+  if (saved)
+    ::setenv("CLOISTER_PROFILE_PATH", before.c_str(), 1);
+  else
+    ::unsetenv("CLOISTER_PROFILE_PATH");
 }
 
 // ---- renderings ----

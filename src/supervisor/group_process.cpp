@@ -1,0 +1,221 @@
+#include "supervisor/group_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "isolate/descriptors.hpp"
+#include "isolate/namespaces.hpp"
+#include "kernel/fd.hpp"
+#include "kernel/syscalls.hpp"
+#include "kernel/uapi.hpp"
+#include "process/keeper.hpp"
+#include "process/launcher.hpp"
+#include "process/signals.hpp"
+#include "supervisor/manager.hpp"
+
+namespace cloister::supervisor {
+namespace {
+
+void say(const std::string& line) {
+  const std::string text = "cloister: " + line + "\n";
+  (void)!::write(2, text.data(), text.size());
+}
+
+void say(const Error& e) { say(e.message()); }
+
+// PR_SET_PDEATHSIG follows the parent thread that forked us: check, after setting it, that
+// the parent is still the process it should be and alive, so a parent that died just
+// before is seen (the signal would never come).
+Status die_with(pid_t expected, int expected_pidfd) {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+    return Error{"--parent-pid", "prctl(PR_SET_PDEATHSIG)", "", errno, ""};
+  UniqueFd own;
+  if (expected_pidfd < 0 && expected > 0) {
+    own.reset(sys::pidfd_open(expected));
+    if (!own) return Error{"--parent-pid", "pidfd_open", std::to_string(expected), errno,
+                           "the parent process is gone"};
+    expected_pidfd = own.get();
+  }
+  if (expected > 0 && ::getppid() != expected)
+    return Error{"--parent-pid", "process " + std::to_string(expected) + " is not cloister's parent",
+                 "", 0, "pass the PID of the process that starts cloister (its own $$)"};
+  pollfd p{expected_pidfd, POLLIN, 0};
+  if (::poll(&p, 1, 0) != 0)
+    return Error{"--parent-pid", "the parent process already exited", "", 0, ""};
+  return ok_status();
+}
+
+// The pid a pidfd refers to (its fdinfo's "Pid:" line); 0 when unknown.
+pid_t pid_of_pidfd(int fd) {
+  const std::string path = "/proc/self/fdinfo/" + std::to_string(fd);
+  FILE* f = std::fopen(path.c_str(), "re");
+  if (!f) return 0;
+  char line[128];
+  long pid = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "Pid: %ld", &pid) == 1) break;
+  std::fclose(f);
+  return static_cast<pid_t>(pid);
+}
+
+struct Manager {
+  pid_t pid = -1;
+  UniqueFd pidfd;
+};
+
+// PID 1 of the group: its own mount namespace (private, a /proc of its PID namespace), then
+// the manager's loop; the kernel ends every service when it exits.
+[[noreturn]] void manager_main(const group::Group& group, const GroupIdentity& identity,
+                               const std::vector<ServicePlan>& plans, const GroupOptions& options,
+                               int outer_pidfd, keeper::Keeper* keeper) {
+  pollfd p{outer_pidfd, POLLIN, 0};
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::poll(&p, 1, 0) != 0) ::_exit(125);
+  if (!identity.host_ids) {
+    IdMaps maps;
+    maps.uid_map = std::to_string(identity.caller_uid) + " " +
+                   std::to_string(identity.caller_uid) + " 1\n";
+    maps.gid_map = std::to_string(identity.caller_gid) + " " +
+                   std::to_string(identity.caller_gid) + " 1\n";
+    maps.deny_setgroups = true;
+    if (auto st = ns::write_own_id_maps(maps); !st) {
+      say(st.take_error());
+      ::_exit(125);
+    }
+  }
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    say(Error{"manager", "mount(MS_PRIVATE)", "/", errno, ""});
+    ::_exit(125);
+  }
+  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    say(Error{"manager", "mount proc", "/proc", errno, "the manager's PID namespace needs its /proc"});
+    ::_exit(125);
+  }
+  ::prctl(PR_SET_NAME, "cloister-mgr", 0, 0, 0);
+  // PID 1 gets signals from outside its namespace only for those it handles.
+  signals::install_noop_handlers();
+  ManagerOptions mo;
+  mo.status_fd = options.status_fd;
+  mo.guard = keeper;
+  ::_exit(manage(group, plans, mo));
+}
+
+Result<Manager> start_manager(const group::Group& group, const GroupIdentity& identity,
+                              const std::vector<ServicePlan>& plans, const GroupOptions& options,
+                              keeper::Keeper* keeper) {
+  UniqueFd self(sys::pidfd_open(::getpid()));
+  if (!self) return Error{"supervise", "pidfd_open", "", errno, ""};
+  std::uint64_t flags = CLONE_NEWPID | CLONE_NEWNS;
+  if (!identity.host_ids) flags |= CLONE_NEWUSER;
+  int pidfd = -1;
+  uapi::CloneArgs args{};
+  args.flags = flags | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  const pid_t pid = sys::clone3(args);
+  if (pid < 0)
+    return Error{"supervise", "clone3 (PID and mount namespaces)", "", errno,
+                 "`cloister check` shows which namespaces this machine allows"};
+  if (pid == 0) manager_main(group, identity, plans, options, self.get(), keeper);
+  return Manager{pid, UniqueFd(pidfd)};
+}
+
+int exit_status(const siginfo_t& info) {
+  return info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+}
+
+// Passes the stop signals on until the manager exits.
+int wait_for(Manager& manager) {
+  const sigset_t set = signals::watched();
+  UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC));
+  for (;;) {
+    pollfd fds[2] = {{manager.pidfd.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[1].revents) {
+      signalfd_siginfo info{};
+      if (::read(sfd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info) &&
+          info.ssi_signo != SIGCHLD)
+        sys::pidfd_send_signal(manager.pidfd.get(), static_cast<int>(info.ssi_signo));
+    }
+    if (fds[0].revents) break;
+  }
+  siginfo_t info{};
+  while (::waitid(P_PIDFD, static_cast<id_t>(manager.pidfd.get()), &info, WEXITED) != 0 &&
+         errno == EINTR) {
+  }
+  return exit_status(info);
+}
+
+bool any_cgroup(const std::vector<ServicePlan>& plans) {
+  for (const auto& p : plans)
+    if (p.plan.cgroup && p.plan.cgroup->creates()) return true;
+  return false;
+}
+
+}  // namespace
+
+int run_group(const group::Group& group, const GroupIdentity& identity,
+              const std::vector<ServicePlan>& plans, const GroupOptions& options) {
+  // Nothing the caller left open reaches the manager or a service.
+  std::vector<int> keep;
+  for (int fd : {options.status_fd, options.parent_pidfd})
+    if (fd >= 0) keep.push_back(fd);
+  if (auto st = descriptors::close_all_except(keep); !st) return say(st.take_error()), kExitSetupFailed;
+  if (options.status_fd >= 0) ::fcntl(options.status_fd, F_SETFD, FD_CLOEXEC);
+  if (options.parent_pid > 0 || options.parent_pidfd >= 0) {
+    pid_t expected = options.parent_pid;
+    if (options.parent_pidfd >= 0) {
+      expected = pid_of_pidfd(options.parent_pidfd);
+      if (expected <= 0) {
+        say(Error{"--parent-pidfd", "not a pidfd", std::to_string(options.parent_pidfd), 0, ""});
+        return kExitSetupFailed;
+      }
+    }
+    if (auto st = die_with(expected, options.parent_pidfd); !st) {
+      say(st.take_error());
+      return kExitSetupFailed;
+    }
+  }
+  std::optional<keeper::Keeper> keeper;
+  if (any_cgroup(plans)) {
+    auto started = keeper::Keeper::start({});
+    if (!started) return say(started.take_error()), kExitSetupFailed;
+    keeper.emplace(std::move(*started));
+  }
+  const sigset_t watched = signals::watched();
+  sigset_t saved;
+  ::sigprocmask(SIG_BLOCK, &watched, &saved);
+  auto manager = start_manager(group, identity, plans, options, keeper ? &*keeper : nullptr);
+  int status = kExitSetupFailed;
+  if (!manager) {
+    say(manager.take_error());
+  } else {
+    if (keeper) {
+      if (auto st = keeper->guard_sandbox(manager->pidfd.get()); !st) {
+        say(st.take_error());
+        sys::pidfd_send_signal(manager->pidfd.get(), SIGKILL);
+      }
+    }
+    status = wait_for(*manager);
+  }
+  if (keeper) keeper->finish();
+  ::sigprocmask(SIG_SETMASK, &saved, nullptr);
+  return status;
+}
+
+}  // namespace cloister::supervisor

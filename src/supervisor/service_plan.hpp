@@ -1,0 +1,51 @@
+// Planning a group's services: each service's Policy gets the group-wide parts (identity,
+// isolation between services, a cgroup of its own) and resolves into the Plan the manager
+// starts. Planning only: nothing here changes the process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cloister/error.hpp"
+#include "plan/plan.hpp"
+#include "policy/group_file.hpp"
+
+namespace cloister::supervisor {
+
+// Who the services run as, decided once for the group from the caller.
+struct GroupIdentity {
+  // Root in the host's user namespace: no user namespace anywhere; each service under its
+  // real host uid/gid (setresuid, setgroups cleared, capabilities dropped).
+  bool host_ids = false;
+  // Otherwise the manager gets one user namespace mapping the caller's uid and gid onto
+  // themselves; every service runs under that uid.
+  uid_t caller_uid = 0;
+  gid_t caller_gid = 0;
+  // The uid services get as root when the group has no uid-range.
+  uid_t fallback_uid = 65534;
+};
+
+GroupIdentity identity_for(const Caller& caller);
+
+// How the manager sees itself when planning: root, or the owner of its user namespace (full
+// capabilities there, so each service's mount namespace needs no user namespace of its own).
+Caller manager_caller(const GroupIdentity& identity);
+
+struct ServicePlan {
+  std::string name;
+  Plan plan;
+  std::vector<std::string> notes;  // what explain says about this service's identity
+};
+
+// The service's final Policy (what `resolve` gets).
+Policy service_policy(const group::Service& service, const GroupIdentity& identity);
+
+// Every service's plan, in start order; the first error names the service.
+Result<std::vector<ServicePlan>> plan_services(const group::Group& group,
+                                               const GroupIdentity& identity);
+
+// `cloister supervise --explain`: the group's identity choice and each service's plan.
+std::string explain_text(const group::Group& group, const GroupIdentity& identity,
+                         const std::vector<ServicePlan>& plans);
+
+}  // namespace cloister::supervisor
