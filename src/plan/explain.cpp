@@ -209,8 +209,7 @@ std::string plan_text(const Plan& plan) {
   out << "process: "
       << (plan.init_is_pid1 ? "cloister init is PID 1, COMMAND its child" : "COMMAND runs directly")
       << "; capabilities kept: " << caps_text(plan.keep_caps) << "; no_new_privs"
-      << parent_text(plan) << stop_text(plan)
-      << (plan.new_session ? "; new session" : "") << "\n";
+      << parent_text(plan) << stop_text(plan) << (plan.new_session ? "; new session" : "") << "\n";
   out << "command: " << join(plan.argv) << "\n";
   static const char* kNetNames[] = {"(namespace options)", "none", "unix", "host", "tcp", "pasta"};
   if (plan.net != NetMode::Unset)

@@ -132,8 +132,8 @@ std::uint32_t parse_stop_timeout(const std::string& option, const std::string& t
   char* end = nullptr;
   const double seconds = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !(seconds >= 0) || seconds > 86400)
-    fail(option, "expects SECONDS from 0 to 86400 (fractions allowed, e.g. 2.5), got " +
-                     quote(text));
+    fail(option,
+         "expects SECONDS from 0 to 86400 (fractions allowed, e.g. 2.5), got " + quote(text));
   return static_cast<std::uint32_t>(seconds * 1000 + 0.5);
 }
 

@@ -385,8 +385,9 @@ void stop_timeout(const toml::node& value, Policy& policy, const Reporter& repor
 
 }  // namespace
 
-// [process] new-session, die-with-parent, host-ids, clearenv (booleans), setenv = { NAME = "value" },
-// unsetenv = ["NAME"], chdir = "PATH". clearenv comes first, then unsetenv, then setenv.
+// [process] new-session, die-with-parent, host-ids, clearenv (booleans), stop-timeout,
+// setenv = { NAME = "value" }, unsetenv = ["NAME"], chdir = "PATH". clearenv comes first,
+// then unsetenv, then setenv.
 void process(const toml::node& node, Policy& policy, const Reporter& report,
              const Environment& env) {
   const auto* table = node.as_table();

@@ -17,7 +17,6 @@
 #include "process/status.hpp"
 #include "process/stop_timeout.hpp"
 
-
 namespace cloister {
 namespace {
 
@@ -27,8 +26,7 @@ using Ended = spawn::Ended;
 // stopping signal, it kills the whole sandbox.
 class Waiter {
  public:
-  Waiter(spawn::Running& running, StopTimeout stop)
-      : running_(running), stop_(std::move(stop)) {}
+  Waiter(spawn::Running& running, StopTimeout stop) : running_(running), stop_(std::move(stop)) {}
 
   Ended wait() {
     const sigset_t set = signals::watched();

@@ -14,7 +14,7 @@ struct Parent {
   // The process cloister must die with: --parent-pid, or getppid() when cloister started
   // (--die-with-parent; 0 when the parent is outside cloister's PID namespace: not checked).
   pid_t pid = 0;
-  int pidfd = -1;                           // --parent-pidfd: the process is the pidfd's
+  int pidfd = -1;                            // --parent-pidfd: the process is the pidfd's
   const char* option = "--die-with-parent";  // named in errors
 };
 

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstring>
 
-
 namespace cloister {
 
 bool is_stop_signal(int signo) { return signo == SIGTERM || signo == SIGINT || signo == SIGHUP; }

@@ -121,8 +121,8 @@ TEST(RunOptionsProfile, HostIdsAndStopTimeoutKeys) {
 }
 
 TEST(HostIds, RootRunsUnderTheRealHostIdsWithoutAUserNamespace) {
-  auto plan = plan_for({"--host-ids", "--uid", "1234", "--gid", "5678", "--", "/bin/true"},
-                       host_root());
+  auto plan =
+      plan_for({"--host-ids", "--uid", "1234", "--gid", "5678", "--", "/bin/true"}, host_root());
   ASSERT_TRUE(plan.ok()) << why(plan);
   EXPECT_FALSE(plan->clone_flags & CLONE_NEWUSER);
   EXPECT_FALSE(plan->ids.root_onto_unprivileged);  // root_maps_onto does not force one
@@ -154,9 +154,9 @@ TEST(HostIds, CapAddKeepsTheNamedCapabilities) {
 }
 
 TEST(HostIds, ChrootModeSwitchesToTheGivenIdsNotNobody) {
-  auto plan = plan_for({"--host-ids", "--uid", "1234", "--sandbox=chroot", "--ro-bind", "/", "/",
-                        "--", "/bin/true"},
-                       host_root());
+  auto plan = plan_for(
+      {"--host-ids", "--uid", "1234", "--sandbox=chroot", "--ro-bind", "/", "/", "--", "/bin/true"},
+      host_root());
   ASSERT_TRUE(plan.ok()) << why(plan);
   ASSERT_TRUE(plan->chroot && plan->chroot->switch_ids);
   EXPECT_EQ(plan->chroot->switch_ids->switch_uid, 1234U);
@@ -177,10 +177,13 @@ TEST(HostIds, RefusedWithoutHostRootOrUidOrWithAUserNamespace) {
   EXPECT_EQ(error_of(with({"--host-ids", "--uid", "5"}), kContainerRoot)
                 .rfind("--host-ids: needs root", 0),
             0U);
-  EXPECT_EQ(error_of(with({"--host-ids"}), host_root()), "--host-ids: needs --uid (name the host "
-                                                         "uid COMMAND runs under, e.g. --host-ids "
-                                                         "--uid 1000 --gid 1000)");
-  EXPECT_EQ(error_of(with({"--host-ids", "--gid", "5"}), host_root()).rfind("--host-ids: needs --uid", 0), 0U);
+  EXPECT_EQ(error_of(with({"--host-ids"}), host_root()),
+            "--host-ids: needs --uid (name the host "
+            "uid COMMAND runs under, e.g. --host-ids "
+            "--uid 1000 --gid 1000)");
+  EXPECT_EQ(
+      error_of(with({"--host-ids", "--gid", "5"}), host_root()).rfind("--host-ids: needs --uid", 0),
+      0U);
   EXPECT_EQ(error_of(with({"--host-ids", "--uid", "5", "--unshare-user"}), host_root())
                 .rfind("--host-ids: conflicts with --unshare-user", 0),
             0U);
