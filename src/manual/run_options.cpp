@@ -49,6 +49,16 @@ OptionGroup namespaces() {
                "root. `--uid-map 0:0:1 --gid-map 0:0:1` keeps host root."),
           with("--gid-map", {value("IN:OUT:COUNT")},
                "Map COUNT group ids from IN inside onto OUT on the host (root only; repeatable)."),
+          run_only(flag(
+              "--host-ids",
+              "Run COMMAND under the real host ids --uid and --gid, with no user namespace (root "
+              "in the host's user namespace only).",
+              "For those who count user namespaces as attack surface: COMMAND runs with "
+              "setresuid/setresgid to the given ids (--gid defaults to the number of --uid), no "
+              "supplementary groups, no capabilities unless --cap-add and no_new_privs; the rest "
+              "of the sandbox (mount, PID, network namespaces, the default view, seccomp) is "
+              "as usual. Refused with --unshare-user, --userns and the id maps; an unprivileged "
+              "caller gets a user namespace instead.")),
           with("--hostname", {value("NAME")}, "The sandbox's hostname (needs a UTS namespace)."),
       }};
 }
@@ -120,6 +130,23 @@ OptionGroup process() {
           flag("--die-with-parent",
                "Kill the sandbox when cloister's parent dies (PR_SET_PDEATHSIG, then checked "
                "through a pidfd so a parent gone before the call is not missed)."),
+          run_only(with("--parent-pid", {value("PID")},
+                        "Die with exactly the process PID, which must be cloister's parent "
+                        "(implies --die-with-parent).",
+                        "For a caller that passes its own PID (as s6 can): PR_SET_PDEATHSIG is "
+                        "set first, then PID is checked to be still cloister's parent and "
+                        "alive through a pidfd; a parent already gone is an error (exit 125) "
+                        "before anything starts.")),
+          run_only(with("--parent-pidfd", {value("FD")},
+                        "As --parent-pid, the process named by the pidfd FD (closed before "
+                        "COMMAND runs).")),
+          run_only(with("--stop-timeout", {value("SECONDS")},
+                        "SIGKILL the sandbox SECONDS after a SIGTERM, SIGINT or SIGHUP sent to "
+                        "cloister, if COMMAND has not exited by then (exit status 137).",
+                        "The signal itself is passed on to COMMAND, as always; fractions of a "
+                        "second are allowed. Killing the sandbox's init ends every process in "
+                        "its PID namespace; without one, its cgroup (if it has one) is "
+                        "killed.")),
           flag("--new-session",
                "Start COMMAND in a new session: no controlling terminal, so nothing it does "
                "can type into the caller's terminal."),

@@ -142,6 +142,32 @@ std::string cgroup_json(const CgroupPlan& c) {
   return out.str();
 }
 
+// Root's sandbox under real host ids (--host-ids, the library's uid/gid for root): no user
+// namespace at all, which is the point for those who count user namespaces as attack surface.
+void host_ids_text(const Plan& plan, std::ostringstream& out) {
+  if (!plan.host_ids || (plan.clone_flags & CLONE_NEWUSER) || plan.userns_fd >= 0) return;
+  out << "ids: runs under real host uid " << plan.host_ids->switch_uid << ", gid "
+      << plan.host_ids->switch_gid
+      << " with no user namespace (setresuid/setresgid; supplementary groups cleared)\n";
+}
+
+std::string parent_text(const Plan& plan) {
+  if (!plan.die_with_parent) return "";
+  if (plan.parent_pid != 0)
+    return "; dies with process " + std::to_string(plan.parent_pid) + " (checked: its parent)";
+  if (plan.parent_pidfd >= 0)
+    return "; dies with the process of pidfd " + std::to_string(plan.parent_pidfd) +
+           " (checked: its parent)";
+  return "; dies with its parent";
+}
+
+std::string stop_text(const Plan& plan) {
+  if (!plan.stop_timeout_ms) return "";
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%g", *plan.stop_timeout_ms / 1000.0);
+  return std::string("; SIGKILLed ") + seconds + "s after a SIGTERM, SIGINT or SIGHUP";
+}
+
 }  // namespace
 
 std::string condition_text(const SeccompCondition& c) {
@@ -168,6 +194,7 @@ std::string plan_text(const Plan& plan) {
                "--gid-map 0:0:1)";
       out << "\n";
     }
+    host_ids_text(plan, out);
     filesystem_text(plan, out);
   }
   if (plan.chroot) {
@@ -182,8 +209,7 @@ std::string plan_text(const Plan& plan) {
   out << "process: "
       << (plan.init_is_pid1 ? "cloister init is PID 1, COMMAND its child" : "COMMAND runs directly")
       << "; capabilities kept: " << caps_text(plan.keep_caps) << "; no_new_privs"
-      << (plan.die_with_parent ? "; dies with its parent" : "")
-      << (plan.new_session ? "; new session" : "") << "\n";
+      << parent_text(plan) << stop_text(plan) << (plan.new_session ? "; new session" : "") << "\n";
   out << "command: " << join(plan.argv) << "\n";
   static const char* kNetNames[] = {"(namespace options)", "none", "unix", "host", "tcp", "pasta"};
   if (plan.net != NetMode::Unset)
@@ -253,6 +279,9 @@ std::string plan_json(const Plan& plan) {
   if (plan.clone_flags & CLONE_NEWUSER)
     out << ", \"uid_map\": " << json_list(lines_of(plan.ids.uid_map))
         << ", \"gid_map\": " << json_list(lines_of(plan.ids.gid_map));
+  else if (plan.host_ids && plan.userns_fd < 0)
+    out << ", \"host_ids\": {\"uid\": " << plan.host_ids->switch_uid
+        << ", \"gid\": " << plan.host_ids->switch_gid << "}";
   std::vector<std::string> steps;
   for (const auto& s : plan.fs) steps.push_back(describe(s));
   std::vector<std::string> origins;
@@ -267,6 +296,9 @@ std::string plan_json(const Plan& plan) {
         << ", \"lost\": " << json_list(plan.chroot->lost) << "}";
   out << ", \"init_is_pid1\": " << (plan.init_is_pid1 ? "true" : "false");
   out << ", \"capabilities\": " << json_string(caps_text(plan.keep_caps));
+  if (plan.parent_pid != 0) out << ", \"parent_pid\": " << plan.parent_pid;
+  if (plan.parent_pidfd >= 0) out << ", \"parent_pidfd\": " << plan.parent_pidfd;
+  if (plan.stop_timeout_ms) out << ", \"stop_timeout_ms\": " << *plan.stop_timeout_ms;
   out << ", \"command\": " << json_list(plan.argv);
   if (plan.landlock)
     out << ", \"landlock\": {\"abi\": " << plan.landlock_abi

@@ -157,6 +157,13 @@ struct Plan {
   bool caps_as_caller = false;  // and no --cap-add/--cap-drop: the caller's sets stay as are
   bool die_with_parent = false;
   pid_t expected_parent = 0;  // --die-with-parent: cloister itself dies with this process
+  // --parent-pid / --parent-pidfd: the process cloister dies with, named by the caller and
+  // checked to be cloister's parent (instead of expected_parent, getppid() when it started).
+  pid_t parent_pid = 0;
+  int parent_pidfd = -1;
+  // --stop-timeout: how long after a SIGTERM, SIGINT or SIGHUP passed on to the sandbox it is
+  // SIGKILLed if COMMAND has not exited. Unset: no deadline.
+  std::optional<std::uint32_t> stop_timeout_ms;
   bool new_session = false;
   bool disable_userns = false;
   bool assert_userns_disabled = false;

@@ -47,7 +47,9 @@ bool net_namespace(const Policy& p) {
 
 Result<std::uint64_t> clone_flags_for(const Policy& p, bool userns_implicit) {
   std::uint64_t flags = CLONE_NEWNS;
-  if ((wanted(p.ns.user) || userns_implicit) && p.ns.userns_fd < 0) flags |= CLONE_NEWUSER;
+  // --host-ids: real host ids instead of a user namespace (validated before).
+  if ((wanted(p.ns.user) || userns_implicit) && p.ns.userns_fd < 0 && !p.id.host_ids)
+    flags |= CLONE_NEWUSER;
   if (wanted(p.ns.pid) && p.ns.pidns_fd < 0) flags |= CLONE_NEWPID;
   if (net_namespace(p)) flags |= CLONE_NEWNET;
   if (wanted(p.ns.ipc)) flags |= CLONE_NEWIPC;
@@ -67,7 +69,7 @@ std::string map_text(const std::vector<IdRange>& ranges) {
 // Root without id maps of its own: the sandbox's ids map onto an unprivileged host id.
 bool root_onto_unprivileged(const Policy& p, const Caller& caller) {
   return caller.host_root && p.id.root_maps_onto && p.id.uid_map.empty() && p.id.gid_map.empty() &&
-         p.ns.userns_fd < 0;
+         p.ns.userns_fd < 0 && !p.id.host_ids;
 }
 
 Result<IdMaps> id_maps_for(const Policy& p, const Caller& caller) {
@@ -394,6 +396,9 @@ Status validate_in_process(const Policy& p) {
                   "start the daemon in its cgroup (systemd, cloister supervise) or use [rlimits]");
   if (p.net == NetMode::Pasta) return refuse("--net=pasta", "open the network before confining");
   if (p.as_pid_1) return refuse("as-pid-1", "daemonize() makes the daemon PID 1");
+  if (p.parent_pid != 0 || p.parent_pidfd >= 0)
+    return refuse("--parent-pid/--parent-pidfd", "the daemon checks its own parent");
+  if (p.stop_timeout_ms) return refuse("--stop-timeout", "the daemon handles its own signals");
   if (p.ns.pidns_fd >= 0)
     return refuse("joining a PID namespace", "a process cannot enter a PID namespace itself");
   if (p.default_root)
@@ -402,11 +407,37 @@ Status validate_in_process(const Policy& p) {
   return ok_status();
 }
 
-// Root's daemon without a user namespace switches to real host ids (the library's uid/gid).
+// Root's daemon without a user namespace switches to real host ids (the library's uid/gid),
+// as does a sandbox that asks for them (--host-ids, validated by validate_host_ids).
 bool host_ids_switch(const Policy& p, const Caller& caller, std::uint64_t flags,
                      const ResolveOptions& options) {
+  if (p.id.host_ids) return true;
   return options.in_process && caller.uid == 0 && !(flags & CLONE_NEWUSER) && p.ns.userns_fd < 0 &&
          (p.id.uid || p.id.gid);
+}
+
+// --host-ids: the ids are real host ids, so only root of the host's user namespace can take
+// them, and nothing may ask for a user namespace at the same time.
+Status validate_host_ids(const Policy& p, const Caller& caller) {
+  if (!p.id.host_ids) return ok_status();
+  const auto conflict = [](const char* other) {
+    return Error{"--host-ids", std::string("conflicts with ") + other, "", 0,
+                 "--host-ids runs the sandbox without a user namespace"};
+  };
+  if (p.ns.user == Want::Yes) return conflict("--unshare-user");
+  if (p.ns.userns_fd >= 0) return conflict("--userns");
+  if (!p.id.uid_map.empty() || !p.id.gid_map.empty()) return conflict("--uid-map/--gid-map");
+  if (p.ns.disable_userns) return conflict("--disable-userns");
+  if (!p.id.uid)
+    return Error{"--host-ids", "needs --uid", "", 0,
+                 "name the host uid COMMAND runs under, e.g. --host-ids --uid 1000 --gid 1000"};
+  if (!caller.host_root)
+    return Error{"--host-ids", "needs root", "", EPERM,
+                 caller.uid == 0 ? "this root is not the host's (it runs in a user namespace); "
+                                   "drop --host-ids to get a user namespace instead"
+                                 : "an unprivileged caller gets a user namespace instead: drop "
+                                   "--host-ids"};
+  return ok_status();
 }
 
 Status validate(const Policy& p, std::uint64_t flags, bool host_ids, bool in_process) {
@@ -525,7 +556,8 @@ Status check_fds_open(const Policy& p) {
                                              {"--block-fd", p.block_fd},
                                              {"--userns-block-fd", p.userns_block_fd},
                                              {"--userns", p.ns.userns_fd},
-                                             {"--pidns", p.ns.pidns_fd}};
+                                             {"--pidns", p.ns.pidns_fd},
+                                             {"--parent-pidfd", p.parent_pidfd}};
   for (const auto& [option, fd] : fds)
     if (fd >= 0 && ::fcntl(fd, F_GETFD) < 0)
       return Error{option, "fd " + std::to_string(fd) + " is not open", "", 0,
@@ -625,6 +657,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   plan.mode = p.mode;
   // Without privileges a mount namespace needs a user namespace; bwrap adds one implicitly.
   const bool userns_implicit = caller.uid != 0 && p.ns.userns_fd < 0;
+  CLOISTER_TRY(validate_host_ids(p, caller));
   auto flags = clone_flags_for(p, userns_implicit);
   if (!flags) return flags.take_error();
   plan.clone_flags = *flags;
@@ -647,8 +680,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
     }
   }
   // Without its user namespace root's sandbox would silently be host root: required then.
-  plan.user_ns_optional =
-      p.ns.user == Want::Try && !userns_implicit && !root_onto_unprivileged(p, caller);
+  plan.user_ns_optional = (plan.clone_flags & CLONE_NEWUSER) && p.ns.user == Want::Try &&
+                          !userns_implicit && !root_onto_unprivileged(p, caller);
   plan.cgroup_ns_optional = p.ns.cgroup == Want::Try;
   plan.userns_fd = p.ns.userns_fd;
   plan.pidns_fd = p.ns.pidns_fd;
@@ -689,7 +722,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   if (switches_host_ids) {
     IdMaps ids;
     ids.switch_uid = p.id.uid.value_or(0);
-    ids.switch_gid = p.id.gid.value_or(0);
+    // --host-ids --uid N alone: group N, never root's group 0.
+    ids.switch_gid = p.id.gid.value_or(p.id.host_ids ? ids.switch_uid : 0);
     plan.host_ids = ids;
     if (plan.chroot && !plan.chroot->switch_ids) plan.chroot->switch_ids = ids;
   }
@@ -714,6 +748,9 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   plan.caps_as_caller = plan.keep_caps_if_held && p.caps.empty();
   plan.die_with_parent = p.die_with_parent;
   plan.expected_parent = caller.parent;
+  plan.parent_pid = p.parent_pid;
+  plan.parent_pidfd = p.parent_pidfd;
+  plan.stop_timeout_ms = p.stop_timeout_ms;
   plan.new_session = p.new_session;
   plan.disable_userns = p.ns.disable_userns;
   plan.assert_userns_disabled = p.ns.assert_userns_disabled;
@@ -743,7 +780,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   for (int fd : p.seccomp.bpf_fds) plan.close_before_exec.push_back(fd);
   // The sync fd stays open in cloister (and its init) for as long as the sandbox lives.
   for (int fd : {p.ns.userns_fd, p.ns.pidns_fd, p.info_fd, p.json_status_fd, p.block_fd,
-                 p.userns_block_fd, p.sync_fd})
+                 p.userns_block_fd, p.sync_fd, p.parent_pidfd})
     if (fd >= 0) plan.close_before_exec.push_back(fd);
   CLOISTER_TRY(plan_inherited_fds(p, plan));
   return plan;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -36,6 +37,10 @@ struct UsageFailure {
 const std::map<std::string, std::string>& run_only_options() {
   static const std::map<std::string, std::string> options = {
       {"--keep-fd", "bwrap passes on every inherited descriptor"},
+      {"--host-ids", "bubblewrap has no such option; cloister run has it"},
+      {"--parent-pid", "bubblewrap has --die-with-parent only; cloister run has it"},
+      {"--parent-pidfd", "bubblewrap has --die-with-parent only; cloister run has it"},
+      {"--stop-timeout", "bubblewrap passes signals on without a deadline; cloister run has it"},
   };
   return options;
 }
@@ -112,6 +117,24 @@ std::uint64_t parse_weight(const std::string& option, const std::string& text) {
   auto w = parse_int<std::uint64_t>(option, text);
   if (w < 1 || w > 10000) fail(option, "expects a weight from 1 to 10000, got " + quote(text));
   return w;
+}
+
+// A process id: 1 or more (0 would name no process, negative ones process groups).
+pid_t parse_pid(const std::string& option, const std::string& text) {
+  auto pid = parse_int<long long>(option, text);
+  if (pid < 1 || pid > std::numeric_limits<pid_t>::max())
+    fail(option, "expects a process id (1 or more), got " + quote(text));
+  return static_cast<pid_t>(pid);
+}
+
+// SECONDS, fractions allowed ("0.5"), up to a day; kept in milliseconds.
+std::uint32_t parse_stop_timeout(const std::string& option, const std::string& text) {
+  char* end = nullptr;
+  const double seconds = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(seconds >= 0) || seconds > 86400)
+    fail(option,
+         "expects SECONDS from 0 to 86400 (fractions allowed, e.g. 2.5), got " + quote(text));
+  return static_cast<std::uint32_t>(seconds * 1000 + 0.5);
 }
 
 IdRange parse_range(const std::string& option, const std::string& text) {
@@ -399,6 +422,17 @@ class Parser {
       fail(option, "unknown mode " + quote(value), "one of namespace, chroot, auto");
   }
 
+  // --parent-pid and --parent-pidfd name one process, once; either implies --die-with-parent.
+  void parent(const std::string& option, pid_t pid, int pidfd) {
+    auto& p = out_.policy;
+    if (p.parent_pid != 0 || p.parent_pidfd >= 0)
+      fail(option, "names cloister's parent a second time",
+           "give one of --parent-pid and --parent-pidfd, once");
+    p.parent_pid = pid;
+    p.parent_pidfd = pidfd;
+    p.die_with_parent = true;
+  }
+
   void dispatch(const std::string& arg);
 
   std::vector<std::string> args_;
@@ -444,6 +478,7 @@ const std::map<std::string, Parser::Handler>& Parser::table() {
       {"--assert-userns-disabled", [](Parser& s, const std::string&) { s.out_.policy.ns.assert_userns_disabled = true; }},
       {"--uid", [](Parser& s, const std::string& o) { s.out_.policy.id.uid = parse_id(o, s.next(o)); }},
       {"--gid", [](Parser& s, const std::string& o) { s.out_.policy.id.gid = parse_id(o, s.next(o)); }},
+      {"--host-ids", [](Parser& s, const std::string&) { s.out_.policy.id.host_ids = true; }},
       {"--uid-map", [](Parser& s, const std::string& o) { s.out_.policy.id.uid_map.push_back(parse_range(o, s.next(o))); }},
       {"--gid-map", [](Parser& s, const std::string& o) { s.out_.policy.id.gid_map.push_back(parse_range(o, s.next(o))); }},
       {"--hostname", [](Parser& s, const std::string& o) { s.out_.policy.hostname = s.next(o); }},
@@ -488,6 +523,9 @@ const std::map<std::string, Parser::Handler>& Parser::table() {
       {"--clearenv", [](Parser& s, const std::string&) { s.out_.policy.env.push_back({EnvOp::Kind::Clear, "", ""}); }},
       {"--argv0", [](Parser& s, const std::string& o) { s.out_.policy.argv0 = s.next(o); }},
       {"--die-with-parent", [](Parser& s, const std::string&) { s.out_.policy.die_with_parent = true; }},
+      {"--parent-pid", [](Parser& s, const std::string& o) { s.parent(o, parse_pid(o, s.next(o)), -1); }},
+      {"--parent-pidfd", [](Parser& s, const std::string& o) { s.parent(o, 0, s.fd_arg(o)); }},
+      {"--stop-timeout", [](Parser& s, const std::string& o) { s.out_.policy.stop_timeout_ms = parse_stop_timeout(o, s.next(o)); }},
       {"--new-session", [](Parser& s, const std::string&) { s.out_.policy.new_session = true; }},
       {"--as-pid-1", [](Parser& s, const std::string&) { s.out_.policy.as_pid_1 = true; }},
       {"--cap-add", [](Parser& s, const std::string& o) { s.cap(true, o); }},

@@ -371,8 +371,23 @@ bool capabilities_key(const std::string& k, const toml::node& value, Policy& pol
   return true;
 }
 
-// [process] new-session, die-with-parent, clearenv (booleans), setenv = { NAME = "value" },
-// unsetenv = ["NAME"], chdir = "PATH". clearenv comes first, then unsetenv, then setenv.
+namespace {
+
+// [process] stop-timeout = SECONDS (--stop-timeout): a number, fractions allowed, up to a day.
+void stop_timeout(const toml::node& value, Policy& policy, const Reporter& report) {
+  std::optional<double> seconds;
+  if (const auto* i = value.as_integer()) seconds = static_cast<double>(i->get());
+  if (const auto* f = value.as_floating_point()) seconds = f->get();
+  if (!seconds || !(*seconds >= 0) || *seconds > 86400)
+    return report.problem(value, "stop-timeout must be a number of seconds from 0 to 86400");
+  policy.stop_timeout_ms = static_cast<std::uint32_t>(*seconds * 1000 + 0.5);
+}
+
+}  // namespace
+
+// [process] new-session, die-with-parent, host-ids, clearenv (booleans), stop-timeout,
+// setenv = { NAME = "value" }, unsetenv = ["NAME"], chdir = "PATH". clearenv comes first,
+// then unsetenv, then setenv.
 void process(const toml::node& node, Policy& policy, const Reporter& report,
              const Environment& env) {
   const auto* table = node.as_table();
@@ -385,6 +400,10 @@ void process(const toml::node& node, Policy& policy, const Reporter& report,
       if (boolean(value, report, flag)) policy.new_session = flag;
     } else if (k == "die-with-parent") {
       if (boolean(value, report, flag)) policy.die_with_parent = flag;
+    } else if (k == "host-ids") {
+      if (boolean(value, report, flag)) policy.id.host_ids = flag;
+    } else if (k == "stop-timeout") {
+      stop_timeout(value, policy, report);
     } else if (k == "clearenv") {
       if (boolean(value, report, flag) && flag) clear.push_back({EnvOp::Kind::Clear, "", ""});
     } else if (k == "setenv") {

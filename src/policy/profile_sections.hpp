@@ -14,7 +14,8 @@
 //     { dir = "/run/user" }, { symlink = ["usr/bin", "/bin"] }, { chmod = ["0700", "/x"] },
 //   ]
 //   [process]
-//   new-session = true                  # and die-with-parent, clearenv (booleans)
+//   new-session = true                  # and die-with-parent, host-ids, clearenv (booleans)
+//   stop-timeout = 5                    # --stop-timeout SECONDS (fractions allowed)
 //   setenv = { LANG = "C.UTF-8" }       # unsetenv = ["SSH_AUTH_SOCK"], chdir = "/work"
 //   uid = 65534                         # and gid: --uid/--gid (the library: host ids for root)
 //   capabilities = ["CAP_NET_BIND_SERVICE"]   # kept, as --cap-add
