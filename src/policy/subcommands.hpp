@@ -45,8 +45,8 @@ struct SuperviseArgs {
 // cloister supervise [OPTIONS] GROUP.toml
 Result<SuperviseArgs> parse_supervise(const std::vector<std::string>& args);
 
-// The options (and short aliases) "explain", "check", "learn" or "supervise" accepts itself; empty for any
-// other name.
+// The options (and short aliases) "explain", "check", "learn" or "supervise" accepts itself; empty
+// for any other name.
 std::vector<std::string> own_option_names(std::string_view subcommand);
 
 }  // namespace cloister::cli

@@ -199,13 +199,13 @@ void wait_for_parent(const Context& ctx) {
   exec_command(plan, chrooted, args);
 }
 
-
 // The starter's descriptors at their numbers, before any step: every one to keep is first
 // lifted above all the targets, so that placing one never overwrites another still to come.
 void place_descriptors(Context& ctx) {
   if (ctx.placement_count == 0 && !ctx.close_others) return;
   int floor = 3;
-  for (int fd : {ctx.report_fd, ctx.parent_ready_fd, ctx.parent_pidfd}) floor = std::max(floor, fd + 1);
+  for (int fd : {ctx.report_fd, ctx.parent_ready_fd, ctx.parent_pidfd})
+    floor = std::max(floor, fd + 1);
   for (std::size_t i = 0; i < ctx.placement_count; ++i)
     floor = std::max({floor, ctx.placements[i].to + 1, ctx.placements[i].from + 1});
   auto lift = [floor](int fd) { return fd < 0 ? -1 : ::fcntl(fd, F_DUPFD_CLOEXEC, floor); };
@@ -217,8 +217,8 @@ void place_descriptors(Context& ctx) {
   for (std::size_t i = 0; i < ctx.placement_count; ++i) {
     lifted.push_back(lift(ctx.placements[i].from));
     if (lifted.back() < 0)
-      fail(ctx, Error{"descriptors", "fcntl(F_DUPFD)", "fd " + std::to_string(ctx.placements[i].from),
-                      errno, ""});
+      fail(ctx, Error{"descriptors", "fcntl(F_DUPFD)",
+                      "fd " + std::to_string(ctx.placements[i].from), errno, ""});
   }
   std::vector<int> keep{ctx.report_fd, ctx.parent_ready_fd, ctx.parent_pidfd};
   for (std::size_t i = 0; i < ctx.placement_count; ++i) {

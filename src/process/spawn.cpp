@@ -95,8 +95,7 @@ Result<std::optional<keeper::Keeper>> start_keeper(const Plan& plan) {
 
 // The sandbox's cgroup, as the plan's cgroup steps say. best-effort: what the plan left out,
 // and running without a cgroup when the host refuses one, are said.
-Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan,
-                                                    keeper::Keeper* keeper,
+Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan, keeper::Keeper* keeper,
                                                     std::vector<std::string>& notices) {
   if (!plan.cgroup) return std::optional<cgroups::Sandbox>{};
   const CgroupPlan& c = *plan.cgroup;
@@ -112,8 +111,7 @@ Result<std::optional<cgroups::Sandbox>> make_cgroup(const Plan& plan,
   for (auto& w : warnings) notices.push_back(std::move(w));
   if (!sandbox) {
     if (!c.best_effort) return sandbox.take_error();
-    notices.push_back("running without a cgroup (best effort): " +
-                             sandbox.error().message());
+    notices.push_back("running without a cgroup (best effort): " + sandbox.error().message());
     return std::optional<cgroups::Sandbox>{};
   }
   return std::optional<cgroups::Sandbox>{std::move(*sandbox)};
@@ -196,8 +194,14 @@ Result<Running> start(const Plan& plan, const Options& options, std::vector<std:
   }
 
   SetupTrace trace(plan.trace_setup, "parent");
-  child::Context ctx{report->write.get(), parent_ready.read.get(), false, self_pidfd.get(), 0,
-                     false, options.placements.data(), options.placements.size(),
+  child::Context ctx{report->write.get(),
+                     parent_ready.read.get(),
+                     false,
+                     self_pidfd.get(),
+                     0,
+                     false,
+                     options.placements.data(),
+                     options.placements.size(),
                      options.close_others_in_child};
   std::uint64_t flags = plan.userns_fd >= 0 ? 0 : plan.clone_flags;
   if (attach_after_clone && plan.cgroup->late_namespace && (flags & CLONE_NEWCGROUP)) {
@@ -215,9 +219,9 @@ Result<Running> start(const Plan& plan, const Options& options, std::vector<std:
         e.hint = "and chroot mode cannot stand in: " + plan.chroot_unavailable;
         return e;
       }
-      notices.push_back("namespaces refused (clone3: " +
-                        std::string(std::strerror(child.error().err)) +
-                        "); falling back to chroot mode, without: " + join_list(plan.chroot->lost));
+      notices.push_back(
+          "namespaces refused (clone3: " + std::string(std::strerror(child.error().err)) +
+          "); falling back to chroot mode, without: " + join_list(plan.chroot->lost));
       chroot_mode = true;
     }
   }

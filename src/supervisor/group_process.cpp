@@ -23,6 +23,7 @@
 #include "kernel/uapi.hpp"
 #include "process/keeper.hpp"
 #include "process/launcher.hpp"
+#include "process/parent_watch.hpp"
 #include "process/signals.hpp"
 #include "supervisor/manager.hpp"
 
@@ -35,41 +36,6 @@ void say(const std::string& line) {
 }
 
 void say(const Error& e) { say(e.message()); }
-
-// PR_SET_PDEATHSIG follows the parent thread that forked us: check, after setting it, that
-// the parent is still the process it should be and alive, so a parent that died just
-// before is seen (the signal would never come).
-Status die_with(pid_t expected, int expected_pidfd) {
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-    return Error{"--parent-pid", "prctl(PR_SET_PDEATHSIG)", "", errno, ""};
-  UniqueFd own;
-  if (expected_pidfd < 0 && expected > 0) {
-    own.reset(sys::pidfd_open(expected));
-    if (!own) return Error{"--parent-pid", "pidfd_open", std::to_string(expected), errno,
-                           "the parent process is gone"};
-    expected_pidfd = own.get();
-  }
-  if (expected > 0 && ::getppid() != expected)
-    return Error{"--parent-pid", "process " + std::to_string(expected) + " is not cloister's parent",
-                 "", 0, "pass the PID of the process that starts cloister (its own $$)"};
-  pollfd p{expected_pidfd, POLLIN, 0};
-  if (::poll(&p, 1, 0) != 0)
-    return Error{"--parent-pid", "the parent process already exited", "", 0, ""};
-  return ok_status();
-}
-
-// The pid a pidfd refers to (its fdinfo's "Pid:" line); 0 when unknown.
-pid_t pid_of_pidfd(int fd) {
-  const std::string path = "/proc/self/fdinfo/" + std::to_string(fd);
-  FILE* f = std::fopen(path.c_str(), "re");
-  if (!f) return 0;
-  char line[128];
-  long pid = 0;
-  while (std::fgets(line, sizeof line, f))
-    if (std::sscanf(line, "Pid: %ld", &pid) == 1) break;
-  std::fclose(f);
-  return static_cast<pid_t>(pid);
-}
 
 struct Manager {
   pid_t pid = -1;
@@ -85,10 +51,10 @@ struct Manager {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::poll(&p, 1, 0) != 0) ::_exit(125);
   if (!identity.host_ids) {
     IdMaps maps;
-    maps.uid_map = std::to_string(identity.caller_uid) + " " +
-                   std::to_string(identity.caller_uid) + " 1\n";
-    maps.gid_map = std::to_string(identity.caller_gid) + " " +
-                   std::to_string(identity.caller_gid) + " 1\n";
+    maps.uid_map =
+        std::to_string(identity.caller_uid) + " " + std::to_string(identity.caller_uid) + " 1\n";
+    maps.gid_map =
+        std::to_string(identity.caller_gid) + " " + std::to_string(identity.caller_gid) + " 1\n";
     maps.deny_setgroups = true;
     if (auto st = ns::write_own_id_maps(maps); !st) {
       say(st.take_error());
@@ -100,7 +66,8 @@ struct Manager {
     ::_exit(125);
   }
   if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-    say(Error{"manager", "mount proc", "/proc", errno, "the manager's PID namespace needs its /proc"});
+    say(Error{"manager", "mount proc", "/proc", errno,
+              "the manager's PID namespace needs its /proc"});
     ::_exit(125);
   }
   ::prctl(PR_SET_NAME, "cloister-mgr", 0, 0, 0);
@@ -175,18 +142,15 @@ int run_group(const group::Group& group, const GroupIdentity& identity,
   std::vector<int> keep;
   for (int fd : {options.status_fd, options.parent_pidfd})
     if (fd >= 0) keep.push_back(fd);
-  if (auto st = descriptors::close_all_except(keep); !st) return say(st.take_error()), kExitSetupFailed;
+  if (auto st = descriptors::close_all_except(keep); !st)
+    return say(st.take_error()), kExitSetupFailed;
   if (options.status_fd >= 0) ::fcntl(options.status_fd, F_SETFD, FD_CLOEXEC);
   if (options.parent_pid > 0 || options.parent_pidfd >= 0) {
-    pid_t expected = options.parent_pid;
-    if (options.parent_pidfd >= 0) {
-      expected = pid_of_pidfd(options.parent_pidfd);
-      if (expected <= 0) {
-        say(Error{"--parent-pidfd", "not a pidfd", std::to_string(options.parent_pidfd), 0, ""});
-        return kExitSetupFailed;
-      }
-    }
-    if (auto st = die_with(expected, options.parent_pidfd); !st) {
+    parent_watch::Parent parent;
+    parent.pid = options.parent_pid;
+    parent.pidfd = options.parent_pidfd;
+    parent.option = options.parent_pidfd >= 0 ? "--parent-pidfd" : "--parent-pid";
+    if (auto st = parent_watch::die_with(parent); !st) {
       say(st.take_error());
       return kExitSetupFailed;
     }

@@ -38,8 +38,8 @@ enum class State {
   Waiting,   // not started: a service it names in `after` is not ready yet
   Starting,  // started, not ready yet
   Ready,
-  Backoff,   // exited; restarts at restart_at
-  Done,      // exited for good (or never started, when the group stopped first)
+  Backoff,  // exited; restarts at restart_at
+  Done,     // exited for good (or never started, when the group stopped first)
 };
 
 enum Channel : std::uint64_t { kOut = 1, kErr = 2, kReady = 3, kReport = 4 };
@@ -77,6 +77,7 @@ struct Unit {
   std::string failure;  // why it ended badly, for the summary
   bool stop_sent = false;
   bool killed_at_timeout = false;
+  bool turn_not_come = false;  // killed at the deadline before it got its stop signal
   bool ever_ready = false;
 };
 
@@ -171,8 +172,7 @@ class Manager {
     }
     if (stopping_) consider(stop_deadline_);
     if (!next) return -1;
-    const auto ms =
-        std::chrono::duration_cast<milliseconds>(*next - Clock::now()).count() + 1;
+    const auto ms = std::chrono::duration_cast<milliseconds>(*next - Clock::now()).count() + 1;
     return static_cast<int>(std::clamp<long long>(ms, 0, 60000));
   }
 
@@ -191,8 +191,7 @@ class Manager {
   void reap() {
     for (;;) {
       siginfo_t info{};
-      if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0)
-        return;
+      if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
       auto it = std::find_if(units_.begin(), units_.end(), [&](const Unit& u) {
         return u.running && u.running->pid() == info.si_pid;
       });
@@ -368,7 +367,8 @@ class Manager {
     if (ended.stats) {
       if (ended.stats->memory_peak_bytes)
         extra += ", \"memory-peak\": " + std::to_string(*ended.stats->memory_peak_bytes);
-      if (ended.stats->cpu_usec) extra += ", \"cpu-usec\": " + std::to_string(*ended.stats->cpu_usec);
+      if (ended.stats->cpu_usec)
+        extra += ", \"cpu-usec\": " + std::to_string(*ended.stats->cpu_usec);
       if (ended.stats->oom_kills)
         extra += ", \"oom-kills\": " + std::to_string(*ended.stats->oom_kills);
     }
@@ -389,7 +389,11 @@ class Manager {
     const bool stopped_by_us = stopping_ && u.stop_sent;
     if (stopping_) {
       u.state = State::Done;
-      if (u.killed_at_timeout)
+      if (u.killed_at_timeout && u.turn_not_come)
+        u.failure =
+            "killed at the shutdown timeout before its turn to stop (a service "
+            "stopped before it did not end in time)";
+      else if (u.killed_at_timeout)
         u.failure = "did not stop within the shutdown timeout; killed";
       else if (code != 0 && !(stopped_by_us && code == 128 + u.spec->stop_signal))
         u.failure = exit_text(code);
@@ -409,7 +413,8 @@ class Manager {
     say("manager: " + u.spec->name + ": " + exit_text(code) + "; restarting in " +
         std::to_string(u.delay_ms) + " ms");
     event(u, "restarting",
-          ", \"exit-code\": " + std::to_string(code) + ", \"delay-ms\": " + std::to_string(u.delay_ms));
+          ", \"exit-code\": " + std::to_string(code) +
+              ", \"delay-ms\": " + std::to_string(u.delay_ms));
     u.delay_ms = static_cast<std::uint32_t>(
         std::min<std::uint64_t>(std::uint64_t{u.delay_ms} * 2, u.spec->restart_delay_max_ms));
     u.state = State::Backoff;
@@ -462,10 +467,13 @@ class Manager {
     sys::pidfd_send_signal(next->running->pidfd(), next->spec->stop_signal);
   }
 
+  // The group's one deadline: what still runs is SIGKILLed, the service still stopping and
+  // those whose turn had not come yet alike.
   void kill_remaining() {
     for (auto& u : units_) {
       if (!u.running || u.killed_at_timeout) continue;
       u.killed_at_timeout = true;
+      u.turn_not_come = !u.stop_sent;
       u.stop_sent = true;
       say("manager: " + u.spec->name + ": still running at the shutdown timeout; SIGKILL");
       u.running->kill_all();
@@ -499,8 +507,7 @@ class Manager {
         u.failure = "never started: a service it comes after did not become ready";
         u.state = State::Done;
       }
-      if (u.start_order < 0 && u.failure.empty() && !stopping_)
-        u.failure = "never started";
+      if (u.start_order < 0 && u.failure.empty() && !stopping_) u.failure = "never started";
       if (!u.failure.empty()) {
         status = 1;
         say("manager: " + u.spec->name + ": " + u.failure);
@@ -519,8 +526,8 @@ class Manager {
   }
 
   void event(const Unit& u, const char* what, const std::string& extra) const {
-    event_line("{\"event\": \"" + std::string(what) + "\", \"service\": " +
-               json_string(u.spec->name) + extra + "}");
+    event_line("{\"event\": \"" + std::string(what) +
+               "\", \"service\": " + json_string(u.spec->name) + extra + "}");
   }
 
   void event_line(const std::string& json) const {

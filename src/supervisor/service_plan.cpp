@@ -108,16 +108,17 @@ std::string seconds(std::uint32_t ms) {
 
 std::string explain_text(const group::Group& group, const GroupIdentity& identity,
                          const std::vector<ServicePlan>& plans) {
-  std::string out = "group " + group.name + " (" + group.file + "): " +
-                    std::to_string(plans.size()) + " services\n";
-  out += "manager: PID 1 of a new PID namespace, in a mount namespace of its own (the host's "
-         "root, a fresh /proc)";
-  out += identity.host_ids ? "; no user namespace (the caller is root): services run under "
-                             "real host ids\n"
-                           : "; one user namespace mapping uid " +
-                                 std::to_string(identity.caller_uid) +
-                                 " onto itself (an unprivileged caller); every service runs "
-                                 "under that uid\n";
+  std::string out = "group " + group.name + " (" + group.file +
+                    "): " + std::to_string(plans.size()) + " services\n";
+  out +=
+      "manager: PID 1 of a new PID namespace, in a mount namespace of its own (the host's "
+      "root, a fresh /proc)";
+  out += identity.host_ids
+             ? "; no user namespace (the caller is root): services run under "
+               "real host ids\n"
+             : "; one user namespace mapping uid " + std::to_string(identity.caller_uid) +
+                   " onto itself (an unprivileged caller); every service runs "
+                   "under that uid\n";
   out += "shutdown: reverse start order, each its stop signal, SIGKILL at " +
          seconds(group.shutdown_timeout_ms) + "\n";
   for (std::size_t i = 0; i < plans.size(); ++i) {
