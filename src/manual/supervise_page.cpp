@@ -154,8 +154,8 @@ Page supervise_page() {
         with("--parent-pidfd", {value("FD")},
              "Die with exactly the process FD, a pidfd, refers to, as --parent-pid.", ""),
         with("--status-fd", {value("FD")},
-             "Write JSON lines to FD: started, ready, exited, restarted and stopped, with pids, "
-             "exit codes and cgroup figures.",
+             "Write JSON lines to FD: started, ready, exited, restarting, stopping and done, "
+             "with pids, exit codes and cgroup figures.",
              "One JSON object a line, written as it happens; the descriptor is the manager's, "
              "never passed to a service."),
         alias("-h", flag("--help", "Print this help."))}}};
@@ -186,7 +186,9 @@ Page supervise_page() {
        {},
        {{"0", "Every service stopped by itself when the group was stopped.", ""},
         {"1", "A service had to be SIGKILLed, or a service could not be started.", ""},
-        {"2", "Bad options, or a group file with problems.", ""}}},
+        {"2", "Bad options, or a group file with problems.", ""},
+        {"125", "A service's sandbox could not be planned (a path it needs is missing, ...).",
+         ""}}},
       {"ENVIRONMENT",
        false,
        {},
