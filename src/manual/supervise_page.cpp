@@ -67,8 +67,8 @@ Section service_keys() {
         "same place.",
         "shared = [\"/var/lib/vm\"]"},
        {"uid",
-        "A uid of uid-range, or \"next\" (the default): the lowest one no service before it "
-        "took or names. Two services never share one.",
+        "A uid of uid-range, or \"next\" (the default): the lowest one of the range that no "
+        "service names and none before it took. Two services never share one.",
         "uid = 200010"},
        {"gid", "A gid of gid-range, or \"next\" (the default): the number of the service's uid.",
         "gid = \"next\""},
@@ -154,10 +154,10 @@ Page supervise_page() {
         with("--parent-pidfd", {value("FD")},
              "Die with exactly the process FD, a pidfd, refers to, as --parent-pid.", ""),
         with("--status-fd", {value("FD")},
-             "Write JSON lines to FD: started, ready, exited, restarted and stopped, with pids, "
-             "exit codes and cgroup figures.",
-             "One object a line, {\"event\": ..., \"service\": ...} and the event's figures; "
-             "the descriptor is the manager's, never a service's."),
+             "Write JSON lines to FD: started, ready, exited, restarting, stopping and done, "
+             "with pids, exit codes and cgroup figures.",
+             "One JSON object a line, written as it happens; the descriptor is the manager's, "
+             "never passed to a service."),
         alias("-h", flag("--help", "Print this help."))}}};
   p.sections = {
       {"GROUP FILE",
@@ -186,7 +186,9 @@ Page supervise_page() {
        {},
        {{"0", "Every service stopped by itself when the group was stopped.", ""},
         {"1", "A service had to be SIGKILLed, or a service could not be started.", ""},
-        {"2", "Bad options, or a group file with problems.", ""}}},
+        {"2", "Bad options, or a group file with problems.", ""},
+        {"125", "A service's sandbox could not be planned (a path it needs is missing, ...).",
+         ""}}},
       {"ENVIRONMENT",
        false,
        {},

@@ -74,7 +74,7 @@ TEST(Manual, BwrapPageListsExactlyTheOptionsCloisterBwrapAccepts) {
 }
 
 TEST(Manual, SubcommandPagesListExactlyTheirOwnOptions) {
-  for (const char* sub : {"explain", "check", "learn"}) {
+  for (const char* sub : {"explain", "check", "learn", "supervise"}) {
     const auto& page = manual::page(std::string("cloister-") + sub);
     expect_same(as_set(cli::own_option_names(sub)), manual_options(page), sub);
   }
