@@ -1,0 +1,143 @@
+// cloister supervise's planning side and its log lines, without privileges: what each
+// service's Policy gets from the group (identity, isolation, its own cgroup), and how the
+// services' output reaches the manager's stderr.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "policy/group_file.hpp"
+#include "supervisor/log_lines.hpp"
+#include "supervisor/service_plan.hpp"
+
+namespace cloister::supervisor {
+namespace {
+
+group::Service service_with(std::optional<uid_t> uid) {
+  group::Service s;
+  s.name = "web";
+  s.policy.argv = {"/bin/true"};
+  s.policy.default_root = true;
+  s.policy.id.root_maps_onto = 65534;  // what cloister run's front end sets for root
+  s.uid = uid;
+  return s;
+}
+
+TEST(ServicePolicy, RootRunsUnderTheServicesHostIdsWithoutUserNamespace) {
+  GroupIdentity root;
+  root.host_ids = true;
+  const Policy p = service_policy(service_with(200003), root);
+  EXPECT_TRUE(p.id.host_ids);
+  EXPECT_EQ(p.id.uid, 200003u);
+  EXPECT_EQ(p.id.gid, 200003u) << "the gid defaults to the uid's number";
+  EXPECT_EQ(p.ns.user, Want::No);
+  EXPECT_FALSE(p.id.root_maps_onto) << "no user namespace to map root onto nobody";
+}
+
+TEST(ServicePolicy, RootWithoutARangeRunsServicesAsNobody) {
+  GroupIdentity root;
+  root.host_ids = true;
+  const Policy p = service_policy(service_with(std::nullopt), root);
+  EXPECT_EQ(p.id.uid, 65534u);
+  EXPECT_EQ(p.id.gid, 65534u);
+}
+
+TEST(ServicePolicy, UnprivilegedServicesShareTheManagersUserNamespace) {
+  GroupIdentity user;
+  user.host_ids = false;
+  user.caller_uid = 1000;
+  const Policy p = service_policy(service_with(200003), user);
+  EXPECT_FALSE(p.id.host_ids);
+  EXPECT_FALSE(p.id.uid) << "the caller's uid, mapped onto itself";
+  EXPECT_EQ(p.ns.user, Want::No) << "no user namespace per service";
+}
+
+TEST(ServicePolicy, ServicesAreScopedApartAndGetACgroupEach) {
+  const Policy p = service_policy(service_with(std::nullopt), GroupIdentity{});
+  EXPECT_TRUE(p.landlock.scope_signal);
+  EXPECT_TRUE(p.landlock.scope_abstract_unix);
+  EXPECT_TRUE(p.cgroup.own);
+  EXPECT_TRUE(p.cgroup.best_effort) << "no limit asked: a host without cgroups runs it anyway";
+  EXPECT_TRUE(p.new_session);
+  EXPECT_EQ(p.seccomp.base, "default") << "ptrace and process_vm_* denied by the base";
+}
+
+TEST(ServicePolicy, AskedLimitsStayRequired) {
+  auto s = service_with(std::nullopt);
+  s.policy.cgroup.memory_max = 64 << 20;
+  const Policy p = service_policy(s, GroupIdentity{});
+  EXPECT_FALSE(p.cgroup.best_effort) << "a limit the host cannot apply is an error";
+}
+
+TEST(ServicePolicy, ManagerPlansAsRootOfItsNamespaces) {
+  GroupIdentity user;
+  user.caller_uid = 1000;
+  const Caller c = manager_caller(user);
+  EXPECT_EQ(c.uid, 0u) << "full capabilities in its user namespace: no nested one per service";
+  EXPECT_FALSE(c.host_root);
+  GroupIdentity root;
+  root.host_ids = true;
+  EXPECT_TRUE(manager_caller(root).host_root);
+}
+
+// ---- log lines ----
+
+class Captured {
+ public:
+  Captured() {
+    int fds[2];
+    EXPECT_EQ(::pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+    read_ = fds[0];
+    write_ = fds[1];
+  }
+  ~Captured() {
+    ::close(read_);
+    ::close(write_);
+  }
+  int fd() const { return write_; }
+  std::string text() const {
+    std::string out;
+    char buf[8192];
+    ssize_t n;
+    while ((n = ::read(read_, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    return out;
+  }
+
+ private:
+  int read_ = -1, write_ = -1;
+};
+
+TEST(LineLog, PrefixesWholeLinesAndKeepsPartialOnesUntilTheirEnd) {
+  Captured out;
+  LineLog log("web: ", out.fd());
+  log.feed("one\ntw", 6);
+  EXPECT_EQ(out.text(), "web: one\n");
+  log.feed("o\nthree", 7);
+  EXPECT_EQ(out.text(), "web: two\n");
+  log.flush();
+  EXPECT_EQ(out.text(), "web: three\n");
+  log.flush();
+  EXPECT_EQ(out.text(), "") << "nothing twice";
+}
+
+TEST(LineLog, CutsOverlongLines) {
+  Captured out;
+  LineLog log("x: ", out.fd());
+  const std::string big(LineLog::kMaxLine + 10, 'a');
+  log.feed(big.data(), big.size());
+  const std::string first = out.text();
+  EXPECT_EQ(first, "x: " + std::string(LineLog::kMaxLine, 'a') + "\n");
+  log.feed("\n", 1);
+  EXPECT_EQ(out.text(), "x: " + std::string(10, 'a') + "\n");
+}
+
+TEST(LineLog, EmptyLinesStayLines) {
+  Captured out;
+  LineLog log("x: ", out.fd());
+  log.feed("\n\n", 2);
+  EXPECT_EQ(out.text(), "x: \nx: \n");
+}
+
+}  // namespace
+}  // namespace cloister::supervisor
