@@ -66,11 +66,8 @@ Result<std::vector<ServicePlan>> plan_services(const group::Group& group,
     // The cgroup directory is named after the service.
     if (plan->cgroup) plan->cgroup->leaf_prefix = service.name + "-";
     ServicePlan sp{service.name, std::move(*plan), {}};
-    if (sp.plan.host_ids)
-      sp.notes.push_back("identity: real host uid " + std::to_string(sp.plan.host_ids->switch_uid) +
-                         ", gid " + std::to_string(sp.plan.host_ids->switch_gid) +
-                         ", no user namespace, supplementary groups cleared");
-    else
+    // (root's host ids are said by the plan's own "ids:" line)
+    if (!sp.plan.host_ids)
       sp.notes.push_back("identity: uid " + std::to_string(identity.caller_uid) +
                          " in the manager's user namespace (the caller's uid, mapped onto itself)");
     plans.push_back(std::move(sp));

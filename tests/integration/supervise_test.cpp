@@ -415,7 +415,7 @@ TEST(Supervise, ExplainSaysWhoTheServicesRunAs) {
   auto r = run({kCloister, "supervise", "--explain", file});
   if (is_root()) {
     EXPECT_EQ(r.exit_code, 0) << r.describe();
-    EXPECT_NE(r.out.find("identity: real host uid 300000, gid 300000, no user namespace"),
+    EXPECT_NE(r.out.find("runs under real host uid 300000, gid 300000 with no user namespace"),
               std::string::npos)
         << r.out;
   } else {

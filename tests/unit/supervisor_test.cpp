@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <string>
 
 #include "policy/group_file.hpp"
@@ -79,6 +80,21 @@ TEST(ServicePolicy, ManagerPlansAsRootOfItsNamespaces) {
   GroupIdentity root;
   root.host_ids = true;
   EXPECT_TRUE(manager_caller(root).host_root);
+}
+
+// The README's example group loads as shown, and plans as root would run it.
+TEST(ExampleGroup, LoadsWithItsServicesInOrder) {
+  auto g = group::load_file(std::string(CLOISTER_SOURCE_DIR) + "/examples/supervise/vm-group.toml");
+  ASSERT_TRUE(g.ok()) << g.error().message();
+  ASSERT_EQ(g->services.size(), 2u);
+  EXPECT_EQ(g->services[0].name, "files");
+  EXPECT_EQ(g->services[1].name, "vmm");
+  EXPECT_EQ(g->services[0].uid, 200000u);
+  EXPECT_EQ(g->services[1].uid, 200001u);
+  EXPECT_EQ(g->services[1].ready.kind, group::Readiness::Kind::Fd);
+  EXPECT_EQ(g->services[1].stop_signal, SIGINT);
+  EXPECT_EQ(g->services[1].policy.cgroup.pids_max, 64u);
+  EXPECT_EQ(g->shutdown_timeout_ms, 5000u);
 }
 
 // ---- log lines ----
