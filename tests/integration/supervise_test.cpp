@@ -4,8 +4,11 @@
 // As root the services run under real host uids without a user namespace; as uid 65534 they
 // share one user namespace (the same tests, where they apply).
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -136,33 +139,77 @@ std::string shell_service(const std::string& name, const std::string& script,
          "\"]\nready = { fd = 3 }\n" + extra + "\n";
 }
 
+// A free TCP port on loopback (bound, then released: the server binds it next).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+
+// An HTTP GET of / on loopback; the status line, "" when nothing answers within `timeout`.
+std::string http_status(int port, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      const std::string request = "GET / HTTP/1.0\r\n\r\n";
+      if (::write(fd.get(), request.data(), request.size()) == static_cast<ssize_t>(request.size()))
+        return read_line(fd.get(), seconds(5));
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return "";
+}
+
+// Three real programs: python3's HTTP server on loopback, then two shells, each started once
+// the one before is ready, stopped in reverse.
 TEST(Supervise, StartsInOrderBecomesReadyAndStopsCleanly) {
   SKIP_WITHOUT_NAMESPACES();
   TempDir dir;
   const std::string prefix = unique("ord");
   const std::string a = prefix + "a", b = prefix + "b", c = prefix + "c";
+  const int port = free_port();
+  ASSERT_GT(port, 0);
   const std::string group =
       "[group]\nname = \"order\"\nshutdown-timeout = 5\n\n" +
       shell_service(c, "sleep 0.2; echo ready >&3; exec sleep 1000", "after = [\"" + b + "\"]") +
-      shell_service(a, "echo hello from a; sleep 0.3; echo ready >&3; exec sleep 1000") +
-      shell_service(b, "echo ready >&3; exec sleep 1000", "after = [\"" + a + "\"]");
+      "[service." + a +
+      "]\ncommand = [\"/usr/bin/python3\", \"-m\", \"http.server\", \"--bind\", "
+      "\"127.0.0.1\", \"" +
+      std::to_string(port) + "\"]\n[service." + a + ".profile.network]\nmode = \"host\"\n\n" +
+      shell_service(b, "echo hello from b; echo ready >&3; exec sleep 1000",
+                    "after = [\"" + a + "\"]");
   Process p(supervise({dir.write("group.toml", group)}), {});
   ASSERT_TRUE(p.wait_for_output("\"event\": \"ready\", \"service\": \"" + c + "\"", seconds(20)))
       << p.out();
+  EXPECT_EQ(http_status(port, seconds(10)).rfind("HTTP/1.0 200", 0), 0u) << "the server serves";
   const auto ns = group_pid_namespace(p.pid());
   ASSERT_NE(ns, 0u);
   EXPECT_EQ(processes_in_pid_namespace(ns).size(), 4u) << "the manager and three services";
   p.signal(SIGTERM);
   auto r = p.finish();
   EXPECT_EQ(r.exit_code, 0) << r.describe();
-  // In order: b starts only once a is ready, c once b is.
+  // In order: b starts only once a is ready (executed), c once b is.
   EXPECT_LT(index_of(r.out, "ready", a), index_of(r.out, "started", b)) << r.out;
   EXPECT_LT(index_of(r.out, "ready", b), index_of(r.out, "started", c)) << r.out;
   // Stopped in reverse: c, then b, then a.
   EXPECT_LT(index_of(r.out, "exited", c), index_of(r.out, "stopping", b)) << r.out;
   EXPECT_LT(index_of(r.out, "exited", b), index_of(r.out, "stopping", a)) << r.out;
-  EXPECT_NE(r.err.find(a + ": hello from a\n"), std::string::npos) << "line-prefixed output\n"
+  EXPECT_NE(r.err.find(b + ": hello from b\n"), std::string::npos) << "line-prefixed output\n"
                                                                    << r.err;
+  EXPECT_NE(r.err.find(a + ": 127.0.0.1 - - "), std::string::npos) << "the server's log\n" << r.err;
   EXPECT_NE(r.out.find("\"event\": \"done\""), std::string::npos);
   EXPECT_TRUE(namespace_empties(ns, seconds(5)));
   EXPECT_TRUE(cgroups_named(prefix).empty());
