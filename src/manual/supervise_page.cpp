@@ -23,13 +23,15 @@ Section group_keys() {
         "without .toml.",
         "name = \"vm-firefox\""},
        {"shutdown-timeout",
-        "Seconds (an integer or a fraction) from a service's stop signal to SIGKILL, when the "
-        "group stops. Default: 10.",
+        "Seconds (an integer or a fraction) from the group's SIGTERM or SIGINT until what still "
+        "runs is SIGKILLed: one deadline for the whole stop, the services getting their stop "
+        "signals one after the other in reverse start order meanwhile. Default: 10.",
         "shutdown-timeout = 2.5"},
        {"uid-range",
         "The services' uids: { first, count }, 0 not among them. Run by root, these are real "
-        "host uids; unprivileged, they are uids inside the group's user namespace. Without "
-        "it, services have no uid of their own (the caller's).",
+        "host uids (no user namespace), and a range holding the uid of an account in "
+        "/etc/passwd is refused; without it, root's services run as 65534. Run unprivileged, "
+        "the group has one user namespace and every service runs under the caller's uid.",
         "uid-range = { first = 200000, count = 100 }"},
        {"gid-range", "The services' gids, as uid-range. Default: the numbers of uid-range.",
         "gid-range = { first = 200000, count = 100 }"},

@@ -1,6 +1,7 @@
 #include "supervisor/service_plan.hpp"
 
 #include <cstdio>
+#include <fstream>
 
 #include "plan/explain.hpp"
 
@@ -52,9 +53,40 @@ Policy service_policy(const group::Service& service, const GroupIdentity& identi
   return p;
 }
 
+namespace {
+
+// A range of host ids root hands to services must not hold an account's: its files, its
+// processes, its signals would be the service's. Reads FILE (passwd or group: NAME:x:ID:...).
+Status check_range_free(const std::optional<group::IdRange>& range, const char* file,
+                        const char* key) {
+  if (!range) return ok_status();
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto first = line.find(':');
+    const auto second = first == std::string::npos ? first : line.find(':', first + 1);
+    if (second == std::string::npos) continue;
+    const std::string name = line.substr(0, first);
+    unsigned long id = 0;
+    if (std::sscanf(line.c_str() + second + 1, "%lu", &id) != 1) continue;
+    if (id <= 0xffffffffUL && range->contains(static_cast<std::uint32_t>(id)))
+      return Error{std::string("[group] ") + key,
+                   "overlaps the existing " + std::string(file) + " entry " + quote(name) + " (" +
+                       std::to_string(id) + ")",
+                   "", 0, "pick a range no account uses: services would run as that account"};
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Result<std::vector<ServicePlan>> plan_services(const group::Group& group,
                                                const GroupIdentity& identity) {
   std::vector<ServicePlan> plans;
+  if (identity.host_ids) {
+    CLOISTER_TRY(check_range_free(group.uids, "/etc/passwd", "uid-range"));
+    CLOISTER_TRY(check_range_free(group.gids, "/etc/group", "gid-range"));
+  }
   const Caller caller = manager_caller(identity);
   for (const auto& service : group.services) {
     auto plan = resolve(service_policy(service, identity), caller);

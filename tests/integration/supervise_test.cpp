@@ -453,6 +453,21 @@ TEST(Supervise, RootRunsServicesUnderHostUidsWithoutUserNamespace) {
   EXPECT_EQ(r.exit_code, 0) << r.describe();
 }
 
+// Root hands the range's uids to services: a range holding an account's uid is refused.
+TEST(Supervise, RangeOverlappingAnAccountIsRefused) {
+  if (!is_root()) GTEST_SKIP() << "host uid ranges are root's (uid 65534 gets a user namespace)";
+  TempDir dir;
+  const std::string file =
+      dir.write("group.toml",
+                "[group]\nname = \"g\"\nuid-range = { first = 65530, count = 10 }\n[service.a]\n"
+                "command = [\"/bin/true\"]\n");
+  auto r = run({kCloister, "supervise", "--explain", file});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_NE(r.err.find("uid-range: overlaps the existing /etc/passwd entry 'nobody' (65534)"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(Supervise, ExplainSaysWhoTheServicesRunAs) {
   TempDir dir;
   const std::string file =
