@@ -555,7 +555,7 @@ int main(int argc, char** argv) {
               opt.spawn_program.c_str(), median(spawn_us), percentile(spawn_us, 0.1),
               percentile(spawn_us, 0.9), spawn_us.size());
   std::printf("group: per service after the first start: %.0f us\n",
-              (median(ready_ms) - median(first_started_ms)) / std::max(1, n - 1));
+              (median(ready_ms) - median(first_started_ms)) * 1000.0 / std::max(1, n - 1));
 
   std::printf("\nready-all / %d sequential runs = %s  [%s, %s] (95%% bootstrap over rounds); "
               "per-round ratios %s .. %s (target <= 1.0)\n",
