@@ -125,7 +125,7 @@ struct TempDir {
 
 std::string service_name(int i) {
   char name[32];
-  std::snprintf(name, sizeof name, "s%03d", i);
+  std::snprintf(name, sizeof name, "benchsv%03d", i);
   return name;
 }
 
@@ -277,6 +277,31 @@ std::set<std::string> cloister_cgroups() {
   return out;
 }
 
+// Ours: a service's cgroup (named after the service, "benchsvNNN-...") or the cgroup of one
+// of our `cloister run`s ("cloister-PID-..."). Others on the machine may be using the shared
+// "cloister" holder and make leaves of their own at the same time: those are not ours.
+bool our_cgroup(const std::string& path, const std::set<pid_t>& run_pids) {
+  const std::string name = path.substr(path.rfind('/') + 1);
+  if (name.rfind("benchsv", 0) == 0) return true;
+  if (name.rfind("cloister-", 0) != 0) return false;
+  const pid_t pid = static_cast<pid_t>(std::strtol(name.c_str() + 9, nullptr, 10));
+  return run_pids.count(pid) != 0;
+}
+
+// What is ours and new since `before`, after a grace of up to 2 s (removal may trail exit).
+std::vector<std::string> cgroups_left(const std::set<std::string>& before,
+                                      const std::set<pid_t>& run_pids) {
+  std::vector<std::string> left;
+  const long long t0 = now_ns();
+  for (;;) {
+    left.clear();
+    for (const auto& c : cloister_cgroups())
+      if (!before.count(c) && our_cgroup(c, run_pids)) left.push_back(c);
+    if (left.empty() || now_ns() - t0 > 2000000000LL) return left;
+    sleep_us(20000);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // One group run
 
@@ -416,12 +441,14 @@ GroupRun run_group(const Options& o, const Argv& argv, int devnull, int err_fd,
 // N sequential `cloister run -- PROGRAM`; returns the time from the first spawn to the last
 // waitpid, in ms, and fills the per-spawn times.
 double run_sequential(const Options& o, const Argv& argv, int devnull, int err_fd,
-                      const std::string& when, std::vector<double>& per_spawn_us) {
+                      const std::string& when, std::vector<double>& per_spawn_us,
+                      std::set<pid_t>& pids) {
   const long long t0 = now_ns();
   for (int i = 0; i < o.services; ++i) {
     if (::ftruncate(err_fd, 0) != 0) die_errno("ftruncate");
     const long long s0 = now_ns();
     const pid_t pid = spawn_with(argv, devnull, err_fd, -1);
+    pids.insert(pid);
     const int status = wait_for(pid);
     per_spawn_us.push_back(static_cast<double>(now_ns() - s0) / 1e3);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -502,12 +529,12 @@ int main(int argc, char** argv) {
     GroupRun g;
     double seq = 0;
     std::vector<double> per_spawn;
+    std::set<pid_t> run_pids;
     if (group_first) g = run_group(opt, group_argv, devnull, group_err, when);
-    seq = run_sequential(opt, spawn_argv, devnull, spawn_err, when, per_spawn);
+    seq = run_sequential(opt, spawn_argv, devnull, spawn_err, when, per_spawn, run_pids);
     if (!group_first) g = run_group(opt, group_argv, devnull, group_err, when);
-    const std::set<std::string> cgroups_now = cloister_cgroups();
-    for (const auto& c : cgroups_now)
-      if (!cgroups_before.count(c)) die(when + ": a cgroup was left behind: " + c);
+    for (const auto& c : cgroups_left(cgroups_before, run_pids))
+      die(when + ": a cgroup was left behind: " + c);
     std::printf("%-6s %-6s %12.0f %12.0f %8.3f %10.0f %7.0f kB %7.0f kB\n",
                 round < 0 ? "warmup" : std::to_string(round + 1).c_str(),
                 group_first ? "group" : "runs", g.all_ready_ms, seq, g.all_ready_ms / seq,
