@@ -104,24 +104,23 @@ Options parse_options(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------
 // The group file
 
-// A private directory for the group file, removed at the end. Under /tmp, so that an
-// unprivileged run (uid 65534) can read what it wrote.
-struct TempDir {
-  std::string path;
-  std::string file;
-  TempDir() {
-    char templ[] = "/tmp/bench-supervise-XXXXXX";
-    if (!::mkdtemp(templ)) die_errno("mkdtemp /tmp/bench-supervise-XXXXXX");
-    path = templ;
-    file = path + "/group.toml";
-  }
-  ~TempDir() {
-    ::unlink(file.c_str());
-    ::rmdir(path.c_str());
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+// A private directory for the group file, removed at exit (also when a failure ends the
+// bench through exit()). Under /tmp, so that an unprivileged run (uid 65534) can read what
+// it wrote.
+std::string temp_dir, group_file;
+
+void remove_group_file() {
+  if (!group_file.empty()) ::unlink(group_file.c_str());
+  if (!temp_dir.empty()) ::rmdir(temp_dir.c_str());
+}
+
+void make_temp_dir() {
+  char templ[] = "/tmp/bench-supervise-XXXXXX";
+  if (!::mkdtemp(templ)) die_errno("mkdtemp /tmp/bench-supervise-XXXXXX");
+  temp_dir = templ;
+  group_file = temp_dir + "/group.toml";
+  std::atexit(remove_group_file);
+}
 
 std::string service_name(int i) {
   char name[32];
@@ -369,25 +368,25 @@ GroupRun run_group(const Options& o, const Argv& argv, int devnull, int err_fd,
   std::string pending, unexpected;
   auto ms_since = [t0](long long t) { return static_cast<double>(t - t0) / 1e6; };
   const long long deadline = t0 + static_cast<long long>(o.timeout_s) * 1000000000LL;
-  const bool all_ready = read_events(status_read, pending, deadline, [&](const std::string& line,
-                                                                          long long t) {
-    const std::string event = json_field(line, "event");
-    const std::string service = json_field(line, "service");
-    if (event == "started") {
-      if (started.empty()) run.first_started_ms = ms_since(t);
-      started.insert(service);
-    } else if (event == "ready") {
-      if (ready.empty()) run.first_ready_ms = ms_since(t);
-      ready.insert(service);
-      if (static_cast<int>(ready.size()) == o.services) {
-        run.all_ready_ms = ms_since(t);
-        return true;
-      }
-    } else if (unexpected.empty()) {
-      unexpected = line;  // an exit or a restart before all were ready
-    }
-    return false;
-  });
+  const bool all_ready =
+      read_events(status_read, pending, deadline, [&](const std::string& line, long long t) {
+        const std::string event = json_field(line, "event");
+        const std::string service = json_field(line, "service");
+        if (event == "started") {
+          if (started.empty()) run.first_started_ms = ms_since(t);
+          started.insert(service);
+        } else if (event == "ready") {
+          if (ready.empty()) run.first_ready_ms = ms_since(t);
+          ready.insert(service);
+          if (static_cast<int>(ready.size()) == o.services) {
+            run.all_ready_ms = ms_since(t);
+            return true;
+          }
+        } else if (unexpected.empty()) {
+          unexpected = line;  // an exit or a restart before all were ready
+        }
+        return false;
+      });
   if (!all_ready) {
     ::kill(pid, SIGTERM);
     const int status = wait_for(pid);
@@ -473,10 +472,10 @@ int main(int argc, char** argv) {
   for (const auto& p : {opt.service_program, opt.spawn_program})
     if (!executable(p)) die(p + " not found or not executable");
 
-  TempDir dir;
-  write_file(dir.file, group_text(opt));
+  make_temp_dir();
+  write_file(group_file, group_text(opt));
   const Argv group_argv = {opt.cloister, "supervise", "--status-fd", std::to_string(kStatusFd),
-                           dir.file};
+                           group_file};
   const Argv spawn_argv = {opt.cloister, "run", "--", opt.spawn_program};
 
   utsname uts{};
@@ -489,10 +488,11 @@ int main(int argc, char** argv) {
   if (::geteuid() != 0)
     repro = "setpriv --reuid " + std::to_string(::geteuid()) + " --regid " +
             std::to_string(::getegid()) + " --clear-groups " + repro;
-  std::printf("bench_supervise: uid %d, kernel %s, %ld CPUs, %d services, %d rounds + %d warm-up, "
-              "seed %llu\n",
-              static_cast<int>(::geteuid()), uts.release, ::sysconf(_SC_NPROCESSORS_ONLN),
-              opt.services, opt.rounds, opt.warmup, static_cast<unsigned long long>(opt.seed));
+  std::printf(
+      "bench_supervise: uid %d, kernel %s, %ld CPUs, %d services, %d rounds + %d warm-up, "
+      "seed %llu\n",
+      static_cast<int>(::geteuid()), uts.release, ::sysconf(_SC_NPROCESSORS_ONLN), opt.services,
+      opt.rounds, opt.warmup, static_cast<unsigned long long>(opt.seed));
   std::printf("reproduce: %s\n", repro.c_str());
   std::printf("  group      %s  (%d x [\"%s\", \"1000\"], ready = \"none\", uid-range 200000+)\n",
               join_argv(group_argv).c_str(), opt.services, opt.service_program.c_str());
@@ -555,9 +555,9 @@ int main(int argc, char** argv) {
     outer_rss.push_back(g.outer.vm_rss_kb);
     mgr_procs.push_back(g.manager_descendants);
     if (csv)
-      std::fprintf(csv, "%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.0f,%.0f\n", round + 1, group_first ? 1 : 0,
-                   g.all_ready_ms, g.first_started_ms, g.first_ready_ms, g.stop_ms, seq,
-                   g.manager.vm_rss_kb, g.manager.vm_hwm_kb);
+      std::fprintf(csv, "%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.0f,%.0f\n", round + 1,
+                   group_first ? 1 : 0, g.all_ready_ms, g.first_started_ms, g.first_ready_ms,
+                   g.stop_ms, seq, g.manager.vm_rss_kb, g.manager.vm_hwm_kb);
   }
   if (csv) std::fclose(csv);
   const CpuSnapshot cpu_after = CpuSnapshot::take();
@@ -584,16 +584,17 @@ int main(int argc, char** argv) {
   std::printf("group: per service after the first start: %.0f us\n",
               (median(ready_ms) - median(first_started_ms)) * 1000.0 / std::max(1, n - 1));
 
-  std::printf("\nready-all / %d sequential runs = %s  [%s, %s] (95%% bootstrap over rounds); "
-              "per-round ratios %s .. %s (target <= 1.0)\n",
-              n, fmt(3, ratio_of_medians).c_str(), fmt(3, ratio_ci.lo).c_str(),
-              fmt(3, ratio_ci.hi).c_str(),
-              fmt(3, *std::min_element(ratio.begin(), ratio.end())).c_str(),
-              fmt(3, *std::max_element(ratio.begin(), ratio.end())).c_str());
+  std::printf(
+      "\nready-all / %d sequential runs = %s  [%s, %s] (95%% bootstrap over rounds); "
+      "per-round ratios %s .. %s (target <= 1.0)\n",
+      n, fmt(3, ratio_of_medians).c_str(), fmt(3, ratio_ci.lo).c_str(), fmt(3, ratio_ci.hi).c_str(),
+      fmt(3, *std::min_element(ratio.begin(), ratio.end())).c_str(),
+      fmt(3, *std::max_element(ratio.begin(), ratio.end())).c_str());
 
-  std::printf("\nmanager (cloister-mgr, PID 1 of the group) with %d services running, kB, median "
-              "over rounds (max):\n",
-              n);
+  std::printf(
+      "\nmanager (cloister-mgr, PID 1 of the group) with %d services running, kB, median "
+      "over rounds (max):\n",
+      n);
   auto mem = [](const char* name, const std::vector<double>& v) {
     std::printf("  %-14s %8.0f (%.0f)\n", name, median(v), *std::max_element(v.begin(), v.end()));
   };
@@ -609,17 +610,17 @@ int main(int argc, char** argv) {
   std::printf("  VmHWM %.2f MiB against the target of 4 MiB: %s\n", hwm_max / 1024.0,
               hwm_max <= 4096 ? "met" : "missed");
 
-  std::printf("\nRESULT ready_all_over_sequential=%s ratio_lo=%s ratio_hi=%s ready_all_ms=%s "
-              "sequential_ms=%s first_started_ms=%s stop_ms=%s spawn_median_us=%s "
-              "manager_vmrss_kb=%s manager_vmhwm_kb=%s manager_rssanon_kb=%s "
-              "manager_private_kb=%s services=%d rounds=%d seed=%llu uid=%d\n",
-              fmt(4, ratio_of_medians).c_str(), fmt(4, ratio_ci.lo).c_str(),
-              fmt(4, ratio_ci.hi).c_str(), fmt(1, median(ready_ms)).c_str(),
-              fmt(1, median(seq_ms)).c_str(), fmt(1, median(first_started_ms)).c_str(),
-              fmt(1, median(stop_ms)).c_str(), fmt(1, median(spawn_us)).c_str(),
-              fmt(0, median(mgr_rss)).c_str(), fmt(0, hwm_max).c_str(),
-              fmt(0, median(mgr_anon)).c_str(), fmt(0, median(mgr_private)).c_str(), n,
-              opt.rounds, static_cast<unsigned long long>(opt.seed), static_cast<int>(::geteuid()));
+  std::printf(
+      "\nRESULT ready_all_over_sequential=%s ratio_lo=%s ratio_hi=%s ready_all_ms=%s "
+      "sequential_ms=%s first_started_ms=%s stop_ms=%s spawn_median_us=%s "
+      "manager_vmrss_kb=%s manager_vmhwm_kb=%s manager_rssanon_kb=%s "
+      "manager_private_kb=%s services=%d rounds=%d seed=%llu uid=%d\n",
+      fmt(4, ratio_of_medians).c_str(), fmt(4, ratio_ci.lo).c_str(), fmt(4, ratio_ci.hi).c_str(),
+      fmt(1, median(ready_ms)).c_str(), fmt(1, median(seq_ms)).c_str(),
+      fmt(1, median(first_started_ms)).c_str(), fmt(1, median(stop_ms)).c_str(),
+      fmt(1, median(spawn_us)).c_str(), fmt(0, median(mgr_rss)).c_str(), fmt(0, hwm_max).c_str(),
+      fmt(0, median(mgr_anon)).c_str(), fmt(0, median(mgr_private)).c_str(), n, opt.rounds,
+      static_cast<unsigned long long>(opt.seed), static_cast<int>(::geteuid()));
   ::close(devnull);
   return 0;
 }
