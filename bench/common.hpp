@@ -3,6 +3,7 @@
 // (percentiles, medians, bootstrap over paired rounds). See bench/README.md.
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -21,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -279,6 +281,88 @@ inline std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return std::string("killed by signal ") + strsignal(WTERMSIG(status));
   return "stopped";
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes: what /proc says about the ones a bench started and their descendants
+
+struct ProcStat {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  unsigned long long start = 0;  // starttime, to tell a reused pid apart
+  std::string comm;
+};
+
+inline std::optional<ProcStat> read_stat(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[1024];
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  buf[n] = '\0';
+  // pid (comm) state ppid ... field 22 is starttime; comm may hold spaces and parentheses.
+  char* open = std::strchr(buf, '(');
+  char* close = std::strrchr(buf, ')');
+  if (!open || !close || close < open) return std::nullopt;
+  ProcStat s;
+  s.pid = pid;
+  s.comm.assign(open + 1, close);
+  std::vector<std::string> fields;  // fields[0] is state (field 3)
+  for (char* p = close + 2; *p;) {
+    char* end = std::strchr(p, ' ');
+    fields.emplace_back(p, end ? end : p + std::strlen(p));
+    if (!end) break;
+    p = end + 1;
+  }
+  if (fields.size() < 20) return std::nullopt;
+  s.ppid = static_cast<pid_t>(std::strtol(fields[1].c_str(), nullptr, 10));
+  s.start = std::strtoull(fields[19].c_str(), nullptr, 10);
+  return s;
+}
+
+// Children of `pid`: /proc/PID/task/*/children where the kernel has it (CONFIG_PROC_CHILDREN),
+// otherwise a scan of /proc for processes whose parent is `pid`.
+inline std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> out;
+  const std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
+  if (DIR* tasks = ::opendir(task_dir.c_str())) {
+    bool have_children_file = false;
+    while (dirent* t = ::readdir(tasks)) {
+      if (t->d_name[0] == '.') continue;
+      const std::string file = task_dir + "/" + t->d_name + "/children";
+      int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      have_children_file = true;
+      char buf[4096];
+      const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+      ::close(fd);
+      if (n <= 0) continue;
+      buf[n] = '\0';
+      for (char* p = buf; *p;) {
+        char* end = nullptr;
+        const long child = std::strtol(p, &end, 10);
+        if (end == p) break;
+        out.push_back(static_cast<pid_t>(child));
+        p = end;
+        while (*p == ' ' || *p == '\n') ++p;
+      }
+    }
+    ::closedir(tasks);
+    if (have_children_file) return out;
+  }
+  DIR* proc = ::opendir("/proc");
+  if (!proc) die_errno("opendir /proc");
+  while (dirent* e = ::readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const pid_t p = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
+    auto st = read_stat(p);
+    if (st && st->ppid == pid) out.push_back(p);
+  }
+  ::closedir(proc);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
