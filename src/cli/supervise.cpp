@@ -50,7 +50,9 @@ int supervise_command(const std::vector<std::string>& args) {
   run.status_fd = options->status_fd;
   run.parent_pid = options->parent_pid;
   run.parent_pidfd = options->parent_pidfd;
-  return supervisor::run_group(*group, identity, *plans, run);
+  run.cgroups = supervisor::any_cgroup(*plans);
+  plans = std::vector<supervisor::ServicePlan>{};  // checked; the manager plans each start anew
+  return supervisor::run_group(*group, identity, run);
 }
 
 }  // namespace cloister::cli

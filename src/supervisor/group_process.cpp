@@ -1,6 +1,7 @@
 #include "supervisor/group_process.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -45,8 +46,8 @@ struct Manager {
 // PID 1 of the group: its own mount namespace (private, a /proc of its PID namespace), then
 // the manager's loop; the kernel ends every service when it exits.
 [[noreturn]] void manager_main(const group::Group& group, const GroupIdentity& identity,
-                               const std::vector<ServicePlan>& plans, const GroupOptions& options,
-                               int outer_pidfd, keeper::Keeper* keeper) {
+                               const GroupOptions& options, int outer_pidfd,
+                               keeper::Keeper* keeper) {
   pollfd p{outer_pidfd, POLLIN, 0};
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::poll(&p, 1, 0) != 0) ::_exit(125);
   if (!identity.host_ids) {
@@ -76,12 +77,11 @@ struct Manager {
   ManagerOptions mo;
   mo.status_fd = options.status_fd;
   mo.guard = keeper;
-  ::_exit(manage(group, plans, mo));
+  ::_exit(manage(group, identity, mo));
 }
 
 Result<Manager> start_manager(const group::Group& group, const GroupIdentity& identity,
-                              const std::vector<ServicePlan>& plans, const GroupOptions& options,
-                              keeper::Keeper* keeper) {
+                              const GroupOptions& options, keeper::Keeper* keeper) {
   UniqueFd self(sys::pidfd_open(::getpid()));
   if (!self) return Error{"supervise", "pidfd_open", "", errno, ""};
   std::uint64_t flags = CLONE_NEWPID | CLONE_NEWNS;
@@ -95,7 +95,7 @@ Result<Manager> start_manager(const group::Group& group, const GroupIdentity& id
   if (pid < 0)
     return Error{"supervise", "clone3 (PID and mount namespaces)", "", errno,
                  "`cloister check` shows which namespaces this machine allows"};
-  if (pid == 0) manager_main(group, identity, plans, options, self.get(), keeper);
+  if (pid == 0) manager_main(group, identity, options, self.get(), keeper);
   return Manager{pid, UniqueFd(pidfd)};
 }
 
@@ -128,16 +128,16 @@ int wait_for(Manager& manager) {
   return exit_status(info);
 }
 
+}  // namespace
+
 bool any_cgroup(const std::vector<ServicePlan>& plans) {
   for (const auto& p : plans)
     if (p.plan.cgroup && p.plan.cgroup->creates()) return true;
   return false;
 }
 
-}  // namespace
-
 int run_group(const group::Group& group, const GroupIdentity& identity,
-              const std::vector<ServicePlan>& plans, const GroupOptions& options) {
+              const GroupOptions& options) {
   // Nothing the caller left open reaches the manager or a service.
   std::vector<int> keep;
   for (int fd : {options.status_fd, options.parent_pidfd})
@@ -156,7 +156,7 @@ int run_group(const group::Group& group, const GroupIdentity& identity,
     }
   }
   std::optional<keeper::Keeper> keeper;
-  if (any_cgroup(plans)) {
+  if (options.cgroups) {
     auto started = keeper::Keeper::start({});
     if (!started) return say(started.take_error()), kExitSetupFailed;
     keeper.emplace(std::move(*started));
@@ -164,7 +164,10 @@ int run_group(const group::Group& group, const GroupIdentity& identity,
   const sigset_t watched = signals::watched();
   sigset_t saved;
   ::sigprocmask(SIG_BLOCK, &watched, &saved);
-  auto manager = start_manager(group, identity, plans, options, keeper ? &*keeper : nullptr);
+  // The memory the plans took goes back to the kernel before the manager is forked: it
+  // would otherwise be resident in the manager, one copy per service, for its whole life.
+  ::malloc_trim(0);
+  auto manager = start_manager(group, identity, options, keeper ? &*keeper : nullptr);
   int status = kExitSetupFailed;
   if (!manager) {
     say(manager.take_error());

@@ -64,7 +64,6 @@ std::string json_string(const std::string& text) {
 
 struct Unit {
   const group::Service* spec = nullptr;
-  const Plan* plan = nullptr;
   State state = State::Waiting;
   std::optional<spawn::Running> running;
   UniqueFd out, err, ready;
@@ -83,13 +82,11 @@ struct Unit {
 
 class Manager {
  public:
-  Manager(const group::Group& group, const std::vector<ServicePlan>& plans,
-          const ManagerOptions& options)
-      : group_(group), options_(options) {
-    for (std::size_t i = 0; i < plans.size(); ++i) {
+  Manager(const group::Group& group, const GroupIdentity& identity, const ManagerOptions& options)
+      : group_(group), identity_(identity), options_(options) {
+    for (std::size_t i = 0; i < group.services.size(); ++i) {
       Unit u;
       u.spec = &group.services[i];
-      u.plan = &plans[i].plan;
       u.delay_ms = u.spec->restart_delay_ms;
       units_.push_back(std::move(u));
     }
@@ -242,8 +239,11 @@ class Manager {
     options.close_others_in_child = true;
     options.keeper = false;
     options.guard = options_.guard;
+    // Planned now and dropped once started: the manager holds no plan while services run.
+    auto plan = plan_service(*u.spec, identity_);
+    if (!plan) return failed_start(index, plan.error().message());
     std::vector<std::string> notices;
-    auto running = spawn::start(*u.plan, options, notices);
+    auto running = spawn::start(*plan, options, notices);
     for (const auto& n : notices) {
       // Said once for the group, not once per service: the host gives no cgroup here.
       const bool no_cgroup = n.rfind("running without a cgroup", 0) == 0;
@@ -537,6 +537,7 @@ class Manager {
   }
 
   const group::Group& group_;
+  const GroupIdentity& identity_;
   const ManagerOptions& options_;
   std::vector<Unit> units_;
   UniqueFd epoll_, signals_, null_;
@@ -548,9 +549,8 @@ class Manager {
 
 }  // namespace
 
-int manage(const group::Group& group, const std::vector<ServicePlan>& plans,
-           const ManagerOptions& options) {
-  Manager manager(group, plans, options);
+int manage(const group::Group& group, const GroupIdentity& identity, const ManagerOptions& options) {
+  Manager manager(group, identity, options);
   return manager.run();
 }
 

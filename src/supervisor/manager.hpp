@@ -23,7 +23,7 @@ struct ManagerOptions {
 // Runs the group until every service has ended or the group was stopped; returns the exit
 // status: 0 when every service ended cleanly (status 0, or its stop signal), 1 otherwise.
 // Expects signals::watched() blocked.
-int manage(const group::Group& group, const std::vector<ServicePlan>& plans,
-           const ManagerOptions& options);
+// Each service is planned right before each of its starts (service_plan.hpp).
+int manage(const group::Group& group, const GroupIdentity& identity, const ManagerOptions& options);
 
 }  // namespace cloister::supervisor

@@ -53,6 +53,18 @@ Policy service_policy(const group::Service& service, const GroupIdentity& identi
   return p;
 }
 
+Result<Plan> plan_service(const group::Service& service, const GroupIdentity& identity) {
+  auto plan = resolve(service_policy(service, identity), manager_caller(identity));
+  if (!plan) {
+    auto e = plan.take_error();
+    e.step = "service " + service.name + " (" + service.origin + "): " + e.step;
+    return e;
+  }
+  // The cgroup directory is named after the service.
+  if (plan->cgroup) plan->cgroup->leaf_prefix = service.name + "-";
+  return plan;
+}
+
 namespace {
 
 // A range of host ids root hands to services must not hold an account's: its files, its
@@ -87,16 +99,9 @@ Result<std::vector<ServicePlan>> plan_services(const group::Group& group,
     CLOISTER_TRY(check_range_free(group.uids, "/etc/passwd", "uid-range"));
     CLOISTER_TRY(check_range_free(group.gids, "/etc/group", "gid-range"));
   }
-  const Caller caller = manager_caller(identity);
   for (const auto& service : group.services) {
-    auto plan = resolve(service_policy(service, identity), caller);
-    if (!plan) {
-      auto e = plan.take_error();
-      e.step = "service " + service.name + " (" + service.origin + "): " + e.step;
-      return e;
-    }
-    // The cgroup directory is named after the service.
-    if (plan->cgroup) plan->cgroup->leaf_prefix = service.name + "-";
+    auto plan = plan_service(service, identity);
+    if (!plan) return plan.take_error();
     ServicePlan sp{service.name, std::move(*plan), {}};
     // (root's host ids are said by the plan's own "ids:" line)
     if (!sp.plan.host_ids)

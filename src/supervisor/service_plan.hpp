@@ -40,7 +40,12 @@ struct ServicePlan {
 // The service's final Policy (what `resolve` gets).
 Policy service_policy(const group::Service& service, const GroupIdentity& identity);
 
-// Every service's plan, in start order; the first error names the service.
+// One service's plan, as the manager makes it right before each start (so the manager holds
+// no plan between starts, and a restart sees the host as it is then).
+Result<Plan> plan_service(const group::Service& service, const GroupIdentity& identity);
+
+// Every service's plan, in start order; the first error names the service. `cloister
+// supervise` makes them all first, to refuse a group that cannot run before anything starts.
 Result<std::vector<ServicePlan>> plan_services(const group::Group& group,
                                                const GroupIdentity& identity);
 
