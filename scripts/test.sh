@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh cmake g++ make libgtest-dev libseccomp-dev libtomlplusplus-dev bubblewrap util-linux passt
 # bubblewrap's own tests (tests/bwrap-suite.sh): apt-get source unpacks with dpkg-source; the
 # tests use python3-seccomp, capsh/getpcaps and strace's fault injection.
-bash scripts/deps.sh dpkg-dev xz-utils gcc python3 python3-seccomp python3-tap libcap2-bin strace
+bash scripts/deps.sh dpkg-dev xz-utils gcc python3 python3-seccomp python3-tap libcap2-bin strace uidmap
 # The fuzz test (tests/fuzz/run.sh) builds with clang's libFuzzer.
 bash scripts/deps.sh clang-14 libclang-rt-14-dev
 # The shipped profiles' tests run real programs under them (tests/integration/profiles_test.cpp).

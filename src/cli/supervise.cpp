@@ -36,7 +36,7 @@ int supervise_command(const std::vector<std::string>& args) {
     std::fprintf(stderr, "cloister: %s\n", group.error().message().c_str());
     return kExitUsage;
   }
-  const auto identity = supervisor::identity_for(current_caller());
+  const auto identity = supervisor::identity_for(current_caller(), *group);
   auto plans = supervisor::plan_services(*group, identity);
   if (!plans) {
     std::fprintf(stderr, "cloister: %s\n", plans.error().message().c_str());

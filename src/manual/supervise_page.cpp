@@ -31,7 +31,9 @@ Section group_keys() {
         "The services' uids: { first, count }, 0 not among them. Run by root, these are real "
         "host uids (no user namespace), and a range holding the uid of an account in "
         "/etc/passwd is refused; without it, root's services run as 65534. Run unprivileged, "
-        "the group has one user namespace and every service runs under the caller's uid.",
+        "the group has one user namespace: where /etc/subuid and /etc/subgid give the caller "
+        "ranges as large (and newuidmap is installed), the range is mapped onto them and each "
+        "service runs under its own uid; otherwise every service runs under the caller's uid.",
         "uid-range = { first = 200000, count = 100 }"},
        {"gid-range", "The services' gids, as uid-range. Default: the numbers of uid-range.",
         "gid-range = { first = 200000, count = 100 }"},

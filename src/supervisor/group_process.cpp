@@ -16,6 +16,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "isolate/descriptors.hpp"
 #include "isolate/namespaces.hpp"
@@ -46,11 +47,18 @@ struct Manager {
 // PID 1 of the group: its own mount namespace (private, a /proc of its PID namespace), then
 // the manager's loop; the kernel ends every service when it exits.
 [[noreturn]] void manager_main(const group::Group& group, const GroupIdentity& identity,
-                               const GroupOptions& options, int outer_pidfd,
-                               keeper::Keeper* keeper) {
+                               const GroupOptions& options, int outer_pidfd, keeper::Keeper* keeper,
+                               int maps_written_fd) {
   pollfd p{outer_pidfd, POLLIN, 0};
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::poll(&p, 1, 0) != 0) ::_exit(125);
-  if (!identity.host_ids) {
+  if (identity.sub) {
+    // The outer process maps the ranges (newuidmap needs the caller's privileges there).
+    char byte;
+    ssize_t n;
+    do n = ::read(maps_written_fd, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(125);  // the outer process failed and says why
+  } else if (!identity.host_ids) {
     IdMaps maps;
     maps.uid_map =
         std::to_string(identity.caller_uid) + " " + std::to_string(identity.caller_uid) + " 1\n";
@@ -80,10 +88,52 @@ struct Manager {
   ::_exit(manage(group, identity, mo));
 }
 
+// newuidmap/newgidmap PID 0 CALLER 1 FIRST SUBSTART COUNT: uid 0 of the group's namespace
+// is the caller, the group's range its subordinate ids.
+Status run_id_helper(const std::string& helper, pid_t pid, std::uint32_t caller,
+                     const group::IdRange& range, std::uint32_t sub_start) {
+  const std::vector<std::string> args = {helper,
+                                         std::to_string(pid),
+                                         "0",
+                                         std::to_string(caller),
+                                         "1",
+                                         std::to_string(range.first),
+                                         std::to_string(sub_start),
+                                         std::to_string(range.count)};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t child = ::fork();
+  if (child < 0) return Error{"user namespace", "fork", helper, errno, ""};
+  if (child == 0) {
+    signals::reset_for_exec();
+    char* empty[] = {nullptr};
+    ::execve(helper.c_str(), argv.data(), empty);
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return Error{"user namespace", helper, std::to_string(pid), 0,
+                 "it refused the ranges of /etc/subuid or /etc/subgid (its message is above)"};
+  return ok_status();
+}
+
+Status write_subordinate_maps(const group::Group& group, const GroupIdentity& identity, pid_t pid) {
+  const auto& sub = *identity.sub;
+  const auto gids = group.gids ? *group.gids : *group.uids;
+  CLOISTER_TRY(run_id_helper(sub.newuidmap, pid, identity.caller_uid, *group.uids, sub.uid_start));
+  return run_id_helper(sub.newgidmap, pid, identity.caller_gid, gids, sub.gid_start);
+}
+
 Result<Manager> start_manager(const group::Group& group, const GroupIdentity& identity,
                               const GroupOptions& options, keeper::Keeper* keeper) {
   UniqueFd self(sys::pidfd_open(::getpid()));
   if (!self) return Error{"supervise", "pidfd_open", "", errno, ""};
+  int sync[2];
+  if (::pipe2(sync, O_CLOEXEC) != 0) return Error{"supervise", "pipe2", "", errno, ""};
+  UniqueFd maps_read(sync[0]), maps_written(sync[1]);
   std::uint64_t flags = CLONE_NEWPID | CLONE_NEWNS;
   if (!identity.host_ids) flags |= CLONE_NEWUSER;
   int pidfd = -1;
@@ -95,8 +145,27 @@ Result<Manager> start_manager(const group::Group& group, const GroupIdentity& id
   if (pid < 0)
     return Error{"supervise", "clone3 (PID and mount namespaces)", "", errno,
                  "`cloister check` shows which namespaces this machine allows"};
-  if (pid == 0) manager_main(group, identity, options, self.get(), keeper);
-  return Manager{pid, UniqueFd(pidfd)};
+  if (pid == 0) {
+    maps_written.reset();  // EOF for the manager when this process dies before writing
+    manager_main(group, identity, options, self.get(), keeper, maps_read.get());
+  }
+  Manager manager{pid, UniqueFd(pidfd)};
+  if (identity.sub) {
+    if (auto st = write_subordinate_maps(group, identity, pid); !st) {
+      sys::pidfd_send_signal(manager.pidfd.get(), SIGKILL);
+      siginfo_t info{};
+      ::waitid(P_PIDFD, static_cast<id_t>(manager.pidfd.get()), &info, WEXITED);
+      return st.take_error();
+    }
+    if (::write(maps_written.get(), "1", 1) != 1) {
+      const int err = errno;
+      sys::pidfd_send_signal(manager.pidfd.get(), SIGKILL);
+      siginfo_t info{};
+      ::waitid(P_PIDFD, static_cast<id_t>(manager.pidfd.get()), &info, WEXITED);
+      return Error{"supervise", "write", "the manager's sync pipe", err, ""};
+    }
+  }
+  return manager;
 }
 
 int exit_status(const siginfo_t& info) {

@@ -549,7 +549,8 @@ class Manager {
 
 }  // namespace
 
-int manage(const group::Group& group, const GroupIdentity& identity, const ManagerOptions& options) {
+int manage(const group::Group& group, const GroupIdentity& identity,
+           const ManagerOptions& options) {
   Manager manager(group, identity, options);
   return manager.run();
 }

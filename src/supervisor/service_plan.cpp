@@ -1,5 +1,8 @@
 #include "supervisor/service_plan.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -7,11 +10,65 @@
 
 namespace cloister::supervisor {
 
-GroupIdentity identity_for(const Caller& caller) {
+namespace {
+
+// The start of the first line of FILE ("NAME:START:COUNT", NAME a login or a number) that
+// is the caller's and holds `count` ids; nullopt when none does.
+std::optional<std::uint32_t> subordinate_start(const std::string& file, const std::string& name,
+                                               std::uint32_t id, std::uint32_t count) {
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string owner = line.substr(0, colon);
+    if (owner != name && owner != std::to_string(id)) continue;
+    unsigned long start = 0, n = 0;
+    if (std::sscanf(line.c_str() + colon + 1, "%lu:%lu", &start, &n) != 2) continue;
+    if (n >= count && start + count <= 0xffffffffUL) return static_cast<std::uint32_t>(start);
+  }
+  return std::nullopt;
+}
+
+std::string login_name(uid_t uid) {
+  passwd pw{};
+  passwd* found = nullptr;
+  char buf[4096];
+  if (::getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found) return pw.pw_name;
+  return std::to_string(uid);
+}
+
+}  // namespace
+
+GroupIdentity identity_for(const Caller& caller, const group::Group& group,
+                           const SubordinateFiles& files) {
   GroupIdentity id;
   id.host_ids = caller.host_root;
   id.caller_uid = caller.uid;
   id.caller_gid = caller.gid;
+  if (id.host_ids) return id;
+  id.caller_name = login_name(caller.uid);
+  if (!group.uids) {
+    id.one_uid_because = "the group has no uid-range";
+    return id;
+  }
+  const auto gids = group.gids ? *group.gids : *group.uids;
+  if (::access(files.newuidmap.c_str(), X_OK) != 0 ||
+      ::access(files.newgidmap.c_str(), X_OK) != 0) {
+    id.one_uid_because = files.newuidmap + " and " + files.newgidmap +
+                         " are not both installed (Debian: the uidmap package)";
+    return id;
+  }
+  const auto uid_start =
+      subordinate_start(files.subuid, id.caller_name, caller.uid, group.uids->count);
+  const auto gid_start = subordinate_start(files.subgid, id.caller_name, caller.uid, gids.count);
+  if (!uid_start || !gid_start) {
+    id.one_uid_because = std::string(!uid_start ? files.subuid : files.subgid) + " gives " +
+                         id.caller_name + " no range of " +
+                         std::to_string(!uid_start ? group.uids->count : gids.count) + " ids";
+    return id;
+  }
+  id.sub = SubordinateIds{*uid_start, *gid_start, files.newuidmap, files.newgidmap};
   return id;
 }
 
@@ -20,7 +77,9 @@ Caller manager_caller(const GroupIdentity& identity) {
   c.uid = 0;
   c.gid = 0;
   c.cwd = "/";
-  c.host_root = identity.host_ids;
+  // With subordinate ids the manager is uid 0 of its user namespace, where the group's
+  // ranges are mapped: the services switch to their uids there as root's do on the host.
+  c.host_root = identity.host_ids || identity.sub.has_value();
   return c;
 }
 
@@ -30,7 +89,7 @@ Policy service_policy(const group::Service& service, const GroupIdentity& identi
   // unprivileged caller's share the manager's one.
   p.ns.user = Want::No;
   p.id.root_maps_onto.reset();
-  if (identity.host_ids) {
+  if (identity.host_ids || identity.sub) {
     p.id.host_ids = true;
     p.id.uid = service.uid.value_or(identity.fallback_uid);
     p.id.gid = service.gid.value_or(service.uid ? static_cast<gid_t>(*service.uid)
@@ -104,7 +163,13 @@ Result<std::vector<ServicePlan>> plan_services(const group::Group& group,
     if (!plan) return plan.take_error();
     ServicePlan sp{service.name, std::move(*plan), {}};
     // (root's host ids are said by the plan's own "ids:" line)
-    if (!sp.plan.host_ids)
+    if (identity.sub)
+      sp.notes.push_back("identity: uid " + std::to_string(sp.plan.host_ids->switch_uid) +
+                         " of the group's user namespace (host uid " +
+                         std::to_string(identity.sub->uid_start + sp.plan.host_ids->switch_uid -
+                                        group.uids->first) +
+                         "); the ids line below names the namespace's ids");
+    else if (!sp.plan.host_ids)
       sp.notes.push_back("identity: uid " + std::to_string(identity.caller_uid) +
                          " in the manager's user namespace (the caller's uid, mapped onto itself)");
     plans.push_back(std::move(sp));
@@ -147,12 +212,19 @@ std::string explain_text(const group::Group& group, const GroupIdentity& identit
   out +=
       "manager: PID 1 of a new PID namespace, in a mount namespace of its own (the host's "
       "root, a fresh /proc)";
-  out += identity.host_ids
-             ? "; no user namespace (the caller is root): services run under "
-               "real host ids\n"
-             : "; one user namespace mapping uid " + std::to_string(identity.caller_uid) +
-                   " onto itself (an unprivileged caller); every service runs "
-                   "under that uid\n";
+  if (identity.host_ids)
+    out += "; no user namespace (the caller is root): services run under real host ids\n";
+  else if (identity.sub)
+    out += "; one user namespace (an unprivileged caller): uid 0 there is uid " +
+           std::to_string(identity.caller_uid) + ", the uid-range is mapped onto " +
+           identity.caller_name + "'s subordinate uids from " +
+           std::to_string(identity.sub->uid_start) + " and gids from " +
+           std::to_string(identity.sub->gid_start) +
+           " (newuidmap, newgidmap); each service runs under its own uid of the range\n";
+  else
+    out += "; one user namespace mapping uid " + std::to_string(identity.caller_uid) +
+           " onto itself (an unprivileged caller); every service runs under that uid (" +
+           identity.one_uid_because + ")\n";
   out += "shutdown: reverse start order, each its stop signal, SIGKILL at " +
          seconds(group.shutdown_timeout_ms) + "\n";
   for (std::size_t i = 0; i < plans.size(); ++i) {

@@ -12,6 +12,15 @@
 
 namespace cloister::supervisor {
 
+// An unprivileged caller's subordinate ids (/etc/subuid, /etc/subgid) that newuidmap and
+// newgidmap map into the group's user namespace: the group's ranges inside, these outside.
+struct SubordinateIds {
+  std::uint32_t uid_start = 0;  // host uids standing for the group's uid-range
+  std::uint32_t gid_start = 0;
+  std::string newuidmap = "/usr/bin/newuidmap";
+  std::string newgidmap = "/usr/bin/newgidmap";
+};
+
 // Who the services run as, decided once for the group from the caller.
 struct GroupIdentity {
   // Root in the host's user namespace: no user namespace anywhere; each service under its
@@ -23,9 +32,25 @@ struct GroupIdentity {
   gid_t caller_gid = 0;
   // The uid services get as root when the group has no uid-range.
   uid_t fallback_uid = 65534;
+  // Unprivileged with a uid-range the caller's /etc/subuid and /etc/subgid cover: the group's
+  // user namespace maps uid 0 onto the caller and the ranges onto these (newuidmap); each
+  // service runs under its own uid of the range there. Otherwise (`one_uid_because` says why)
+  // every service runs under the caller's uid.
+  std::optional<SubordinateIds> sub;
+  std::string one_uid_because;
+  std::string caller_name;
 };
 
-GroupIdentity identity_for(const Caller& caller);
+// Where /etc/subuid and /etc/subgid live, and the helpers; injected by tests.
+struct SubordinateFiles {
+  std::string subuid = "/etc/subuid";
+  std::string subgid = "/etc/subgid";
+  std::string newuidmap = "/usr/bin/newuidmap";
+  std::string newgidmap = "/usr/bin/newgidmap";
+};
+
+GroupIdentity identity_for(const Caller& caller, const group::Group& group,
+                           const SubordinateFiles& files = {});
 
 // How the manager sees itself when planning: root, or the owner of its user namespace (full
 // capabilities there, so each service's mount namespace needs no user namespace of its own).

@@ -468,6 +468,53 @@ TEST(Supervise, RangeOverlappingAnAccountIsRefused) {
       << r.err;
 }
 
+// An unprivileged caller whose /etc/subuid and /etc/subgid give it ranges: each service runs
+// under its own uid of the group's range, mapped onto them by newuidmap. The test, as root,
+// gives uid 65534 such ranges in a mount namespace of its own (bound over the host's files
+// there only) and runs the group as 65534.
+TEST(Supervise, SubordinateIdsGiveEachServiceItsOwnUid) {
+  if (!is_root()) GTEST_SKIP() << "giving uid 65534 subordinate ids needs root (a bind mount)";
+  if (::access("/usr/bin/newuidmap", X_OK) != 0 || ::access("/usr/bin/newgidmap", X_OK) != 0)
+    GTEST_SKIP() << "newuidmap/newgidmap are not installed (Debian: uidmap)";
+  SKIP_WITHOUT_NAMESPACES();
+  TempDir dir;
+  const std::string prefix = unique("sub");
+  const std::string a = prefix + "a", b = prefix + "b";
+  const std::string subuid = dir.write("subuid", "nobody:300000:65536\n");
+  const std::string subgid = dir.write("subgid", "nobody:400000:65536\n");
+  const std::string group =
+      "[group]\nname = \"sub\"\nuid-range = { first = 1000, count = 10 }\n\n" +
+      shell_service(a, "echo uid $(id -u) gid $(id -g); echo ready >&3; exec sleep 1000") +
+      shell_service(b,
+                    "echo uid $(id -u) gid $(id -g); grep 1000 /proc/self/uid_map; echo ready >&3; "
+                    "exec sleep 1000");
+  const std::string file = dir.write("group.toml", group);
+  Process p({"/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+             "mount --bind " + subuid + " /etc/subuid && mount --bind " + subgid +
+                 " /etc/subgid && exec setpriv --reuid 65534 --regid 65534 --clear-groups " +
+                 kCloister + " supervise --status-fd 1 " + file},
+            {});
+  ASSERT_TRUE(p.wait_for_output("\"event\": \"ready\", \"service\": \"" + b + "\"", seconds(20)))
+      << p.out() << p.finish().describe();
+  const auto ns = group_pid_namespace(p.pid());
+  std::vector<std::string> host_uids;
+  for (pid_t pid : processes_in_pid_namespace(ns))
+    for (const auto& line : lines_of(read_text("/proc/" + std::to_string(pid) + "/status")))
+      if (line.rfind("Uid:", 0) == 0) host_uids.push_back(line);
+  p.signal(SIGTERM);
+  auto r = p.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find(a + ": uid 1000 gid 1000"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(b + ": uid 1001 gid 1001"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(b + ": "), std::string::npos);
+  // On the host, the services are the subordinate uids 300000 and 300001.
+  std::string all;
+  for (const auto& u : host_uids) all += u + "\n";
+  EXPECT_NE(all.find("Uid:\t300000\t300000\t300000\t300000"), std::string::npos) << all;
+  EXPECT_NE(all.find("Uid:\t300001\t300001\t300001\t300001"), std::string::npos) << all;
+  EXPECT_TRUE(namespace_empties(ns, seconds(5)));
+}
+
 TEST(Supervise, ExplainSaysWhoTheServicesRunAs) {
   TempDir dir;
   const std::string file =

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "policy/group_file.hpp"
@@ -80,6 +82,73 @@ TEST(ServicePolicy, ManagerPlansAsRootOfItsNamespaces) {
   GroupIdentity root;
   root.host_ids = true;
   EXPECT_TRUE(manager_caller(root).host_root);
+}
+
+// An unprivileged caller's /etc/subuid and /etc/subgid decide between a range of its own
+// uids for the services and the caller's one uid (said why).
+class SubordinateFilesFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/cloister-subids-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    dir_ = dir;
+    files_.subuid = dir_ + "/subuid";
+    files_.subgid = dir_ + "/subgid";
+    files_.newuidmap = "/bin/true";  // present and executable: what identity_for checks
+    files_.newgidmap = "/bin/true";
+  }
+  void TearDown() override {
+    ::unlink(files_.subuid.c_str());
+    ::unlink(files_.subgid.c_str());
+    ::rmdir(dir_.c_str());
+  }
+  void write(const std::string& path, const std::string& text) {
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  }
+  group::Group with_range(std::uint32_t count) {
+    group::Group g;
+    g.uids = group::IdRange{1000, count};
+    return g;
+  }
+  Caller unprivileged() {
+    Caller c;
+    c.uid = 4242;  // no account: the number is the name
+    c.gid = 4242;
+    return c;
+  }
+  std::string dir_;
+  SubordinateFiles files_;
+};
+
+TEST_F(SubordinateFilesFixture, RangesThatCoverTheGroupAreUsed) {
+  write(files_.subuid, "other:100000:65536\n4242:300000:65536\n");
+  write(files_.subgid, "4242:400000:100\n");
+  const auto id = identity_for(unprivileged(), with_range(10), files_);
+  ASSERT_TRUE(id.sub) << id.one_uid_because;
+  EXPECT_EQ(id.sub->uid_start, 300000u);
+  EXPECT_EQ(id.sub->gid_start, 400000u);
+  EXPECT_TRUE(manager_caller(id).host_root) << "root of its own namespace, where the ranges are";
+  const Policy p = service_policy(service_with(1003), id);
+  EXPECT_TRUE(p.id.host_ids);
+  EXPECT_EQ(p.id.uid, 1003u);
+}
+
+TEST_F(SubordinateFilesFixture, TooSmallOrMissingRangesMeanOneUidSaidWhy) {
+  write(files_.subuid, "4242:300000:5\n");
+  write(files_.subgid, "4242:400000:100\n");
+  auto id = identity_for(unprivileged(), with_range(10), files_);
+  EXPECT_FALSE(id.sub);
+  EXPECT_EQ(id.one_uid_because, files_.subuid + " gives 4242 no range of 10 ids");
+  id = identity_for(unprivileged(), group::Group{}, files_);
+  EXPECT_EQ(id.one_uid_because, "the group has no uid-range");
+  files_.newgidmap = dir_ + "/missing";
+  write(files_.subuid, "4242:300000:65536\n");
+  id = identity_for(unprivileged(), with_range(10), files_);
+  EXPECT_FALSE(id.sub);
+  EXPECT_NE(id.one_uid_because.find("uidmap package"), std::string::npos) << id.one_uid_because;
 }
 
 // The README's example group loads as shown, and plans as root would run it.
