@@ -52,7 +52,8 @@ class Suite {
       }
       // Every attempt but chroot mode's runs in a namespace sandbox.
       if (!attempt.chroot_mode && !cloister_it::namespaces_refused().empty()) {
-        skip(attempt.name, cloister_it::namespaces_refused());
+        say_once_why_namespaces_are_refused();
+        skip(attempt.name, "runs in a namespace sandbox, which the kernel refuses here (above)");
         continue;
       }
       if (const auto why = attempt.unavailable(); !why.empty()) {
@@ -183,6 +184,14 @@ class Suite {
     std::fflush(stdout);
   }
 
+  // The kernel's answer and cloister's, once: every skipped attempt refers to it.
+  void say_once_why_namespaces_are_refused() {
+    if (said_why_refused_) return;
+    said_why_refused_ = true;
+    std::printf("SKIP the attempts in namespace sandboxes: %s\n",
+                cloister_it::namespaces_refused().c_str());
+  }
+
   void skip(const std::string& name, const std::string& why) {
     ++skipped_;
     std::printf("SKIP %s: %s\n", name.c_str(), why.c_str());
@@ -199,6 +208,7 @@ class Suite {
   std::string filter_;
   Fixture fixture_{paths_};
   int passed_ = 0, failed_ = 0, skipped_ = 0;
+  bool said_why_refused_ = false;
 };
 
 }  // namespace
