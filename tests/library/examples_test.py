@@ -9,6 +9,8 @@ directory with no way out of it, ends with status 0 on SIGTERM; a daemon that di
 confining itself is reported by the caller, which leaves no PID file. share-server: the
 shared directory is its root in namespace mode, chroot mode (root) and auto mode inside a
 chroot whose root is not a mount point (root); nothing outside the share is reachable.
+Where the kernel refuses this caller namespace sandboxes (asked with unshare), namespace
+mode is skipped with the kernel's answer, and auto mode runs where it is (root).
 This process is a subreaper: the daemons become its children, and it checks at the end
 that none is left.
 """
@@ -98,10 +100,33 @@ def children():
     return found
 
 
-def namespaces_work():
-    if ROOT:
-        return True
-    return subprocess.run(["unshare", "-Ur", "true"], capture_output=True).returncode == 0
+def namespaces_refused():
+    """Why the kernel refuses this caller a namespace sandbox, or "": asked directly with
+    unshare, what the examples' namespace mode does first (a user namespace unless root, whose
+    sandbox gets none; a mount namespace; the mount tree made private from its root, which a
+    chroot whose root is not a mount point refuses)."""
+    probe = ["unshare", "--mount", "--propagation", "private"]
+    if not ROOT:
+        probe[1:1] = ["--user", "--map-root-user"]
+    run = subprocess.run(probe + ["true"], capture_output=True, text=True)
+    if run.returncode == 0:
+        return ""
+    said = run.stderr.strip().splitlines()
+    return f"the kernel refuses namespace sandboxes here ({' '.join(probe)}: " + \
+        (said[-1] if said else f"exit code {run.returncode}") + ")"
+
+
+def end(server, seconds=10):
+    """SIGTERM to a server started with Popen, then its return code (SIGKILL after seconds).
+    Popen reaps it (its poll() may already have): no os.waitpid on its PID."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    return server.returncode
 
 
 def tree(base):
@@ -163,8 +188,9 @@ def echo_daemon(base):
     check("echo-daemon: and no PID file is left", not os.path.exists(pid_file))
 
 
-def share_server(base, mode, wrapper=None, socket_path=None, share=None, expect_mode=None):
-    name = f"share-server --sandbox={mode}" + (" in a chroot" if wrapper else "")
+def share_server(base, mode, wrapper=None, socket_path=None, share=None, expect_mode=None,
+                 notice_says=None, label=None):
+    name = f"share-server --sandbox={mode}" + (label or (" in a chroot" if wrapper else ""))
     if share is None:
         share = tree(os.path.join(base, mode))
     socket_path = socket_path or os.path.join(base, f"{mode}.sock")
@@ -177,9 +203,10 @@ def share_server(base, mode, wrapper=None, socket_path=None, share=None, expect_
               ready + server.stderr.read() if not ready else ready)
         if not ready:
             return
-        if wrapper:
+        if notice_says:
             notice = server.stdout.readline()
-            check(f"{name}: says why it fell back", "runs in a chroot" in notice, notice)
+            check(f"{name}: says why it fell back", notice_says in notice, notice)
+        if wrapper:
             socket_path = wrapper.outside(socket_path)
         got = ask_unix(socket_path, "hello.txt")
         check(f"{name}: serves the share", got == "hello from the share\n", got)
@@ -187,12 +214,10 @@ def share_server(base, mode, wrapper=None, socket_path=None, share=None, expect_
             got = ask_unix(socket_path, path)
             check(f"{name}: nothing outside the share ({path})", got.startswith("error:"), got)
     finally:
-        server.send_signal(signal.SIGTERM)
-        status = wait_for(server.pid)
+        status = end(server)
         server.stdout.close()
         server.stderr.close()
-    check(f"{name}: ends on SIGTERM",
-          os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM, status)
+    check(f"{name}: ends on SIGTERM", status == -signal.SIGTERM, f"return code {status}")
 
 
 class InAChroot:
@@ -226,22 +251,30 @@ def main():
     ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
     with tempfile.TemporaryDirectory(prefix="cloister-examples-") as base:
         os.chmod(base, 0o755)
-        if not namespaces_work():
-            skip("echo-daemon and share-server in namespace mode",
-                 "this kernel refuses this caller user namespaces")
+        refused = namespaces_refused()
+        if refused:
+            skip("echo-daemon and share-server in namespace mode", refused)
         else:
             echo_daemon(base)
             share_server(base, "namespace")
-        if ROOT:
+        if not ROOT:
+            skip("share-server in chroot mode", "chroot mode needs CAP_SYS_CHROOT (root)")
+        elif refused:
+            # Here auto mode itself meets the refusal the chroot below is made to show.
+            share_server(base, "chroot")
+            share_server(base, "auto", expect_mode="chroot", notice_says="chroot mode instead",
+                         label=" where namespaces are refused")
+            skip("share-server --sandbox=auto in a chroot of this test's own",
+                 refused + "; the chroot is made in a private mount namespace")
+        else:
             share_server(base, "chroot")
             jail = InAChroot(base)
             tree(os.path.join(jail.jail, "tree"))
             os.rename(os.path.join(jail.jail, "tree", "share"), os.path.join(jail.jail, "share-dir"))
             os.rmdir(os.path.join(jail.jail, "share"))
             os.rename(os.path.join(jail.jail, "share-dir"), os.path.join(jail.jail, "share"))
-            share_server(base, "auto", wrapper=jail, share="/share", expect_mode="chroot")
-        else:
-            skip("share-server in chroot mode", "chroot mode needs CAP_SYS_CHROOT (root)")
+            share_server(base, "auto", wrapper=jail, share="/share", expect_mode="chroot",
+                         notice_says="runs in a chroot")
     left = children()
     check("nothing left running", not left, left)
     for pid in left:  # named above; ended so that the run leaves nothing behind

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -93,17 +94,46 @@ std::string result_of(long rc) {
 
 std::string status_of(const cloister::Status& s) { return s ? "ok" : s.error().message(); }
 
-// Whether the kernel refuses this caller a namespace sandbox (a chroot, a container): the
-// tests that need one skip, saying so.
+// What the kernel refuses this caller of the first steps of the library's namespace mode,
+// asked directly in a child: unshare (a user namespace unless root, whose sandbox gets
+// none; a mount namespace), then making the mount tree private from its root (refused in a
+// chroot whose root is not a mount point). Each "" where it works.
+struct KernelRefusals {
+  std::string unshare, private_mounts;
+};
+
+const KernelRefusals& kernel_refusals() {
+  static const KernelRefusals refusals = [] {
+    const bool root = ::geteuid() == 0;
+    const int flags = root ? CLONE_NEWNS : CLONE_NEWUSER | CLONE_NEWNS;
+    const std::string call = root ? "unshare(CLONE_NEWNS)" : "unshare(CLONE_NEWUSER|CLONE_NEWNS)";
+    auto out = in_child([&](const Channel& ch) {
+      if (::unshare(flags) != 0) return ch.say("unshare", call + ": " + std::strerror(errno));
+      ch.say("unshare", "ok");
+      const bool made_private = ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+      ch.say("private", made_private ? "ok"
+                                     : std::string("mount(\"/\", MS_REC|MS_PRIVATE): ") +
+                                           std::strerror(errno));
+    });
+    auto refusal = [](const std::string& said) { return said == "ok" ? "" : said; };
+    return KernelRefusals{refusal(out.get("unshare")), refusal(out.get("private"))};
+  }();
+  return refusals;
+}
+
+// Why the tests that enter namespaces skip here, or "": the kernel refuses this caller
+// the namespaces themselves.
+std::string unshare_refused() {
+  const auto& why = kernel_refusals().unshare;
+  return why.empty() ? "" : "the kernel refuses this caller namespaces here (" + why + ")";
+}
+
+// Why the tests that confine in namespace mode skip here, or "": the kernel refuses the
+// namespaces or private mounts in them.
 std::string namespaces_refused() {
-  if (::geteuid() == 0) return "";
-  const pid_t pid = ::fork();
-  if (pid == 0) ::_exit(::unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : 1);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0
-             ? ""
-             : "this kernel refuses this caller user namespaces";
+  if (auto why = unshare_refused(); !why.empty()) return why;
+  const auto& why = kernel_refusals().private_mounts;
+  return why.empty() ? "" : "the kernel refuses this caller private mounts here (" + why + ")";
 }
 
 int landlock_abi() {
@@ -452,7 +482,7 @@ TEST(Compile, AProfileFillsNamespacesIdsAndCapabilities) {
 }
 
 TEST(Foreground, APidNamespaceNeedsDaemonize) {
-  if (auto why = namespaces_refused(); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = unshare_refused(); !why.empty()) GTEST_SKIP() << why;
   auto out = in_child([](const Channel& ch) {
     Sandbox sandbox;
     sandbox.policy().ns.pid = cloister::Want::Yes;
@@ -468,6 +498,7 @@ TEST(Foreground, APidNamespaceNeedsDaemonize) {
 
 TEST(Root, KeepsAListedCapabilityUnderHostIdsWithoutAUserNamespace) {
   if (::geteuid() != 0) GTEST_SKIP() << "switching to other host ids needs root";
+  if (auto why = namespaces_refused(); !why.empty()) GTEST_SKIP() << why;
   auto out = in_child([](const Channel& ch) {
     auto sandbox = Sandbox::from_profile_text(
         "[process]\nuid = 65534\ngid = 65534\ncapabilities = [\"CAP_NET_BIND_SERVICE\"]\n"

@@ -7,7 +7,9 @@
 //   escapes ATTACK_BINARY PROFILE_DIR DEFAULT_PROFILE [NAME-SUBSTRING]
 //
 // cloister is CLOISTER_TEST_BIN (or the build's). Prints one line per run and, last,
-// "N passed, M failed, K skipped"; exits 1 when anything failed.
+// "N passed, M failed, K skipped"; exits 1 when anything failed (or the fixture could not be
+// set up), 77 when every attempt was skipped. Where the kernel refuses namespace sandboxes,
+// only the chroot mode attempts run.
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +23,7 @@
 #include <cstring>
 #include <functional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -47,6 +50,12 @@ class Suite {
         skip(attempt.name, attempt.only_root);
         continue;
       }
+      // Every attempt but chroot mode's runs in a namespace sandbox.
+      if (!attempt.chroot_mode && !cloister_it::namespaces_refused().empty()) {
+        say_once_why_namespaces_are_refused();
+        skip(attempt.name, "runs in a namespace sandbox, which the kernel refuses here (above)");
+        continue;
+      }
       if (const auto why = attempt.unavailable(); !why.empty()) {
         skip(attempt.name, why);
         continue;
@@ -61,8 +70,10 @@ class Suite {
     }
   }
 
+  // 77 (ctest's skip) when every attempt was skipped: nothing of the suite could run here.
   int summary() const {
     std::printf("%d passed, %d failed, %d skipped\n", passed_, failed_, skipped_);
+    if (passed_ == 0 && failed_ == 0 && skipped_ > 0) return 77;
     return failed_ == 0 ? 0 : 1;
   }
 
@@ -173,6 +184,14 @@ class Suite {
     std::fflush(stdout);
   }
 
+  // The kernel's answer and cloister's, once: every skipped attempt refers to it.
+  void say_once_why_namespaces_are_refused() {
+    if (said_why_refused_) return;
+    said_why_refused_ = true;
+    std::printf("SKIP the attempts in namespace sandboxes: %s\n",
+                cloister_it::namespaces_refused().c_str());
+  }
+
   void skip(const std::string& name, const std::string& why) {
     ++skipped_;
     std::printf("SKIP %s: %s\n", name.c_str(), why.c_str());
@@ -189,6 +208,7 @@ class Suite {
   std::string filter_;
   Fixture fixture_{paths_};
   int passed_ = 0, failed_ = 0, skipped_ = 0;
+  bool said_why_refused_ = false;
 };
 
 }  // namespace
@@ -201,7 +221,14 @@ int main(int argc, char** argv) {
   }
   using namespace cloister_sec;
   ::setenv("CLOISTER_PROFILE_PATH", argv[2], 1);
-  Suite suite(Paths{argv[1], argv[2], argv[3]}, argc > 4 ? argv[4] : "");
-  suite.run(all_attempts());
-  return suite.summary();
+  // Caught here so that the stack unwinds: the fixture's processes are ended and its
+  // directory removed also when setting it up or a run fails.
+  try {
+    Suite suite(Paths{argv[1], argv[2], argv[3]}, argc > 4 ? argv[4] : "");
+    suite.run(all_attempts());
+    return suite.summary();
+  } catch (const std::exception& e) {
+    std::printf("FAIL: %s\n", e.what());
+    return 1;
+  }
 }
