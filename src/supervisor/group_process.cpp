@@ -50,7 +50,11 @@ struct Manager {
                                const GroupOptions& options, int outer_pidfd, keeper::Keeper* keeper,
                                int maps_written_fd) {
   pollfd p{outer_pidfd, POLLIN, 0};
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::poll(&p, 1, 0) != 0) ::_exit(125);
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
+    say(Error{"manager", "prctl(PR_SET_PDEATHSIG)", "", errno, ""});
+    ::_exit(125);
+  }
+  if (::poll(&p, 1, 0) != 0) ::_exit(125);  // cloister supervise is gone: nobody to tell
   if (identity.sub) {
     // The outer process maps the ranges (newuidmap needs the caller's privileges there).
     char byte;

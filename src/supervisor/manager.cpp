@@ -149,8 +149,8 @@ class Manager {
       const std::size_t index = k >> 8;
       if (index >= units_.size()) continue;
       switch (static_cast<Channel>(k & 0xff)) {
-        case kOut: drain(units_[index], units_[index].out, *units_[index].out_log); break;
-        case kErr: drain(units_[index], units_[index].err, *units_[index].err_log); break;
+        case kOut: drain(units_[index].out, *units_[index].out_log); break;
+        case kErr: drain(units_[index].err, *units_[index].err_log); break;
         case kReady: on_ready_fd(index); break;
         case kReport: on_report(index); break;
       }
@@ -321,7 +321,7 @@ class Manager {
 
   // ---- output ----
 
-  void drain(Unit& u, UniqueFd& fd, LineLog& log) {
+  void drain(UniqueFd& fd, LineLog& log) {
     if (!fd) return;
     char buf[4096];
     for (;;) {
@@ -335,7 +335,6 @@ class Manager {
       log.flush();  // EOF (or an error): the pipe is done
       unwatch(fd.get());
       fd.reset();
-      (void)u;
       return;
     }
   }
@@ -348,8 +347,8 @@ class Manager {
     if (u.running->report_fd() >= 0) unwatch(u.running->report_fd());
     spawn::Ended ended = u.running->finish();
     u.running.reset();
-    drain(u, u.out, *u.out_log);
-    drain(u, u.err, *u.err_log);
+    drain(u.out, *u.out_log);
+    drain(u.err, *u.err_log);
     for (auto* fd : {&u.out, &u.err, &u.ready}) {
       unwatch(fd->get());
       fd->reset();

@@ -99,7 +99,8 @@ TEST(Check, RefusedUserNamespacesNamedWithTheirCauseAndChrootStillWorks) {
   auto failed = run(
       in_userns_without_nesting(std::string(kCloister) + " run --unshare-user -- /usr/bin/true"));
   EXPECT_EQ(failed.exit_code, 125) << failed.describe();
-  EXPECT_NE(failed.err.find("`cloister check` shows what works here"), std::string::npos) << failed.describe();
+  EXPECT_NE(failed.err.find("`cloister check` shows what works here"), std::string::npos)
+      << failed.describe();
 }
 
 // Inside a cloister sandbox the default seccomp filter refuses new user namespaces (as a

@@ -537,6 +537,25 @@ unsigned long own_namespace(const char* name) {
   return static_cast<unsigned long>(st.st_ino);
 }
 
+StartRecord read_start(int fd) {
+  StartRecord record;
+  record.line = read_line(fd, std::chrono::seconds(10));
+  auto values = json_numbers(record.line);
+  record.child_pid = values.count("child-pid") ? static_cast<pid_t>(values["child-pid"]) : 0;
+  record.pid_ns =
+      values.count("pid-namespace") ? static_cast<unsigned long>(values["pid-namespace"]) : 0;
+  return record;
+}
+
+bool pid_namespace_empties(unsigned long ns, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!processes_in_pid_namespace(ns).empty()) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return true;
+}
+
 std::map<std::string, long> json_numbers(const std::string& object) {
   std::map<std::string, long> values;
   static const std::regex pair("\"([a-z-]+)\"\\s*:\\s*(-?[0-9]+)");

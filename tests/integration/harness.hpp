@@ -180,6 +180,16 @@ void kill_by_pidfd(int pidfd, int sig);
 std::vector<pid_t> processes_in_pid_namespace(unsigned long ns_id);
 unsigned long own_namespace(const char* name);  // inode of /proc/self/ns/NAME
 
+// The first --json-status-fd record of a running sandbox (read within 10 s).
+struct StartRecord {
+  pid_t child_pid = 0;
+  unsigned long pid_ns = 0;
+  std::string line;
+};
+StartRecord read_start(int fd);
+// True once no process is left in PID namespace `ns`, within `timeout`.
+bool pid_namespace_empties(unsigned long ns, milliseconds timeout);
+
 // --json-status-fd / --info-fd records: "key": number pairs of one JSON object.
 std::map<std::string, long> json_numbers(const std::string& object);
 std::vector<std::string> lines_of(const std::string& text);

@@ -42,7 +42,8 @@ TEST(LegacyMountApi, TmpfsProcDevAndWritableBinds) {
 
 TEST(LegacyMountApi, DefaultRootIsSealed) {
   RunOptions options = legacy();
-  auto r = run_default({}, {"write", "/x", "+", "write", "/usr/x", "+", "write", "/tmp/x"}, options);
+  auto r =
+      run_default({}, {"write", "/x", "+", "write", "/usr/x", "+", "write", "/tmp/x"}, options);
   EXPECT_EQ(r.value("write:/x"), "EROFS") << r.describe();
   EXPECT_EQ(r.value("write:/usr/x"), "EROFS") << r.describe();
   EXPECT_EQ(r.value("write:/tmp/x"), "ok") << r.describe();

@@ -22,32 +22,6 @@ using std::chrono::seconds;
 
 std::string signal_name(int sig) { return std::string("SIG") + ::sigabbrev_np(sig); }
 
-// The first --json-status-fd record of a running sandbox.
-struct StartRecord {
-  long child_pid = 0;
-  unsigned long pid_ns = 0;
-  std::string line;
-};
-
-StartRecord read_start(int fd) {
-  StartRecord record;
-  record.line = read_line(fd, seconds(10));
-  auto values = json_numbers(record.line);
-  record.child_pid = values.count("child-pid") ? values["child-pid"] : 0;
-  record.pid_ns =
-      values.count("pid-namespace") ? static_cast<unsigned long>(values["pid-namespace"]) : 0;
-  return record;
-}
-
-bool pid_namespace_empties(unsigned long ns, milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!processes_in_pid_namespace(ns).empty()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return true;
-}
-
 // ---- signals -------------------------------------------------------------------------------
 
 class SignalForwarding : public ::testing::TestWithParam<std::tuple<int, bool>> {};

@@ -41,32 +41,6 @@ std::string own_namespace_link(const char* name) {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "<" + errno_name(errno) + ">";
 }
 
-// The first --json-status-fd record: the sandbox's first process and its PID namespace.
-struct Start {
-  pid_t child = 0;
-  unsigned long pid_ns = 0;
-  std::string line;
-};
-
-Start read_start(int fd) {
-  Start s;
-  s.line = read_line(fd, seconds(10));
-  auto values = json_numbers(s.line);
-  s.child = values.count("child-pid") ? static_cast<pid_t>(values["child-pid"]) : 0;
-  s.pid_ns =
-      values.count("pid-namespace") ? static_cast<unsigned long>(values["pid-namespace"]) : 0;
-  return s;
-}
-
-bool pid_namespace_empties(unsigned long ns, milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!processes_in_pid_namespace(ns).empty()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return true;
-}
-
 // ---- --host-ids ------------------------------------------------------------------------------
 
 const char* const kStatusScript =
@@ -200,9 +174,9 @@ TEST_P(ParentNamed, CloisterAndSandboxDieWithTheNamedParent) {
   ASSERT_EQ(::read(pid_read.get(), &cloister_pid, sizeof cloister_pid),
             static_cast<ssize_t>(sizeof cloister_pid));
   Fd cloister_fd(open_pidfd(cloister_pid));
-  const Start start = read_start(status_read.get());
-  Fd child_fd(start.child > 0 ? open_pidfd(start.child) : -1);
-  const bool started = start.child > 0 && child_fd && alive(start.child);
+  const StartRecord start = read_start(status_read.get());
+  Fd child_fd(start.child_pid > 0 ? open_pidfd(start.child_pid) : -1);
+  const bool started = start.child_pid > 0 && child_fd && alive(start.child_pid);
 
   kill_by_pidfd(intermediate_fd.get(), SIGKILL);
   ::waitpid(intermediate, nullptr, 0);
@@ -296,7 +270,7 @@ TEST(ParentNamedRightly, AShellsOwnPidLetsCommandRun) {
 struct Stopped {
   RunResult result;
   double seconds_after_signal = 0;
-  Start start;
+  StartRecord start;
   bool left_nothing = false;
 };
 
@@ -309,7 +283,7 @@ Stopped stop_after_ready(Argv options, const std::string& script, int sig) {
   status_write.reset();
   Stopped s;
   s.start = read_start(status_read.get());
-  Fd child_fd(s.start.child > 0 ? open_pidfd(s.start.child) : -1);
+  Fd child_fd(s.start.child_pid > 0 ? open_pidfd(s.start.child_pid) : -1);
   if (!p.wait_for_output("ready\n", seconds(10))) {
     s.result = p.finish();
     return s;

@@ -71,15 +71,6 @@ unsigned long group_pid_namespace(pid_t supervise) {
   return 0;
 }
 
-bool namespace_empties(unsigned long ns, milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!processes_in_pid_namespace(ns).empty()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return true;
-}
-
 // cgroup directories whose name starts with `prefix`, anywhere in the first levels of the
 // cgroup trees (v2 and every v1 hierarchy).
 void find_cgroups(const std::string& dir, const std::string& prefix, int depth,
@@ -211,7 +202,7 @@ TEST(Supervise, StartsInOrderBecomesReadyAndStopsCleanly) {
                                                                    << r.err;
   EXPECT_NE(r.err.find(a + ": 127.0.0.1 - - "), std::string::npos) << "the server's log\n" << r.err;
   EXPECT_NE(r.out.find("\"event\": \"done\""), std::string::npos);
-  EXPECT_TRUE(namespace_empties(ns, seconds(5)));
+  EXPECT_TRUE(pid_namespace_empties(ns, seconds(5)));
   EXPECT_TRUE(cgroups_named(prefix).empty());
 }
 
@@ -353,7 +344,7 @@ TEST(Supervise, ServiceIgnoringSigtermIsKilledAtTheShutdownTimeout) {
   EXPECT_NE(r.err.find(polite + ": killed at the shutdown timeout before its turn to stop"),
             std::string::npos)
       << r.err;
-  EXPECT_TRUE(namespace_empties(ns, seconds(5)));
+  EXPECT_TRUE(pid_namespace_empties(ns, seconds(5)));
   EXPECT_TRUE(cgroups_named(prefix).empty());
 }
 
@@ -385,7 +376,7 @@ TEST(Supervise, ParentKilledEndsEveryService) {
   parent.finish();
   EXPECT_TRUE(wait_gone(supervise_pid, seconds(5)));
   if (supervise_fd >= 0) ::close(supervise_fd);
-  EXPECT_TRUE(namespace_empties(ns, seconds(5)))
+  EXPECT_TRUE(pid_namespace_empties(ns, seconds(5)))
       << processes_in_pid_namespace(ns).size() << " left in the group's PID namespace";
   // The keeper removes the services' cgroups once the group is gone.
   const auto deadline = Clock::now() + seconds(5);
@@ -512,7 +503,7 @@ TEST(Supervise, SubordinateIdsGiveEachServiceItsOwnUid) {
   for (const auto& u : host_uids) all += u + "\n";
   EXPECT_NE(all.find("Uid:\t300000\t300000\t300000\t300000"), std::string::npos) << all;
   EXPECT_NE(all.find("Uid:\t300001\t300001\t300001\t300001"), std::string::npos) << all;
-  EXPECT_TRUE(namespace_empties(ns, seconds(5)));
+  EXPECT_TRUE(pid_namespace_empties(ns, seconds(5)));
 }
 
 TEST(Supervise, ExplainSaysWhoTheServicesRunAs) {
