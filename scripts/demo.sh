@@ -3,7 +3,7 @@
 # cannot reach.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh cmake g++ make libseccomp-dev libtomlplusplus-dev
+bash scripts/deps.sh cmake g++ make libseccomp-dev libtomlplusplus-dev nlohmann-json3-dev
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCLOISTER_TESTS=OFF -DCLOISTER_BENCH=OFF >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 secret="${TMPDIR:-/tmp}/cloister-demo-secret.$$"

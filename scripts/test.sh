@@ -5,7 +5,7 @@
 # with ctest's summary. The Debian package is tested by tests/package.sh (.ci/run runs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh cmake g++ make libgtest-dev libseccomp-dev libtomlplusplus-dev bubblewrap util-linux passt
+bash scripts/deps.sh cmake g++ make libgtest-dev libseccomp-dev libtomlplusplus-dev nlohmann-json3-dev bubblewrap util-linux passt
 # bubblewrap's own tests (tests/bwrap-suite.sh): apt-get source unpacks with dpkg-source; the
 # tests use python3-seccomp, capsh/getpcaps and strace's fault injection.
 bash scripts/deps.sh dpkg-dev xz-utils gcc python3 python3-seccomp python3-tap libcap2-bin strace uidmap
