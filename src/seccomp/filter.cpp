@@ -85,11 +85,31 @@ struct Expanded {
   std::map<int, Entry> by_nr;  // for one layer
 };
 
+// The compat entry points the filter covers besides the native one (allow_i386, allow_x32).
+std::vector<std::uint32_t> compat_arches(const SeccompPolicy& policy) {
+  std::vector<std::uint32_t> arches;
+  if (seccomp_arch_native() != SCMP_ARCH_X86_64) return arches;
+  if (policy.allow_i386) arches.push_back(SCMP_ARCH_X86);
+  if (policy.allow_x32) arches.push_back(SCMP_ARCH_X32);
+  return arches;
+}
+
+// A name of no native syscall that libseccomp numbers for a covered compat entry point
+// (i386's mmap2, _llseek, socketcall): kept under libseccomp's pseudo number, which it
+// translates for that entry point and leaves out of the native part of the filter.
+bool compat_only(int nr, const std::string& name, const std::vector<std::uint32_t>& compat) {
+  if (nr == __NR_SCMP_ERROR || nr >= 0) return false;
+  return std::any_of(compat.begin(), compat.end(), [&](std::uint32_t arch) {
+    return seccomp_syscall_resolve_name_arch(arch, name.c_str()) >= 0;
+  });
+}
+
 // Expands groups and resolves names for one layer. A group member unknown here is skipped
 // silently (groups list names of every architecture); a name written by the user that is
-// unknown here but known elsewhere is a warning, unknown everywhere an error.
-Status expand_layer(const std::vector<SeccompRule>& layer, Expanded& out,
-                    std::vector<std::string>& warnings) {
+// unknown here but known elsewhere is a warning, unknown everywhere an error. Names of the
+// covered compat entry points only are kept (compat_only()).
+Status expand_layer(const std::vector<SeccompRule>& layer, const std::vector<std::uint32_t>& compat,
+                    Expanded& out, std::vector<std::string>& warnings) {
   const std::uint32_t native = seccomp_arch_native();
   std::vector<std::pair<const SeccompRule*, std::string>> todo;
   for (const auto& r : layer) todo.emplace_back(&r, r.name);
@@ -108,7 +128,7 @@ Status expand_layer(const std::vector<SeccompRule>& layer, Expanded& out,
       continue;
     }
     const int nr = seccomp_syscall_resolve_name_arch(native, name.c_str());
-    if (nr == __NR_SCMP_ERROR || nr < 0) {
+    if ((nr == __NR_SCMP_ERROR || nr < 0) && !compat_only(nr, name, compat)) {
       if (from_group) continue;
       if (known_elsewhere(name)) {
         warnings.push_back(r->origin + ": syscall " + quote(name) +
@@ -401,9 +421,10 @@ Result<Compiled> compile(const SeccompPolicy& policy, const CompileOptions& opti
     layers.push_back(&implicit);
   for (const auto& l : *base) layers.push_back(&l);
   for (const auto& l : policy.layers) layers.push_back(&l);
+  const std::vector<std::uint32_t> compat = compat_arches(policy);
   for (const auto* layer : layers) {
     Expanded ex;
-    CLOISTER_TRY(expand_layer(*layer, ex, out.warnings));
+    CLOISTER_TRY(expand_layer(*layer, compat, ex, out.warnings));
     for (auto& [nr, entry] : ex.by_nr) {
       CLOISTER_TRY(check_layer_conflicts(entry));
       const bool has_catch_all =

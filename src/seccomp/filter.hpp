@@ -18,7 +18,8 @@ struct Program {
   std::vector<sock_filter> code;
 };
 
-// The effective decision for one syscall of the native architecture.
+// The effective decision for one syscall of the native architecture, or of a covered compat
+// entry point only (i386's mmap2 with allow_i386: nr is libseccomp's negative pseudo number).
 struct Entry {
   std::string name;
   int nr = -1;

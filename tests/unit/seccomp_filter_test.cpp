@@ -147,6 +147,38 @@ TEST(SeccompArchitectures, ExplicitlyAllowedI386AndX32Pass) {
   EXPECT_TRUE(denies_with(c, call(21 /* mount on i386 */, {}, AUDIT_ARCH_I386), EPERM));
 }
 
+// Names only the i386 table has (umount, mmap2, _llseek) apply to i386 when it is allowed:
+// the default base denies i386's umount as it denies umount2, an allowlist lets a 32-bit
+// program map memory.
+TEST(SeccompArchitectures, I386OnlyNamesApplyToI386) {
+  if (seccomp_arch_native() != SCMP_ARCH_X86_64) GTEST_SKIP() << "x86_64 entry points";
+  SeccompPolicy p;
+  p.allow_i386 = true;
+  auto c = compile_or_die(p);
+  EXPECT_TRUE(denies_with(c, call(22 /* umount on i386 */, {}, AUDIT_ARCH_I386), EPERM));
+  EXPECT_TRUE(denies_with(c, call(52 /* umount2 on i386 */, {}, AUDIT_ARCH_I386), EPERM));
+  EXPECT_TRUE(c.warnings.empty());
+
+  SeccompPolicy allowlist;
+  allowlist.base = "none";
+  allowlist.default_action = SeccompAction{SeccompAction::Kind::Errno, EPERM};
+  allowlist.allow_i386 = true;
+  allowlist.layers.push_back({SeccompRule{"mmap2", {}, {SeccompAction::Kind::Allow, 0}, "t"},
+                              SeccompRule{"getpid", {}, {SeccompAction::Kind::Allow, 0}, "t"}});
+  auto a = compile_or_die(allowlist);
+  EXPECT_TRUE(allows(a, call(192 /* mmap2 on i386 */, {}, AUDIT_ARCH_I386)));
+  EXPECT_TRUE(allows(a, call(20 /* getpid on i386 */, {}, AUDIT_ARCH_I386)));
+  EXPECT_TRUE(denies_with(a, call(90 /* old mmap on i386 */, {}, AUDIT_ARCH_I386), EPERM));
+  EXPECT_TRUE(a.warnings.empty());
+  // Without i386 the name still means nothing here: a warning, as before.
+  allowlist.allow_i386 = false;
+  auto native = compile_or_die(allowlist);
+  ASSERT_EQ(native.warnings.size(), 1u);
+  EXPECT_NE(native.warnings[0].find("'mmap2' does not exist on this architecture"),
+            std::string::npos);
+  EXPECT_TRUE(kills(native, call(192, {}, AUDIT_ARCH_I386)));
+}
+
 // The kernel's action cache (5.11+) can only skip the filter for a syscall whose verdict
 // does not depend on its arguments: on the path of every unconditionally allowed syscall,
 // the program must not load an argument or the instruction pointer.
