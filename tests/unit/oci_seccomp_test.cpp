@@ -97,8 +97,6 @@ bool fails_with(const seccomp::Compiled& c, const seccomp_data& d, int err) {
   return answers(c, d, SECCOMP_RET_ERRNO, static_cast<std::uint16_t>(err));
 }
 
-int nr_of(const char* name) { return seccomp_syscall_resolve_name(name); }
-
 bool has_warning(const SeccompPolicy& p, const std::string& part) {
   for (const auto& w : p.warnings)
     if (w.find(part) != std::string::npos) return true;
@@ -392,7 +390,7 @@ TEST(OciSeccompOperators, EachOperatorCompares) {
   EXPECT_TRUE(at(SYS_getegid, 5));
   EXPECT_FALSE(at(SYS_getegid, 4));
   EXPECT_TRUE(at(SYS_gettid, 0x31));
-  EXPECT_TRUE(at(SYS_gettid, 0x3f0f));
+  EXPECT_TRUE(at(SYS_gettid, 0x3f3f));
   EXPECT_FALSE(at(SYS_gettid, 0x20));
   EXPECT_FALSE(at(SYS_gettid, 0xf0));
   EXPECT_TRUE(fails_with(c, call(SYS_getpid, {4}), EPERM));  // the default where none holds
@@ -509,6 +507,41 @@ TEST(OciSeccompMeaning, ARuleEqualToTheDefaultIsDropped) {
   EXPECT_TRUE(allows(c, call(SYS_socket, {AF_UNIX})));
   EXPECT_TRUE(fails_with(c, call(SYS_socket, {AF_INET}), EPERM));
   expect_same_verdicts(spec, c.program.code, reference(spec, true));
+}
+
+// Conditional rules of one syscall with different actions: where no call can match two of
+// them, the verdicts are libseccomp's. Where one can, the answer is up to the shape of
+// libseccomp's tree (which here can even ignore a rule: allow a0 == 1 and deny a1 == 2, and
+// libseccomp 2.5 denies getpid(1, 0) as well), so it is said in a warning.
+TEST(OciSeccompMeaning, OverlappingConditionsAreSaid) {
+  const json a1 = rule({"getpid"}, "SCMP_ACT_ALLOW", {{"args", {arg(0, "SCMP_CMP_EQ", 1)}}});
+  const json e2 =
+      rule({"getpid"}, "SCMP_ACT_ERRNO", {{"errnoRet", 5}, {"args", {arg(1, "SCMP_CMP_EQ", 2)}}});
+  const json k0 = rule({"getpid"}, "SCMP_ACT_KILL_PROCESS", {{"args", {arg(0, "SCMP_CMP_EQ", 0)}}});
+  const json ne1 = rule({"getpid"}, "SCMP_ACT_TRAP", {{"args", {arg(0, "SCMP_CMP_NE", 1)}}});
+  const json gt = rule({"getpid"}, "SCMP_ACT_TRAP", {{"args", {arg(0, "SCMP_CMP_GT", 0)}}});
+  auto spec_of = [](std::vector<json> list) {
+    json syscalls = json::array();
+    for (const auto& r : list) syscalls.push_back(r);
+    return spec_with("SCMP_ACT_ERRNO", syscalls, {{"defaultErrnoRet", 38}});
+  };
+  for (const auto& list :
+       std::vector<std::vector<json>>{{a1, k0}, {k0, a1}, {a1, ne1}, {ne1, a1}}) {
+    const json spec = spec_of(list);
+    SCOPED_TRACE(spec.dump());
+    EXPECT_TRUE(policy_or_die(spec).warnings.empty());
+    auto c = compile_or_die(spec);
+    expect_same_verdicts(spec, c.program.code, reference(spec, true));
+    expect_same_verdicts(spec, c.program.code, reference(spec, false));
+  }
+  for (const auto& list : std::vector<std::vector<json>>{{a1, e2}, {a1, gt}, {k0, a1, e2}}) {
+    const json spec = spec_of(list);
+    SCOPED_TRACE(spec.dump());
+    auto p = policy_or_die(spec);
+    ASSERT_EQ(p.warnings.size(), 1u);
+    EXPECT_NE(p.warnings[0].find("may both match a call"), std::string::npos) << p.warnings[0];
+    EXPECT_TRUE(seccomp::compile(p, exact()).ok());
+  }
 }
 
 TEST(OciSeccompMeaning, SameConditionsWithAnotherActionAreRefusedAsLibseccompDoes) {
@@ -702,6 +735,11 @@ TEST(OciSeccompPodman, DefaultProfileVerdicts) {
                  SYS_iopl, SYS_settimeofday, SYS_vhangup, SYS_userfaultfd, SYS_perf_event_open})
     EXPECT_TRUE(fails_with(c, call(nr), EPERM)) << nr;
   EXPECT_TRUE(allows(c, call(SYS_chroot)));  // CAP_SYS_CHROOT is a default capability
+  // setns is both in the allow list and in the EPERM list for containers without
+  // CAP_SYS_ADMIN: the first, unconditional allow decides, under libseccomp as here; said.
+  EXPECT_TRUE(allows(c, call(SYS_setns)));
+  EXPECT_TRUE(has_warning(p, "linux.seccomp.syscalls[10]: the rule for 'setns' is void"));
+  EXPECT_EQ(p.warnings.size(), 1u);
   // socket: audit netlink sockets fail with EINVAL, the rest is allowed
   EXPECT_TRUE(fails_with(c, call(SYS_socket, {AF_NETLINK, SOCK_RAW, NETLINK_AUDIT}), EINVAL));
   EXPECT_TRUE(allows(c, call(SYS_socket, {AF_NETLINK, SOCK_RAW, NETLINK_ROUTE})));
@@ -721,7 +759,6 @@ TEST(OciSeccompPodman, DefaultProfileVerdicts) {
     ++unlisted;
   }
   EXPECT_GT(unlisted, 3);
-  EXPECT_TRUE(fails_with(c, call(SYS_syslog), ENOSYS));
   // the i386 and x32 entry points are listed: filtered by the same rules, by name
   if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
     EXPECT_TRUE(allows(c, call(20 /* getpid */, {}, AUDIT_ARCH_I386)));
