@@ -66,6 +66,7 @@ oci_enter_namespace() {
 }
 
 OCI_NOTES=()
+OCI_AS=() # the command prefix podman runs under: empty as root, setpriv ... when rootless
 
 # Host paths podman would write by default (outside /run, which is the namespace's own);
 # none may appear during the run.
@@ -96,6 +97,7 @@ default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$OCI_DIR/events.log"
+pull_policy = "never"
 image_copy_tmp_dir = "$OCI_DIR/tmp"
 runtime_supports_json = [$json]
 [network]
@@ -111,6 +113,13 @@ EOF
   cat >"$OCI_DIR/registries.conf" <<EOF
 unqualified-search-registries = []
 EOF
+  oci_join
+}
+
+# oci_join: the environment and podman options of the run in $OCI_DIR (exported, so that a
+# process of the run under another uid calls oci_join alone).
+oci_join() {
+  export OCI_DIR
   export CONTAINERS_CONF="$OCI_DIR/containers.conf"
   export CONTAINERS_STORAGE_CONF="$OCI_DIR/storage.conf"
   export CONTAINERS_REGISTRIES_CONF="$OCI_DIR/registries.conf"
@@ -124,7 +133,30 @@ EOF
 oci_podman() {
   local rt=$1
   shift
-  podman "${OCI_GLOBAL[@]}" --runtime "$rt" "$@"
+  "${OCI_AS[@]}" podman "${OCI_GLOBAL[@]}" --runtime "$rt" "$@"
+}
+
+# oci_rootless RUNTIME: every later podman call runs as uid 65534 (setpriv, no
+# no_new_privs: newuidmap is setuid), with HOME and XDG_RUNTIME_DIR in $OCI_DIR. Its
+# subordinate ids come from files bound over /etc/subuid and /etc/subgid in the run's mount
+# namespace (the host's stay as they are). / becomes a shared mount in that namespace, as
+# rootless podman wants for its own. Prints the runtime path uid 65534 can execute (a copy
+# when the original is out of its reach, e.g. under /root).
+oci_rootless() {
+  local rt=$1 uid=65534
+  printf 'nobody:200000:65536\n' >"$OCI_DIR/subuid"
+  printf 'nobody:200000:65536\nnogroup:200000:65536\n' >"$OCI_DIR/subgid"
+  mount --bind "$OCI_DIR/subuid" /etc/subuid && mount --bind "$OCI_DIR/subgid" /etc/subgid &&
+    mount --make-rshared / || return 1
+  mkdir -p "$OCI_DIR/home" "$OCI_DIR/xdg" "$OCI_DIR/bin"
+  chmod 700 "$OCI_DIR/xdg"
+  if ! setpriv --reuid $uid --regid $uid --clear-groups test -x "$rt"; then
+    cp -L "$rt" "$OCI_DIR/bin/$(basename "$rt")" && rt="$OCI_DIR/bin/$(basename "$rt")"
+  fi
+  chown -R $uid:$uid "$OCI_DIR"
+  OCI_AS=(setpriv --reuid $uid --regid $uid --clear-groups
+          env HOME="$OCI_DIR/home" XDG_RUNTIME_DIR="$OCI_DIR/xdg")
+  echo "$rt"
 }
 
 # oci_why_not RUNTIME: prints why podman cannot work here at all (empty when it can).
@@ -134,6 +166,10 @@ oci_why_not() {
     command -v "$tool" >/dev/null || { echo "$tool is not installed (Debian package: podman, conmon, util-linux)"; return; }
   done
   [ "$(id -u)" -eq 0 ] || { echo "not root"; return; }
+  if [ ${#OCI_AS[@]} -gt 0 ]; then
+    command -v newuidmap >/dev/null && command -v newgidmap >/dev/null ||
+      { echo "rootless: newuidmap/newgidmap are not installed (Debian package uidmap)"; return; }
+  fi
   [ -x /bin/busybox ] || { echo "/bin/busybox is missing (Debian package busybox-static)"; return; }
   local out
   out=$(oci_podman "$1" info --format '{{.Host.CgroupManager}}' 2>&1) ||
@@ -156,9 +192,17 @@ oci_image() {
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$tree/etc/group"
   [ $# -gt 0 ] && cp -a "$1"/. "$tree"/
   tar -C "$tree" -cf "$OCI_DIR/image/tree.tar" . || return 1
+  chmod a+r "$OCI_DIR/image/tree.tar"
   rm -rf "$tree"
   # The blob info cache goes to /var/lib/containers/cache: a tmpfs over /var/lib in a nested
-  # mount namespace takes it (podman import needs nothing else there).
+  # mount namespace takes it (podman import needs nothing else there). Rootless, it goes to
+  # $HOME/.local/share, in $OCI_DIR.
+  if [ ${#OCI_AS[@]} -gt 0 ]; then
+    "${OCI_AS[@]}" podman "${OCI_GLOBAL[@]}" import --change CMD=/bin/sh \
+      "$OCI_DIR/image/tree.tar" "$OCI_IMAGE" >"$OCI_DIR/image/import.log" 2>&1 ||
+      { sed 's/^/# /' "$OCI_DIR/image/import.log"; return 1; }
+    return 0
+  fi
   unshare --mount --propagation private -- bash -c '
     mount -t tmpfs -o size=16m,mode=0755 cloister-oci-import /var/lib || exit 1
     exec "$@"' bash podman "${OCI_GLOBAL[@]}" import --change CMD=/bin/sh \
@@ -251,6 +295,15 @@ oci_cleanup() {
     oci_podman "$rt" rm --all --force --time 0 >/dev/null 2>&1
   done
   [ $# -gt 0 ] && oci_podman "$1" rmi --all --force >/dev/null 2>&1
+  # Rootless podman keeps its user namespace in a pause process (catatonit -P) by design;
+  # what it still has mounted under $OCI_DIR is a leftover, then it goes.
+  local pause ns_mounts=""
+  pause=$(cat "$OCI_DIR/libpod/pause.pid" 2>/dev/null)
+  if [ -n "$pause" ] && grep -qs catatonit "/proc/$pause/comm"; then
+    ns_mounts=$(awk -v d="$OCI_DIR" 'index($5, d) == 1 { print $5 " (" $9 ", rootless podman'"'"'s namespace)" }' \
+                "/proc/$pause/mountinfo")
+    kill -KILL "$pause"
+  fi
   local i left
   for i in $(seq 50); do
     left=$(oci_leftover_processes)
@@ -260,16 +313,17 @@ oci_cleanup() {
   local report=""
   [ -n "$left" ] && report+=$(sed 's/^/leftover process: /' <<<"$left")$'\n'
   local mounts cgroups paths
-  mounts=$(oci_leftover_mounts)
+  mounts=$(oci_leftover_mounts; [ -n "$ns_mounts" ] && echo "$ns_mounts")
   [ -n "$mounts" ] && report+=$(sed 's/^/leftover mount: /' <<<"$mounts")$'\n'
   cgroups=$(oci_leftover_cgroups)
   [ -n "$cgroups" ] && report+=$(sed 's/^/leftover cgroup: /' <<<"$cgroups")$'\n'
   paths=$(oci_new_host_paths)
   [ -n "$paths" ] && report+=$(sed 's/^/host path created: /' <<<"$paths")$'\n'
-  # The runtime's state of a removed container (under /run, the namespace's tmpfs).
+  # The runtime's state of a removed container (under /run, the namespace's tmpfs; rootless,
+  # under $XDG_RUNTIME_DIR).
   local cid state
   for cid in $(oci_cids); do
-    state=$(find /run -maxdepth 3 -name "$cid*" 2>/dev/null)
+    state=$(find /run "$OCI_DIR/xdg" -maxdepth 3 -name "$cid*" 2>/dev/null)
     [ -n "$state" ] && report+=$(sed 's/^/runtime state left: /' <<<"$state")$'\n'
   done
   # Now remove whatever is left, reported or not: processes by PID (SIGKILL), mounts (lazily,

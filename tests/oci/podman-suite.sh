@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real podman against an OCI runtime:
 #
-#   podman-suite.sh RUNTIME_PATH [NAME]
+#   podman-suite.sh [--rootless] RUNTIME_PATH [NAME]
 #
 # Every container is started by Debian's podman with --runtime RUNTIME_PATH (crun, runc or
 # cloister-oci) and --network none, from an image imported from a local root tree (no
@@ -12,17 +12,25 @@
 # nothing: no container, no conmon or container process, no mount, no cgroup, no host
 # podman or runtime state (tests/oci/podman-env.sh says how the environment is kept apart).
 #
-# Prints one TAP line per check ("ok N - ..." / "not ok N - ..." with "# " lines saying
-# why) and "N passed, M failed" last. Exits 0 when all pass, 1 otherwise, 77 when podman
-# cannot work here at all (said why) or RUNTIME_PATH does not exist (yet).
+# --rootless: the same with every podman call as uid 65534 (rootless podman: a user
+# namespace from newuidmap/newgidmap, subordinate ids from files bound over /etc/subuid and
+# /etc/subgid in the run's own mount namespace). On cgroup v1 rootless podman ignores
+# --memory and --pids-limit (no delegation there): those checks are skipped, saying so.
 #
-# Needs (Debian): podman, conmon, crun or runc or the runtime under test, busybox-static,
-# util-linux (unshare), uidmap is not needed as root. scripts/test.sh installs them. As root.
+# Prints one TAP line per check ("ok N - ..." / "not ok N - ..." with "# " lines saying
+# why) and "N passed, M failed, K skipped" last. Exits 0 when all pass, 1 otherwise, 77 when
+# podman cannot work here at all (said why) or RUNTIME_PATH does not exist (yet).
+#
+# Needs (Debian): podman, conmon, busybox-static, util-linux (unshare, setpriv), uidmap
+# (rootless), bc, and the runtime under test (crun, runc or cloister-oci); scripts/test.sh
+# installs them. Started as root (rootless too: it drops to uid 65534 for podman itself).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/podman-env.sh"
 
-[ $# -ge 1 ] || { echo "usage: $0 RUNTIME_PATH [NAME]" >&2; exit 2; }
+rootless=""
+[ "${1:-}" = --rootless ] && { rootless=1; shift; }
+[ $# -ge 1 ] || { echo "usage: $0 [--rootless] RUNTIME_PATH [NAME]" >&2; exit 2; }
 runtime=$1
 name=${2:-$(basename "$runtime")}
 if [ ! -x "$runtime" ]; then
@@ -30,10 +38,14 @@ if [ ! -x "$runtime" ]; then
   exit 77
 fi
 runtime=$(cd "$(dirname "$runtime")" && pwd)/$(basename "$runtime")
-oci_enter_namespace "$0" "$@" || exit 1
+[ "$(id -u)" -eq 0 ] || { echo "# skipped: $0 must start as root (--rootless drops to uid 65534 itself)"; exit 77; }
+oci_enter_namespace "$0" ${rootless:+--rootless} "$@" || exit 1
 
 started=$(date +%s.%N)
 oci_setup "$runtime"
+if [ -n "$rootless" ]; then
+  runtime=$(oci_rootless "$runtime") || { oci_cleanup >/dev/null; echo "# rootless setup failed"; exit 1; }
+fi
 why=$(oci_why_not "$runtime")
 if [ -n "$why" ]; then
   oci_cleanup "$runtime" >/dev/null
@@ -43,17 +55,24 @@ fi
 trap 'cleanup_now; exit 1' INT TERM
 trap 'cleanup_now' EXIT
 
-n=0 passed=0 failed=0
-diag="" # what the failing check says
+n=0 passed=0 failed=0 skipped=0
+diag=""        # what the failing check says
+skipped_why="" # why the check could not run here
 
-# check DESCRIPTION FUNCTION: a TAP line; the function says why it failed through fail().
+# check DESCRIPTION FUNCTION: a TAP line; the function says why it failed through fail(),
+# why it cannot run here through skip().
 check() {
   local desc=$1
   shift
   n=$((n + 1))
-  diag=""
+  diag="" skipped_why=""
   local t0=$EPOCHREALTIME
   if "$@" && [ -z "$diag" ]; then
+    if [ -n "$skipped_why" ]; then
+      echo "ok $n - $desc # SKIP $skipped_why"
+      skipped=$((skipped + 1))
+      return
+    fi
     echo "ok $n - $desc ($(bc <<<"scale=1; ($EPOCHREALTIME - $t0) / 1") s)"
     passed=$((passed + 1))
   else
@@ -63,6 +82,16 @@ check() {
   fi
 }
 fail() { diag+="$*"$'\n'; return 1; }
+skip() { skipped_why=$*; return 0; }
+
+# Why resource limits cannot be checked here (empty when they can): rootless podman on
+# cgroup v1 ignores them.
+limits_why() {
+  [ -n "$rootless" ] || return 0
+  local version
+  version=$(pm info --format '{{.Host.CgroupsVersion}}' 2>/dev/null)
+  [ "$version" = v1 ] && echo "rootless podman ignores resource limits on cgroup v1 (no delegation there)"
+}
 
 # pm ARGS...: podman with this run's runtime. prun NAME ARGS... IMAGE-ARGS...: podman run
 # of a tracked container (--network none unless the arguments say otherwise), its standard
@@ -139,6 +168,7 @@ t_cap_drop() {
 memory_file='for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do
   [ -r $f ] && { cat $f; exit 0; }; done; echo "no memory limit file"; ls -R /sys/fs/cgroup | head -20'
 t_memory_limit() {
+  [ -n "$no_limits" ] && { skip "$no_limits"; return; }
   local cid host
   prun memlimit -d --memory 64m "$OCI_IMAGE" sleep 600
   expect_rc 0 "podman run -d --memory 64m" || return 1
@@ -153,6 +183,7 @@ t_memory_limit() {
   [ -z "$diag" ]
 }
 t_memory_oom() {
+  [ -n "$no_limits" ] && { skip "$no_limits"; return; }
   # busybox dd allocates its block (bs) and fills it reading /dev/zero: 256 MiB against 64.
   # The OOM killer takes dd (the largest), the shell reports it and the cgroup's count.
   prun oom --rm --memory 64m --memory-swap 64m "$OCI_IMAGE" sh -c '
@@ -169,6 +200,7 @@ t_memory_oom() {
 }
 
 t_pids_limit() {
+  [ -n "$no_limits" ] && { skip "$no_limits"; return; }
   # sh forks sleeps until fork fails; ash stops the script at the failed fork (status 2).
   prun pids --rm --pids-limit 20 "$OCI_IMAGE" sh -c '
     for f in /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max; do
@@ -283,13 +315,13 @@ cleanup_now() {
     failed=$((failed + 1))
   fi
   echo "1..$n"
-  echo "# $name: $(echo "$(date +%s.%N) - $started" | bc | xargs printf '%.1f') s"
-  echo "$passed passed, $failed failed"
+  echo "# $name${rootless:+ (rootless)}: $(echo "$(date +%s.%N) - $started" | bc | xargs printf '%.1f') s"
+  echo "$passed passed, $failed failed, $skipped skipped"
   [ "$failed" -eq 0 ] && exit 0
   exit 1
 }
 
-echo "# podman $(podman --version | awk '{print $3}') with runtime $runtime ($name)"
+echo "# podman $(podman --version | awk '{print $3}') with runtime $runtime ($name)${rootless:+, rootless as uid 65534}"
 for note in "${OCI_NOTES[@]}"; do echo "# note: $note"; done
 if ! oci_image; then
   n=1
@@ -298,6 +330,7 @@ if ! oci_image; then
   exit 1
 fi
 
+no_limits=$(limits_why)
 check "run a command, output seen" t_command
 check "a shell script on standard input (podman run -i, no terminal)" t_script
 check "--read-only: / not writable, /tmp a writable tmpfs" t_read_only
