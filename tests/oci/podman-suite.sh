@@ -52,7 +52,7 @@ if [ -n "$why" ]; then
   echo "# skipped: podman cannot work here: $why"
   exit 77
 fi
-trap 'cleanup_now; exit 1' INT TERM
+trap 'interrupted=1; cleanup_now' INT TERM
 trap 'cleanup_now' EXIT
 
 n=0 passed=0 failed=0 skipped=0
@@ -77,7 +77,7 @@ check() {
     passed=$((passed + 1))
   else
     echo "not ok $n - $desc"
-    [ -n "$diag" ] && sed 's/^/#   /' <<<"$diag"
+    [ -n "$diag" ] && sed '/^$/d; s/^/#   /' <<<"$diag"
     failed=$((failed + 1))
   fi
 }
@@ -102,7 +102,7 @@ prun() {
   shift
   out=$(pm run $(oci_track_args "$tag") --network none "$@" 2>"$OCI_DIR/err")
   rc=$?
-  err=$(cat "$OCI_DIR/err")
+  err=$(tr -d '\0' <"$OCI_DIR/err")
 }
 # expect_rc WANT WHAT: fails with the output when rc is not WANT.
 expect_rc() {
@@ -133,7 +133,7 @@ exit 0'
   out=$(pm run $(oci_track_args script) --rm -i --network none "$OCI_IMAGE" sh -s \
         <<<"$script" 2>"$OCI_DIR/err")
   rc=$?
-  err=$(cat "$OCI_DIR/err")
+  err=$(tr -d '\0' <"$OCI_DIR/err")
   expect_rc 0 "podman run -i sh -s <script" || return 1
   local want=$'sum 15\na b c \ndata\nuid 0\npid 1'
   [ "$out" = "$want" ] || fail "output:" "$out" "expected:" "$want"
@@ -304,6 +304,11 @@ cleanup_now() {
   trap - EXIT INT TERM
   [ -n "${OCI_DIR:-}" ] || return 0
   local report
+  if [ -n "${interrupted:-}" ]; then
+    n=$((n + 1))
+    echo "not ok $n - interrupted by a signal: the checks after $((n - 1)) did not run"
+    failed=$((failed + 1))
+  fi
   report=$(oci_cleanup "$runtime")
   n=$((n + 1))
   if [ -z "$report" ]; then
