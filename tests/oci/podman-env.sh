@@ -90,8 +90,16 @@ oci_setup() {
   # The runtimes named here get --log/--log-format json from podman, as crun and runc do.
   local json='"crun", "runc", "kata", "runsc", "krun"' rt
   for rt in "$@"; do json+=", \"$(basename "$rt")\""; done
+  # The distribution's container defaults (capabilities, sysctls), which CONTAINERS_CONF
+  # would otherwise replace with containers/common's built-in ones (14 capabilities, with
+  # MKNOD, NET_RAW and AUDIT_WRITE, against Debian's 11).
+  local distro=""
+  [ -r /usr/share/containers/containers.conf ] &&
+    distro=$(awk '/^\[/ { section = $0 } section == "[containers]" && /^(default_capabilities|default_sysctls) *=/ { on = 1 }
+                  on { print } on && /\]/ { on = 0 }' /usr/share/containers/containers.conf)
   cat >"$OCI_DIR/containers.conf" <<EOF
 [containers]
+$distro
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 [engine]
 cgroup_manager = "cgroupfs"
