@@ -162,7 +162,7 @@ oci_rootless() {
     cp -L "$rt" "$OCI_DIR/bin/$(basename "$rt")" && rt="$OCI_DIR/bin/$(basename "$rt")"
   fi
   chown -R $uid:$uid "$OCI_DIR"
-  OCI_AS=(setpriv --reuid $uid --regid $uid --clear-groups
+  OCI_AS=(setpriv --reuid "$uid" --regid "$uid" --clear-groups
           env HOME="$OCI_DIR/home" XDG_RUNTIME_DIR="$OCI_DIR/xdg")
   echo "$rt"
 }
@@ -219,10 +219,12 @@ oci_image() {
 }
 
 # The container ids of the run: every container is created with --cidfile in $OCI_DIR/track
-# (oci_track_args NAME), and its conmon and container PIDs go there too.
-oci_track_args() {
-  echo --cidfile "$OCI_DIR/track/$1.cid" --conmon-pidfile "$OCI_DIR/track/$1.conmon" \
-       --pidfile "$OCI_DIR/track/$1.pid"
+# (oci_track NAME sets the options in OCI_TRACK), and its conmon and container PIDs go
+# there too.
+# shellcheck disable=SC2034 # used by the sourcing scripts
+oci_track() {
+  OCI_TRACK=(--cidfile "$OCI_DIR/track/$1.cid" --conmon-pidfile "$OCI_DIR/track/$1.conmon"
+             --pidfile "$OCI_DIR/track/$1.pid")
 }
 
 # The ids of every container of the run: from the cid files and from the events log (podman
@@ -344,12 +346,13 @@ oci_cleanup() {
     rmdir "$i" 2>/dev/null
   done
   local parent
-  for parent in $(find /sys/fs/cgroup -maxdepth 2 -name libpod_parent 2>/dev/null); do
+  while read -r parent; do
+    [ -n "$parent" ] || continue
     grep -qxF "$parent" <<<"$OCI_PARENTS_BEFORE" && continue
     [ -d "$parent/conmon" ] && rmdir "$parent/conmon" 2>/dev/null
     rmdir "$parent" 2>/dev/null ||
       report+="leftover cgroup: $parent (made by this run, not empty: $(ls -d "$parent"/*/ 2>/dev/null | tr '\n' ' '))"$'\n'
-  done
+  done <<<"$(find /sys/fs/cgroup -maxdepth 2 -name libpod_parent 2>/dev/null)"
   for p in $paths; do rm -rf "$p"; done
   rm -rf "$OCI_DIR"
   OCI_DIR=""

@@ -100,7 +100,8 @@ pm() { oci_podman "$runtime" "$@"; }
 prun() {
   local tag=$1
   shift
-  out=$(pm run $(oci_track_args "$tag") --network none "$@" 2>"$OCI_DIR/err")
+  oci_track "$tag"
+  out=$(pm run "${OCI_TRACK[@]}" --network none "$@" 2>"$OCI_DIR/err")
   rc=$?
   err=$(tr -d '\0' <"$OCI_DIR/err")
 }
@@ -130,7 +131,8 @@ mkdir -p /tmp/work && cd /tmp/work && echo data >file && cat file
 [ "$(id -u)" = 0 ] && echo "uid 0"
 echo "pid $$"
 exit 0'
-  out=$(pm run $(oci_track_args script) --rm -i --network none "$OCI_IMAGE" sh -s \
+  oci_track script
+  out=$(pm run "${OCI_TRACK[@]}" --rm -i --network none "$OCI_IMAGE" sh -s \
         <<<"$script" 2>"$OCI_DIR/err")
   rc=$?
   err=$(tr -d '\0' <"$OCI_DIR/err")
@@ -232,9 +234,9 @@ t_exit_code() {
 t_stop() {
   prun stop -d "$OCI_IMAGE" sh -c 'trap "" TERM; echo ready; while :; do sleep 1; done'
   expect_rc 0 "podman run -d (SIGTERM ignored)" || return 1
-  local cid t0 t1 elapsed code i
+  local cid t0 t1 elapsed code
   cid=$(cat "$OCI_DIR/track/stop.cid")
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     pm logs "$cid" 2>/dev/null | grep -q ready && break
     sleep 0.1
   done
@@ -290,8 +292,7 @@ t_kill_rm() {
   out=$(pm ps --all --quiet --no-trunc 2>&1)
   grep -q "$cid" <<<"$out" && fail "container still listed after rm"
   conmon=$(cat "$OCI_DIR/track/kill.conmon" 2>/dev/null)
-  local i
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     grep -qs "$OCI_DIR" "/proc/$conmon/cmdline" || break
     sleep 0.1
   done
