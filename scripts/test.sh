@@ -13,6 +13,8 @@ bash scripts/deps.sh dpkg-dev xz-utils gcc python3 python3-seccomp python3-tap l
 bash scripts/deps.sh clang-14 libclang-rt-14-dev
 # The shipped profiles' tests run real programs under them (tests/integration/profiles_test.cpp).
 bash scripts/deps.sh busybox-static xvfb x11-utils libxml2-utils make curl
+# The OCI runtime under real podman (tests/oci/): podman with conmon, crun and runc beside.
+bash scripts/deps.sh podman conmon crun runc uidmap bc
 # libcloister's examples are built against an installed tree with pkg-config.
 bash scripts/deps.sh pkg-config
 # The man pages are checked with man and groff, the completions with bash and zsh.
