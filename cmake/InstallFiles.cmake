@@ -21,6 +21,9 @@ set(CLOISTER_ZSH_COMPLETION_DIR "${CLOISTER_ZSH_DEFAULT}"
     CACHE STRING "Where the zsh completion (_cloister) goes: a directory in zsh's fpath")
 
 install(TARGETS cloister RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
+# cloister-oci: the OCI runtime command line (podman --runtime /usr/bin/cloister-oci).
+install(CODE "file(CREATE_LINK cloister \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/cloister-oci\" SYMBOLIC)"
+        COMPONENT runtime)
 install(FILES ${CLOISTER_SHIPPED_PROFILES}
         DESTINATION ${CMAKE_INSTALL_DATADIR}/cloister/profiles COMPONENT runtime)
 # man/man1/*.1 and man/man5/*.5, as gen_docs wrote them.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cloister {
@@ -26,6 +27,14 @@ struct Namespaces {
   Want cgroup = Want::No;       // CLONE_NEWCGROUP: /proc/self/cgroup shows "/"
   int userns_fd = -1;           // --userns FD: join this user namespace instead of creating one
   int pidns_fd = -1;            // --pidns FD: join this PID namespace (before forking COMMAND)
+  // Existing namespaces to enter (OCI linux.namespaces with a path): each joined with setns
+  // after the user namespace is made or joined, instead of creating one of that type.
+  struct Join {
+    int fd = -1;    // an fd of /proc/PID/ns/TYPE or a bind mount of one
+    int type = 0;   // CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP
+    std::string origin;  // where it was asked, for errors ("linux.namespaces[2]")
+  };
+  std::vector<Join> joins;
   bool disable_userns = false;  // nested user namespaces refused inside (needs user ns)
   bool assert_userns_disabled = false;  // fail unless creating a user namespace is refused
 };
@@ -54,6 +63,8 @@ struct Identity {
   // setgroups cleared, capabilities dropped. For those who count user namespaces as attack
   // surface (Spectrum). Needs a root caller in the host's user namespace.
   bool host_ids = false;
+  // Supplementary groups COMMAND runs with (OCI additionalGids); empty: none, as always.
+  std::vector<gid_t> groups;
 };
 
 // A filesystem operation, applied in the order given (bwrap's model). Paths in `dest` are
@@ -77,6 +88,9 @@ struct FsOp {
     RoBindData,  // --ro-bind-data FD DEST
     Chmod,       // --chmod OCTAL PATH
     LockFile,    // --lock-file DEST: held locked (F_RDLCK) while the sandbox runs
+    Sysfs,       // a new sysfs (of the sandbox's network namespace) on DEST (OCI type sysfs)
+    Cgroup2,     // a new cgroup2 filesystem on DEST: the sandbox's cgroup namespace's view
+    ReadOnlyPath,  // DEST read-only, bound onto itself first when not a mount point (OCI)
   };
   Kind kind = Kind::Bind;
   std::string source;  // host path (binds) or symlink target
@@ -85,6 +99,8 @@ struct FsOp {
   bool optional = false;              // the -try variants: skip when SRC does not exist
   std::optional<mode_t> perms;        // --perms (tmpfs, dir, file, bind-data) or --chmod's mode
   std::optional<std::uint64_t> size;  // --size, for tmpfs
+  bool read_only = false;             // tmpfs, sysfs, cgroup2: mounted read-only
+  bool noexec = false;                // binds, tmpfs: MOUNT_ATTR_NOEXEC (OCI option noexec)
 };
 
 struct EnvOp {
@@ -152,6 +168,9 @@ struct SeccompPolicy {
   std::vector<int> bpf_fds;           // --seccomp FD / --add-seccomp-fd FD: ready BPF programs
   bool bpf_replaces_builtin = false;  // --seccomp: bwrap semantics, no cloister filter
   std::vector<std::string> warnings;  // from the front ends (e.g. a name unknown here)
+  // The rules are the whole filter (an OCI bundle's linux.seccomp): nothing added for the
+  // exec of COMMAND, which the rules must allow themselves.
+  bool exact = false;
 };
 
 // setrlimit(resource, {soft, hard}) in the sandbox (--rlimit NAME=SOFT[:HARD], [rlimits]).
@@ -172,6 +191,9 @@ struct CgroupPolicy {
   std::optional<std::uint64_t> cpu_weight;  // --cpu-weight 1..10000
   std::optional<std::uint64_t> io_weight;   // --io-weight 1..10000
   std::string parent;        // --cgroup-parent PATH (default: cloister/ under the caller's cgroup)
+  // The directory's exact name under `parent` (OCI cgroupsPath), instead of a generated one;
+  // one that exists already is an error. It outlives the launch when the starter keeps it.
+  std::string leaf;
   bool best_effort = false;  // --cgroup=best-effort: a missing controller is a warning
   // A cgroup of its own even without limits (each service of cloister supervise: its tmpfs
   // pages and processes are charged and counted apart, and it is killed as one).
@@ -244,6 +266,8 @@ struct Policy {
   // A profile's [filesystem] root = "default" or "empty" decided default_root; the command
   // line's --empty-root still overrides it.
   bool root_chosen = false;
+  // The root mount itself read-only once built, the mounts on it as they are (OCI root.readonly).
+  bool root_read_only = false;
 
   std::vector<std::string> argv;  // COMMAND and its arguments
   std::optional<std::string> argv0;
@@ -286,6 +310,9 @@ struct Policy {
   SeccompPolicy seccomp;
   std::vector<RlimitSetting> rlimits;  // applied in order; a later one for a resource wins
   CgroupPolicy cgroup;
+  // Written to /proc/sys/KEY (dots as slashes) once the root is built, before privileges
+  // drop: namespaced sysctls only (OCI linux.sysctl; the front end checks which).
+  std::vector<std::pair<std::string, std::string>> sysctls;
   LandlockPolicy landlock;
   NetMode net = NetMode::Unset;
   std::vector<std::string> forwards;    // --forward TCP:HOSTPORT:PORT (pasta mode)

@@ -15,5 +15,6 @@ int learn_command(const std::vector<std::string>& args);    // cloister learn
 int supervise_command(const std::vector<std::string>& args);  // cloister supervise
 // cloister --version: the version, what it was built with and uses, what this kernel offers.
 int version_command();
+int oci_command(const std::vector<std::string>& args);  // cloister oci, cloister-oci
 
 }  // namespace cloister::cli

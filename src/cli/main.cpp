@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   cloister::init::remember_environment(environ);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (invoked_as_bwrap(argv[0])) return cloister::cli::bwrap_command(args, argv[0]);
+  if (basename_of(argv[0]) == "cloister-oci") return cloister::cli::oci_command(args);
   if (args.empty()) {
     std::fputs(usage().c_str(), stderr);
     return 2;
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   if (sub == "check") return cloister::cli::check_command(args);
   if (sub == "learn") return cloister::cli::learn_command(args);
   if (sub == "supervise") return cloister::cli::supervise_command(args);
+  if (sub == "oci") return cloister::cli::oci_command(args);
   if (sub == "--help" || sub == "-h" || sub == "help") {
     std::fputs(usage().c_str(), stdout);
     return 0;

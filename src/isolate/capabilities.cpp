@@ -97,9 +97,10 @@ Status set_no_new_privs() {
   return ok_status();
 }
 
-Status switch_ids_keeping_caps(uid_t uid, gid_t gid) {
+Status switch_ids_keeping_caps(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) {
   if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return cap_error("PR_SET_KEEPCAPS", errno);
-  if (::setgroups(0, nullptr) != 0) return Error{"host ids", "setgroups", "", errno, ""};
+  if (::setgroups(groups.size(), groups.data()) != 0)
+    return Error{"host ids", "setgroups", "", errno, ""};
   if (::setresgid(gid, gid, gid) != 0)
     return Error{"host ids", "setresgid", std::to_string(gid), errno, ""};
   if (::setresuid(uid, uid, uid) != 0)

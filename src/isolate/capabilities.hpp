@@ -1,6 +1,7 @@
 // Capabilities: the bounding, permitted, effective, inheritable and ambient sets.
 #pragma once
 
+#include <vector>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -32,6 +33,6 @@ Status set_no_new_privs();
 // Changes to real host ids (setgroups cleared, setresgid, setresuid) keeping the permitted
 // capabilities and raising them effective again, so the capability step that follows can
 // still clear the bounding set: root's chroot-mode sandbox running as nobody.
-Status switch_ids_keeping_caps(uid_t uid, gid_t gid);
+Status switch_ids_keeping_caps(uid_t uid, gid_t gid, const std::vector<gid_t>& groups = {});
 
 }  // namespace cloister::caps

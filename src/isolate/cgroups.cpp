@@ -154,13 +154,20 @@ Status apply(const CgroupWrite& w, const std::string& dir, bool best_effort,
 
 // ---- creation --------------------------------------------------------------------------------
 
-std::string leaf_name(const std::string& prefix) {
+std::string leaf_name(const CgroupPlan& plan) {
+  if (!plan.leaf_name.empty()) return plan.leaf_name;
+  const std::string& prefix = plan.leaf_prefix;
   std::uint32_t random = 0;
   if (::getrandom(&random, sizeof random, GRND_NONBLOCK) != sizeof random)
     random = static_cast<std::uint32_t>(Clock::now().time_since_epoch().count());
   char suffix[16];
   std::snprintf(suffix, sizeof suffix, "-%08x", random);
   return prefix + std::to_string(::getpid()) + suffix;
+}
+
+Error exact_name_taken(const std::string& leaf) {
+  return Error{kStep, "mkdir", leaf, EEXIST,
+               "the cgroup asked for exists already (another container, or one not deleted)"};
 }
 
 // Tells the owner (the keeper) of a directory before it is made, so no moment exists in which
@@ -224,11 +231,12 @@ Result<Made> make_v2(const CgroupPlan& plan, const BeforeMkdir& before_mkdir) {
         return enabled.take_error();
       }
     }
-    const auto leaf = (holder.empty() ? base : holder) + "/" + leaf_name(plan.leaf_prefix);
+    const auto leaf = (holder.empty() ? base : holder) + "/" + leaf_name(plan);
     CLOISTER_TRY(announce(before_mkdir, leaf, false));
     if (::mkdir(leaf.c_str(), 0755) == 0) return Made{{leaf}, {""}, {0}, holder};
     // EEXIST: name taken; ENOENT: another sandbox's cleanup removed the shared holder.
     const int err = errno;
+    if (err == EEXIST && !plan.leaf_name.empty()) return exact_name_taken(leaf);
     if (err == EEXIST || (err == ENOENT && !holder.empty())) continue;
     if (!holder.empty()) ::rmdir(holder.c_str());
     return mkdir_error(leaf, err, holder.empty() ? base : holder, callers_own && holder.empty());
@@ -245,7 +253,7 @@ Result<Made> make_v1(const CgroupPlan& plan, const BeforeMkdir& before_mkdir) {
     Made made;
     bool taken = false;
     int skipped_err = 0;
-    const auto name = leaf_name(plan.leaf_prefix);
+    const auto name = leaf_name(plan);
     for (std::size_t i = 0; i < hierarchies.size(); ++i) {
       const auto& h = hierarchies[i];
       const auto leaf = h.parent + "/" + name;
@@ -262,6 +270,7 @@ Result<Made> make_v1(const CgroupPlan& plan, const BeforeMkdir& before_mkdir) {
         continue;
       }
       for (const auto& p : made.paths) ::rmdir(p.c_str());  // ours, empty: undo this attempt
+      if (err == EEXIST && !plan.leaf_name.empty()) return exact_name_taken(leaf);
       if (err != EEXIST) return mkdir_error(leaf, err, h.parent, plan.parent_option.empty());
       taken = true;
       break;
@@ -363,6 +372,12 @@ Sandbox& Sandbox::operator=(Sandbox&& other) noexcept {
 }
 
 Sandbox::~Sandbox() { (void)kill_and_remove(); }
+
+std::vector<std::string> Sandbox::release() {
+  removed_ = true;
+  dir_.reset();
+  return paths_;
+}
 
 Result<Sandbox> Sandbox::create(const CgroupPlan& plan, std::vector<std::string>& warnings,
                                 const BeforeMkdir& before_mkdir) {

@@ -54,6 +54,9 @@ class Sandbox {
   // v1), waits until the cgroup is empty (bounded) and removes it.
   Status kill_and_remove();
   std::vector<std::string> paths() const;  // absolute cgroupfs paths, for messages and tests
+  // Gives the directories up without removing them (an OCI container's cgroup outlives the
+  // `create` that made it; `delete` removes it by path with kill_and_remove_dir).
+  std::vector<std::string> release();
 
  private:
   Sandbox() = default;

@@ -19,6 +19,7 @@ namespace {
 constexpr const char* kBase = "/tmp";         // scratch tmpfs, pivoted into first
 constexpr const char* kOldRoot = "/oldroot";  // the host's root while building
 constexpr const char* kNewRoot = "/newroot";
+constexpr std::uint64_t kSpecialFsAttrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 
 Error fs_error(const std::string& op, const std::string& object, int err, std::string hint = "") {
   return Error{"", op, object, err, std::move(hint)};
@@ -144,6 +145,7 @@ class StepApplier {
     std::uint64_t attrs = MOUNT_ATTR_NOSUID;
     if (!s.devices) attrs |= MOUNT_ATTR_NODEV;
     if (s.read_only) attrs |= MOUNT_ATTR_RDONLY;
+    if (s.noexec) attrs |= MOUNT_ATTR_NOEXEC;
     auto target = make_mountpoint(root_, s.dest, s.source_is_dir);
     if (!target) return target.take_error();
     const mnt::Identity identity{s.dev, s.ino};
@@ -154,6 +156,12 @@ class StepApplier {
   Status operator()(const step::RemountRo& s) {
     auto target = open_in_root(root_, s.dest, O_PATH);
     if (!target) return target.take_error();
+    if (s.bind_first) {
+      // A path inside a mount (/proc/asound): bound onto itself, it becomes a mount point.
+      CLOISTER_TRY(mnt::bind(target->get(), "", target->get(), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true));
+      target = open_in_root(root_, s.dest, O_PATH);
+      if (!target) return target.take_error();
+    }
     auto st = mnt::add_attrs(target->get(), MOUNT_ATTR_RDONLY, true);
     if (!st.ok() && st.error().err == EINVAL) {
       auto e = st.take_error();
@@ -166,8 +174,21 @@ class StepApplier {
   Status operator()(const step::Tmpfs& s) {
     mnt::FsOptions options{{"mode", octal(s.mode)}};
     if (s.size) options.emplace_back("size", std::to_string(*s.size));
-    return mount_new(s.dest, "tmpfs", options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                     parents_for(s.mode));
+    const std::uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                (s.read_only ? MOUNT_ATTR_RDONLY : 0) |
+                                (s.noexec ? MOUNT_ATTR_NOEXEC : 0);
+    return mount_new(s.dest, "tmpfs", options, attrs, parents_for(s.mode));
+  }
+
+  // sysfs shows the network devices of the mounting process's network namespace.
+  Status operator()(const step::Sysfs& s) {
+    return mount_new(s.dest, "sysfs", {}, kSpecialFsAttrs | (s.read_only ? MOUNT_ATTR_RDONLY : 0));
+  }
+
+  // In a cgroup namespace of its own, the sandbox sees its own cgroup as the root.
+  Status operator()(const step::CgroupFs& s) {
+    return mount_new(s.dest, "cgroup2", {},
+                     kSpecialFsAttrs | (s.read_only ? MOUNT_ATTR_RDONLY : 0));
   }
 
   Status operator()(const step::Proc& s) {
@@ -196,8 +217,12 @@ class StepApplier {
   }
 
   Status operator()(const step::Dev& s) {
+    // nodev: the device nodes below are bind mounts of their own, usable; a node made here
+    // (mknod with CAP_MKNOD) is not, so the nodes bound are the only devices reachable.
+    mnt::FsOptions options{{"mode", "0755"}};
+    if (s.size) options.emplace_back("size", std::to_string(*s.size));
     CLOISTER_TRY(
-        mount_new(s.dest, "tmpfs", {{"mode", "0755"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
+        mount_new(s.dest, "tmpfs", options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV));
     auto dev = open_in_root(root_, s.dest, O_PATH | O_DIRECTORY);
     if (!dev) return dev.take_error();
     for (const char* node : {"null", "zero", "full", "random", "urandom", "tty"})

@@ -89,7 +89,9 @@ Status write_id_maps_for(pid_t child, const IdMaps& maps) {
 }
 
 Status switch_ids(const IdMaps& maps) {
-  if (::setgroups(0, nullptr) != 0) return Error{"user namespace", "setgroups", "", errno, ""};
+  if (::setgroups(maps.groups.size(), maps.groups.data()) != 0)
+    return Error{"user namespace", "setgroups", "", errno,
+                 maps.groups.empty() ? "" : "supplementary groups need setgroups allowed"};
   if (::setresgid(maps.switch_gid, maps.switch_gid, maps.switch_gid) != 0)
     return Error{"user namespace", "setresgid", std::to_string(maps.switch_gid), errno,
                  "the gid must be inside --gid-map"};

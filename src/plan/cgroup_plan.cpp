@@ -526,6 +526,7 @@ Result<CgroupPlan> plan_cgroup(const CgroupPolicy& policy, std::uint64_t clone_f
   CgroupPlan plan;
   plan.best_effort = policy.best_effort;
   plan.parent_option = policy.parent;
+  plan.leaf_name = policy.leaf;
   auto built = build(policy, clone_flags, host, plan);
   if (built.ok()) return plan;
   if (!policy.best_effort) return built.take_error();
@@ -540,6 +541,7 @@ Result<CgroupPlan> plan_cgroup(const CgroupPolicy& policy, std::uint64_t clone_f
 }
 
 std::string leaf_pattern(const CgroupPlan& plan, const CgroupHierarchy& h) {
+  if (!plan.leaf_name.empty()) return h.parent + "/" + plan.leaf_name;
   return (plan.holder.empty() ? h.parent : plan.holder) + "/" + plan.leaf_prefix +
          "<launcher pid>-<random>";
 }

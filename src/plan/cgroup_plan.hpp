@@ -61,6 +61,7 @@ struct CgroupPlan {
   std::string holder;
   // The sandbox's directory: <holder or parent>/<prefix><launcher pid>-<8 random hex digits>.
   std::string leaf_prefix;
+  std::string leaf_name;  // CgroupPolicy::leaf: exactly this name, taken or not (no retry)
   std::vector<CgroupWrite> writes;  // in order: the kernel checks memsw >= limit and the like
   CgroupEntry entry = CgroupEntry::CloneInto;
   // v1 with a cgroup namespace: the child creates it after the attach, so that the

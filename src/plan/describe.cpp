@@ -13,12 +13,14 @@ std::string octal(mode_t mode) {
 
 struct Describer {
   std::string operator()(const step::Bind& s) const {
-    return s.option.substr(2) + " " + s.source + " -> " + s.dest;
+    const auto name = s.option.rfind("--", 0) == 0 ? s.option.substr(2) : s.option;
+    return name + " " + s.source + " -> " + s.dest + (s.noexec ? " (noexec)" : "");
   }
   std::string operator()(const step::RemountRo& s) const { return "remount-ro " + s.dest; }
   std::string operator()(const step::Tmpfs& s) const {
     return "tmpfs " + s.dest + " (mode " + octal(s.mode) +
-           (s.size ? ", size " + std::to_string(*s.size) : std::string()) + ")";
+           (s.size ? ", size " + std::to_string(*s.size) : std::string()) +
+           (s.read_only ? ", read-only" : "") + (s.noexec ? ", noexec" : "") + ")";
   }
   std::string operator()(const step::Proc& s) const { return "proc " + s.dest; }
   std::string operator()(const step::Dev& s) const { return "dev " + s.dest; }
@@ -42,6 +44,12 @@ struct Describer {
   }
   std::string operator()(const step::LockFile& s) const { return "lock-file " + s.dest; }
   std::string operator()(const step::SealRoot&) const { return "remount-ro / (root only)"; }
+  std::string operator()(const step::Sysfs& s) const {
+    return "sysfs " + s.dest + (s.read_only ? " (read-only)" : "");
+  }
+  std::string operator()(const step::CgroupFs& s) const {
+    return "cgroup2 " + s.dest + (s.read_only ? " (read-only)" : "");
+  }
 };
 
 }  // namespace

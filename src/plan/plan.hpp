@@ -32,14 +32,18 @@ struct Bind {
   dev_t dev = 0;
   ino_t ino = 0;
   std::string option = "--bind";  // for messages
+  bool noexec = false;
 };
 struct RemountRo {
   std::string dest;
+  bool bind_first = false;  // not a mount point: bound onto itself first (FsOp ReadOnlyPath)
 };
 struct Tmpfs {
   std::string dest;
   mode_t mode = 0755;
   std::optional<std::uint64_t> size;
+  bool read_only = false;
+  bool noexec = false;
 };
 struct Proc {
   std::string dest;
@@ -51,9 +55,18 @@ struct Proc {
 struct Dev {
   std::string dest;
   std::string console;  // the caller's terminal (ttyname of stdin), bound as DEST/console
+  std::optional<std::uint64_t> size;  // of its tmpfs (OCI's /dev mount options)
 };
 struct Mqueue {
   std::string dest;
+};
+struct Sysfs {
+  std::string dest;
+  bool read_only = true;
+};
+struct CgroupFs {
+  std::string dest;
+  bool read_only = true;
 };
 struct Dir {
   std::string dest;
@@ -88,7 +101,8 @@ struct SealRoot {};
 
 using FsStep = std::variant<step::Bind, step::RemountRo, step::Tmpfs, step::Proc, step::Dev,
                             step::Mqueue, step::Dir, step::Symlink, step::File, step::BindData,
-                            step::Chmod, step::LockFile, step::SealRoot>;
+                            step::Chmod, step::LockFile, step::SealRoot, step::Sysfs,
+                            step::CgroupFs>;
 
 // "ro-bind /usr -> /usr", "tmpfs /tmp", ...: how steps are named in errors and `explain`.
 std::string describe(const FsStep& s);
@@ -105,6 +119,8 @@ struct IdMaps {
   // (inside) ids once the maps exist, so files it creates have a mapped owner.
   uid_t switch_uid = 0;
   gid_t switch_gid = 0;
+  // Supplementary groups after the switch (Identity::groups); none when empty.
+  std::vector<gid_t> groups;
   // Root's sandbox mapped onto an unprivileged host id (Identity::root_maps_onto): said by
   // explain, with how to keep host root instead.
   bool root_onto_unprivileged = false;
@@ -128,6 +144,7 @@ struct Plan {
   bool cgroup_ns_optional = false;
   int userns_fd = -1;
   int pidns_fd = -1;
+  std::vector<Namespaces::Join> joins;  // entered after the user namespace, before the root
   IdMaps ids;
   std::optional<std::string> hostname;
   std::vector<FsStep> fs;
@@ -198,6 +215,7 @@ struct Plan {
   };
   std::optional<Learning> learning;
   std::vector<RlimitSetting> rlimits;
+  std::vector<std::pair<std::string, std::string>> sysctls;  // /proc/sys/..., after the root
   // The sandbox's own cgroup, when limits or --cgroup-parent are asked: its planned steps.
   std::optional<CgroupPlan> cgroup;
   std::optional<LandlockPolicy> landlock;

@@ -165,6 +165,9 @@ const char* option_name(FsOp::Kind kind) {
     case K::RoBindData: return "--ro-bind-data";
     case K::Chmod: return "--chmod";
     case K::LockFile: return "--lock-file";
+    case K::Sysfs: return "sysfs";
+    case K::Cgroup2: return "cgroup2";
+    case K::ReadOnlyPath: return "readonly-path";
   }
   return "?";
 }
@@ -190,6 +193,7 @@ step::Bind bind_step(const Source& src, const FsOp& op) {
   b.ino = src.st.st_ino;
   b.option = bind_option(op.kind);
   if (op.optional) b.option += "-try";
+  b.noexec = op.noexec;
   return b;
 }
 
@@ -224,14 +228,20 @@ Status add_fs_step(const FsOp& op, Plan& plan) {
       return ok_status();
     }
     case K::RemountRo: plan.fs.emplace_back(step::RemountRo{op.dest}); return ok_status();
+    case K::ReadOnlyPath:
+      plan.fs.emplace_back(step::RemountRo{op.dest, true});
+      return ok_status();
     case K::Tmpfs:
-      plan.fs.emplace_back(step::Tmpfs{op.dest, op.perms.value_or(0755), op.size});
+      plan.fs.emplace_back(
+          step::Tmpfs{op.dest, op.perms.value_or(0755), op.size, op.read_only, op.noexec});
       return ok_status();
     case K::Proc:
       plan.fs.emplace_back(
           step::Proc{op.dest, !(plan.clone_flags & CLONE_NEWPID) && plan.pidns_fd < 0});
       return ok_status();
-    case K::Dev: plan.fs.emplace_back(step::Dev{op.dest, caller_terminal()}); return ok_status();
+    case K::Dev:
+      plan.fs.emplace_back(step::Dev{op.dest, caller_terminal(), op.size});
+      return ok_status();
     case K::Mqueue: plan.fs.emplace_back(step::Mqueue{op.dest}); return ok_status();
     case K::Dir:
       plan.fs.emplace_back(step::Dir{op.dest, op.perms.value_or(0755)});
@@ -256,6 +266,10 @@ Status add_fs_step(const FsOp& op, Plan& plan) {
       plan.fs.emplace_back(step::Chmod{op.dest, op.perms.value_or(0)});
       return ok_status();
     case K::LockFile: plan.fs.emplace_back(step::LockFile{op.dest}); return ok_status();
+    case K::Sysfs: plan.fs.emplace_back(step::Sysfs{op.dest, op.read_only}); return ok_status();
+    case K::Cgroup2:
+      plan.fs.emplace_back(step::CgroupFs{op.dest, op.read_only});
+      return ok_status();
   }
   return ok_status();
 }
@@ -265,6 +279,7 @@ Status add_fs_step(const FsOp& op, Plan& plan) {
 Status add_filesystem(const Policy& p, Plan& plan) {
   for (const auto& op : p.fs) CLOISTER_TRY(add_fs_step(op, plan));
   if (!p.default_root) {
+    if (p.root_read_only) plan.fs.emplace_back(step::SealRoot{});
     plan.fs_user_end = plan.fs.size();
     return ok_status();
   }
@@ -324,6 +339,24 @@ std::uint64_t keep_caps_for(const Policy& p, uid_t sandbox_uid) {
       keep &= ~(1ULL << op.cap);
   }
   return keep;
+}
+
+// A namespace is joined or created, not both; joined ones are of the types setns can enter
+// from inside the sandbox's user namespace (user and PID namespaces have their own options).
+Status check_joins(const Namespaces& ns, std::uint64_t clone_flags) {
+  for (const auto& join : ns.joins) {
+    const auto type = static_cast<std::uint64_t>(join.type);
+    if (type != CLONE_NEWNET && type != CLONE_NEWIPC && type != CLONE_NEWUTS &&
+        type != CLONE_NEWCGROUP)
+      return Error{join.origin, "join namespace", "", 0,
+                   "only network, IPC, UTS and cgroup namespaces can be joined here"};
+    if (clone_flags & type)
+      return Error{join.origin, "conflicts with a new namespace of the same type", "", 0,
+                   "a namespace is either joined or created"};
+    if (join.fd < 0 || ::fcntl(join.fd, F_GETFD) < 0)
+      return Error{join.origin, "namespace fd", std::to_string(join.fd), EBADF, ""};
+  }
+  return ok_status();
 }
 
 bool is_root_bind(const FsOp& op) {
@@ -488,7 +521,7 @@ Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp
     out.insert(out.end(), ready->begin(), ready->end());
   } else if (own_filter) {
     auto compiled = seccomp::compile(
-        sp, {.binary_tree = true, .count = summary != nullptr, .exec_command = !in_process});
+        sp, {.binary_tree = true, .count = summary != nullptr, .exec_command = !in_process && !sp.exact});
     if (!compiled) return compiled.take_error();
     out.push_back(compiled->program);
     if (summary) *summary = std::move(*compiled);
@@ -685,10 +718,13 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   plan.cgroup_ns_optional = p.ns.cgroup == Want::Try;
   plan.userns_fd = p.ns.userns_fd;
   plan.pidns_fd = p.ns.pidns_fd;
+  CLOISTER_TRY(check_joins(p.ns, plan.clone_flags));
+  plan.joins = p.ns.joins;
   if (plan.clone_flags & CLONE_NEWUSER) {
     auto maps = id_maps_for(p, caller);
     if (!maps) return maps.take_error();
     plan.ids = std::move(*maps);
+    plan.ids.groups = p.id.groups;
   }
   plan.hostname = p.hostname;
 
@@ -724,6 +760,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
     ids.switch_uid = p.id.uid.value_or(0);
     // --host-ids --uid N alone: group N, never root's group 0.
     ids.switch_gid = p.id.gid.value_or(p.id.host_ids ? ids.switch_uid : 0);
+    ids.groups = p.id.groups;
     plan.host_ids = ids;
     if (plan.chroot && !plan.chroot->switch_ids) plan.chroot->switch_ids = ids;
   }
@@ -764,6 +801,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   for (const auto& limit : p.rlimits)
     CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
   plan.rlimits = p.rlimits;
+  plan.sysctls = p.sysctls;
   if (p.cgroup.any() || !p.cgroup.parent.empty() || p.cgroup.own) {
     // Chroot mode creates no namespace, so no cgroup namespace after the attach either.
     auto cgroup = plan_cgroup(p.cgroup, p.mode == SandboxMode::Chroot ? 0 : plan.clone_flags,
@@ -779,6 +817,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
     if (op.fd >= 0) plan.close_before_exec.push_back(op.fd);
   for (int fd : p.seccomp.bpf_fds) plan.close_before_exec.push_back(fd);
   // The sync fd stays open in cloister (and its init) for as long as the sandbox lives.
+  for (const auto& join : p.ns.joins) plan.close_before_exec.push_back(join.fd);
   for (int fd : {p.ns.userns_fd, p.ns.pidns_fd, p.info_fd, p.json_status_fd, p.block_fd,
                  p.userns_block_fd, p.sync_fd, p.parent_pidfd})
     if (fd >= 0) plan.close_before_exec.push_back(fd);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -71,9 +72,61 @@ ExecArgs prepare_exec(const Plan& plan) {
   return args;
 }
 
+[[noreturn]] void exec_failed(const Plan& plan, const Context& ctx, int err) {
+  const int code = (err == ENOENT || err == ENOTDIR) ? kExitNotFound : kExitCannotExec;
+  fail(ctx,
+       Error{"exec", "execvp", plan.exec_path, err,
+             err == ENOENT ? "COMMAND must exist inside the sandbox" : ""},
+       code);
+}
+
+// What execvp would run, checked without running it: an OCI `create` reports a missing
+// program itself, before it returns (`start` has no way to).
+void check_executable(const Plan& plan, const Context& ctx, const ExecArgs& args) {
+  const std::string& name = plan.exec_path;
+  if (name.find('/') != std::string::npos) {
+    if (::access(name.c_str(), X_OK) != 0) exec_failed(plan, ctx, errno);
+    return;
+  }
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (char* const* e = args.envp.data(); *e; ++e)
+    if (std::strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+  int err = ENOENT;
+  for (std::size_t start = 0; start <= path.size();) {
+    auto end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    const std::string dir = end == start ? "." : path.substr(start, end - start);
+    if (::access((dir + "/" + name).c_str(), X_OK) == 0) return;
+    if (errno == EACCES) err = EACCES;
+    start = end + 1;
+  }
+  exec_failed(plan, ctx, err);
+}
+
+void say_created(const Context& ctx) {
+  (void)!::write(ctx.created_fd, "c", 1);
+  ::close(ctx.created_fd);
+}
+
+// An OCI container: every step done, the program found, then `create` is told and the
+// process waits for `start` (a byte on the exec fifo), then execs. Its filters must allow
+// the write and the read (any filter that lets a program run does).
+[[noreturn]] void exec_when_started(const Plan& plan, const Context& ctx, ExecArgs& args) {
+  signals::reset_for_exec();
+  check(ctx, engine::drop_privileges(plan, {.chroot_mode = ctx.chroot_mode}));
+  check_executable(plan, ctx, args);
+  check(ctx, engine::install_seccomp(plan, ctx.chroot_mode, false));
+  say_created(ctx);
+  if (plan.block_fd >= 0) wait_for_byte(ctx, plan.block_fd, "exec fifo");
+  environ = args.envp.data();
+  ::execvp(plan.exec_path.c_str(), args.argv.data());
+  exec_failed(plan, ctx, errno);
+}
+
 // The last steps before COMMAND runs: the engine's privileges and seccomp phases, then exec.
 // Allocates nothing unless it fails.
 [[noreturn]] void exec_command(const Plan& plan, const Context& ctx, ExecArgs& args) {
+  if (ctx.created_fd >= 0) exec_when_started(plan, ctx, args);
   SetupTrace trace(plan.trace_setup, "command");
   signals::reset_for_exec();
   if (plan.block_fd >= 0) wait_for_byte(ctx, plan.block_fd, "--block-fd");
@@ -90,12 +143,7 @@ ExecArgs prepare_exec(const Plan& plan) {
 
   environ = args.envp.data();  // execvp searches the sandbox's PATH, not cloister's
   ::execvp(plan.exec_path.c_str(), args.argv.data());
-  const int err = errno;
-  const int code = (err == ENOENT || err == ENOTDIR) ? kExitNotFound : kExitCannotExec;
-  fail(ctx,
-       Error{"exec", "execvp", plan.exec_path, err,
-             err == ENOENT ? "COMMAND must exist inside the sandbox" : ""},
-       code);
+  exec_failed(plan, ctx, errno);
 }
 
 void enter_user_namespace(const Plan& plan, const Context& ctx) {
@@ -180,8 +228,10 @@ void wait_for_parent(const Context& ctx) {
   if (plan.pidns_fd >= 0) join_pid_namespace(plan, ctx);
   trace.mark("user namespace id maps");
   if (plan.userns_block_fd >= 0) wait_for_byte(ctx, plan.userns_block_fd, "--userns-block-fd");
+  check(ctx, engine::join_namespaces(plan));
   check(ctx, engine::name_and_loopback(plan, ctx.flags));
-  trace.mark("hostname, loopback");
+  check(ctx, engine::write_sysctls(plan));
+  trace.mark("hostname, loopback, sysctls");
   auto held = engine::build_root(plan, trace);
   if (!held) fail(ctx, held.take_error());
   // --disable-userns moved the process into a nested user namespace: new credentials.
@@ -204,7 +254,7 @@ void wait_for_parent(const Context& ctx) {
 void place_descriptors(Context& ctx) {
   if (ctx.placement_count == 0 && !ctx.close_others) return;
   int floor = 3;
-  for (int fd : {ctx.report_fd, ctx.parent_ready_fd, ctx.parent_pidfd})
+  for (int fd : {ctx.report_fd, ctx.parent_ready_fd, ctx.parent_pidfd, ctx.created_fd})
     floor = std::max(floor, fd + 1);
   for (std::size_t i = 0; i < ctx.placement_count; ++i)
     floor = std::max({floor, ctx.placements[i].to + 1, ctx.placements[i].from + 1});
@@ -213,6 +263,7 @@ void place_descriptors(Context& ctx) {
   if (ctx.report_fd < 0) ::_exit(kExitSetupFailed);  // nothing to report through
   ctx.parent_ready_fd = lift(ctx.parent_ready_fd);
   ctx.parent_pidfd = lift(ctx.parent_pidfd);
+  ctx.created_fd = lift(ctx.created_fd);
   std::vector<int> lifted;
   for (std::size_t i = 0; i < ctx.placement_count; ++i) {
     lifted.push_back(lift(ctx.placements[i].from));
@@ -220,7 +271,7 @@ void place_descriptors(Context& ctx) {
       fail(ctx, Error{"descriptors", "fcntl(F_DUPFD)",
                       "fd " + std::to_string(ctx.placements[i].from), errno, ""});
   }
-  std::vector<int> keep{ctx.report_fd, ctx.parent_ready_fd, ctx.parent_pidfd};
+  std::vector<int> keep{ctx.report_fd, ctx.parent_ready_fd, ctx.parent_pidfd, ctx.created_fd};
   for (std::size_t i = 0; i < ctx.placement_count; ++i) {
     const int to = ctx.placements[i].to;
     if (::dup2(lifted[i], to) < 0)  // the copy at `to` survives exec

@@ -29,6 +29,7 @@ struct Context {
   const FdPlacement* placements = nullptr;
   std::size_t placement_count = 0;
   bool close_others = false;
+  int created_fd = -1;  // one byte once set up, before the wait on block_fd (spawn::Options)
 };
 
 [[noreturn]] void run_in_namespaces(const Plan& plan, Context ctx);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 
@@ -43,6 +44,23 @@ Status join_user_namespace(const Plan& plan) {
   const gid_t host_gid = ::getegid();
   CLOISTER_TRY(ns::join(plan.userns_fd, CLONE_NEWUSER, "--userns"));
   return ns::adopt_joined_ids(host_uid, host_gid);
+}
+
+Status join_namespaces(const Plan& plan) {
+  for (const auto& join : plan.joins) CLOISTER_TRY(ns::join(join.fd, join.type, join.origin.c_str()));
+  return ok_status();
+}
+
+Status write_sysctls(const Plan& plan) {
+  for (const auto& [key, value] : plan.sysctls) {
+    std::string path = "/proc/sys/" + key;
+    std::replace(path.begin() + 10, path.end(), '.', '/');
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd || ::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+      return Error{"sysctl " + key, fd ? "write" : "open", path, errno,
+                   errno == ENOENT ? "no such sysctl on this kernel" : ""};
+  }
+  return ok_status();
 }
 
 Status take_ids(const Plan& plan, std::uint64_t created) {
@@ -96,7 +114,8 @@ Status drop_privileges(const Plan& plan, const PrivilegeOptions& options) {
   if (plan.landlock) CLOISTER_TRY(landlock::apply(*plan.landlock, plan.landlock_abi));
   const auto& host_ids = chroot_mode ? plan.chroot->switch_ids : plan.host_ids;
   if (host_ids)
-    CLOISTER_TRY(caps::switch_ids_keeping_caps(host_ids->switch_uid, host_ids->switch_gid));
+    CLOISTER_TRY(caps::switch_ids_keeping_caps(host_ids->switch_uid, host_ids->switch_gid,
+                                               host_ids->groups));
   std::uint64_t keep = plan.keep_caps;
   if (chroot_mode) keep &= ~(1ULL << kCapSysChroot);  // no way back out of the chroot
   CLOISTER_TRY(caps::apply_keep_only(keep, plan.keep_caps_if_held, plan.caps_as_caller));

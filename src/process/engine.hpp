@@ -30,6 +30,14 @@ Status join_user_namespace(const Plan& plan);
 // Once inside the namespaces `created`: the process maps its own ids, or switches to the
 // inside ids its parent mapped.
 Status take_ids(const Plan& plan, std::uint64_t created);
+
+// The plan's existing namespaces to enter (Namespaces::joins), after the user namespace.
+Status join_namespaces(const Plan& plan);
+
+// Namespaced sysctls, before the root is built: /proc/sys/net and the IPC keys show the
+// writer's own namespaces, whichever procfs they are reached through (the front end lets
+// through only keys of namespaces the sandbox has of its own).
+Status write_sysctls(const Plan& plan);
 // Then the hostname, and lo up in a new network namespace.
 Status name_and_loopback(const Plan& plan, std::uint64_t created);
 

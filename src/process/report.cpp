@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <csignal>
+
 #include <cstring>
 #include <string>
 
@@ -39,6 +41,9 @@ Error decode(const Record& r) {
 
 void fail(int fd, const Error& error, int exit_code) {
   const Record r = encode(error, exit_code);
+  // A parent that no longer reads (an OCI container's `create` has returned) must not turn
+  // the exit code into a death by SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
   ssize_t ignored = ::write(fd, &r, sizeof r);
   (void)ignored;  // nothing more can be done from here; the exit code still tells
   ::_exit(exit_code);

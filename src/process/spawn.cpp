@@ -144,6 +144,17 @@ void Running::kill_all() {
   sys::pidfd_send_signal(pidfd_.get(), SIGKILL);
 }
 
+std::vector<std::string> Running::cgroup_paths() const {
+  return cgroup_ ? cgroup_->paths() : std::vector<std::string>{};
+}
+
+std::vector<std::string> Running::release() {
+  finished_ = true;
+  std::vector<std::string> paths;
+  if (cgroup_) paths = cgroup_->release();
+  return paths;
+}
+
 Ended Running::finish() {
   Ended ended;
   siginfo_t info{};
@@ -202,7 +213,8 @@ Result<Running> start(const Plan& plan, const Options& options, std::vector<std:
                      false,
                      options.placements.data(),
                      options.placements.size(),
-                     options.close_others_in_child};
+                     options.close_others_in_child,
+                     options.created_fd};
   std::uint64_t flags = plan.userns_fd >= 0 ? 0 : plan.clone_flags;
   if (attach_after_clone && plan.cgroup->late_namespace && (flags & CLONE_NEWCGROUP)) {
     // The cgroup namespace's root is fixed when it is created: after the attach, not before.

@@ -32,6 +32,10 @@ struct Options {
   // Without a keeper of its own: an outer one (the supervisor's), told of each cgroup
   // directory before it exists.
   keeper::Keeper* guard = nullptr;
+  // Written one byte and closed by the child once every step but the last (privileges,
+  // seccomp, exec) is done, right before it waits on the plan's block_fd: an OCI `create`
+  // returns then, its container set up and waiting for `start`.
+  int created_fd = -1;
 };
 
 // How a started sandbox ended.
@@ -62,6 +66,11 @@ class Running {
   void kill_all();
   // Once pidfd() is readable: reaps, then removes the cgroup and ends the keeper.
   Ended finish();
+  // Leaves the sandbox running on its own (an OCI container between `create` and `delete`):
+  // nothing is killed or removed by this object any more. Returns its cgroup directories.
+  std::vector<std::string> release();
+  // The sandbox's cgroup directories (none without a cgroup).
+  std::vector<std::string> cgroup_paths() const;
 
  private:
   friend Result<Running> start(const Plan&, const Options&, std::vector<std::string>&);

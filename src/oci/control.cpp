@@ -1,0 +1,201 @@
+// state, kill, delete, list and features: the commands that work on a container by its state
+// directory, from any process, after the one that created it is gone.
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+
+#include "isolate/cgroups.hpp"
+#include "kernel/fd.hpp"
+#include "kernel/io.hpp"
+#include "kernel/syscalls.hpp"
+#include "oci/cgroup_parents.hpp"
+#include "oci/hooks.hpp"
+#include "oci/runtime.hpp"
+#include "oci/state.hpp"
+
+namespace cloister::oci {
+namespace {
+
+void write_log(const Global& g, const char* level, const std::string& text) {
+  if (g.log.empty()) return;
+  UniqueFd fd(::open(g.log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) return;
+  std::string line;
+  if (g.log_json)
+    line = Json{{"level", level}, {"msg", text}, {"time", now_rfc3339()}}.dump() + "\n";
+  else
+    line = now_rfc3339() + " " + level + ": " + text + "\n";
+  (void)!::write(fd.get(), line.data(), line.size());
+}
+
+// A pidfd of the container's process, only if it is still that process (same start time).
+UniqueFd pin_process(const State& s) {
+  if (s.pid <= 0) return UniqueFd();
+  UniqueFd fd(sys::pidfd_open(s.pid));
+  if (!fd) return fd;
+  const auto started = live_start_time(s.pid);
+  if (!started || (s.start_time != 0 && *started != s.start_time)) return UniqueFd();
+  return fd;
+}
+
+struct SignalName {
+  const char* name;
+  int number;
+};
+constexpr SignalName kSignals[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+    {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},     {"IOT", SIGIOT},   {"BUS", SIGBUS},
+    {"FPE", SIGFPE},   {"KILL", SIGKILL},     {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},     {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+    {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},
+    {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},   {"XCPU", SIGXCPU},
+    {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},
+    {"IO", SIGIO},     {"PWR", SIGPWR},       {"SYS", SIGSYS}};
+
+Result<int> parse_signal(const std::string& text) {
+  char* end = nullptr;
+  const long n = std::strtol(text.c_str(), &end, 10);
+  if (!text.empty() && *end == '\0') {
+    if (n > 0 && n < 65) return static_cast<int>(n);
+  } else {
+    std::string name = text;
+    for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (name.rfind("SIG", 0) == 0) name.erase(0, 3);
+    for (const auto& s : kSignals)
+      if (name == s.name) return s.number;
+    if (name.rfind("RTMIN+", 0) == 0) return SIGRTMIN + std::atoi(name.c_str() + 6);
+  }
+  return Error{"kill", "unknown signal", quote(text), 0, "a number or a name: TERM, SIGKILL, ..."};
+}
+
+// Every process of the container's cgroup (kill --all), each pinned by a pidfd before the
+// signal and signalled only if still listed.
+void signal_cgroup(const State& s, int signal) {
+  for (const auto& dir : s.cgroup_paths) {
+    UniqueFd fd(::open((dir + "/cgroup.procs").c_str(), O_RDONLY | O_CLOEXEC));
+    auto text = fd ? io::read_all(fd.get()) : std::nullopt;
+    if (!text) continue;
+    const char* p = text->c_str();
+    while (*p) {
+      char* end = nullptr;
+      const long pid = std::strtol(p, &end, 10);
+      if (end == p) break;
+      p = end;
+      while (*p == '\n') ++p;
+      if (pid <= 0) continue;
+      UniqueFd pidfd(sys::pidfd_open(static_cast<pid_t>(pid)));
+      if (pidfd) sys::pidfd_send_signal(pidfd.get(), signal);
+    }
+  }
+}
+
+// Waits (bounded) until the pinned process has exited.
+bool wait_gone(int pidfd, int timeout_ms) {
+  pollfd p{pidfd, POLLIN, 0};
+  int n;
+  do n = ::poll(&p, 1, timeout_ms);
+  while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+Status end_container(const State& s) {
+  UniqueFd pidfd = pin_process(s);
+  if (pidfd) {
+    sys::pidfd_send_signal(pidfd.get(), SIGKILL);
+    if (!wait_gone(pidfd.get(), 10000))
+      return Error{"delete", "the container's process did not end after SIGKILL", "", 0, ""};
+  }
+  // What it left (without a PID namespace of its own, or when it was not PID 1 of one).
+  for (const auto& dir : s.cgroup_paths) CLOISTER_TRY(cgroups::kill_and_remove_dir(dir));
+  return ok_status();
+}
+
+}  // namespace
+
+int report_error(const Global& g, const Error& e, int code) {
+  const auto text = e.message();
+  std::cerr << "cloister-oci: " << text << std::endl;
+  write_log(g, "error", text);
+  return code;
+}
+
+void log_warning(const Global& g, const std::string& text) {
+  std::cerr << "cloister-oci: " << text << std::endl;
+  write_log(g, "warning", text);
+}
+
+int state(const Global& g, const std::string& id) {
+  if (auto valid = check_id(id); !valid) return report_error(g, valid.error());
+  StateDir dir(g.root, id);
+  auto s = dir.load();
+  if (!s) return report_error(g, s.error());
+  std::cout << Json::parse(state_json(*s, dir.status(*s))).dump(2) << std::endl;
+  return 0;
+}
+
+int kill(const Global& g, const std::string& id, const std::string& signal_text, bool all) {
+  if (auto valid = check_id(id); !valid) return report_error(g, valid.error());
+  auto signal = parse_signal(signal_text);
+  if (!signal) return report_error(g, signal.error());
+  StateDir dir(g.root, id);
+  auto s = dir.load();
+  if (!s) return report_error(g, s.error());
+  // A stopped container has nothing left to signal: done, not an error (engines stop and
+  // kill containers that may have exited meanwhile).
+  if (dir.status(*s) == ContainerStatus::Stopped) return 0;
+  if (all) {
+    signal_cgroup(*s, *signal);
+    return 0;
+  }
+  UniqueFd pidfd = pin_process(*s);
+  if (pidfd && sys::pidfd_send_signal(pidfd.get(), *signal) != 0 && errno != ESRCH)
+    return report_error(g, Error{"kill", "pidfd_send_signal", std::to_string(s->pid), errno, ""});
+  return 0;
+}
+
+int remove(const Global& g, const std::string& id, bool force) {
+  if (auto valid = check_id(id); !valid) return report_error(g, valid.error());
+  StateDir dir(g.root, id);
+  auto s = dir.load();
+  if (!s && s.error().err == EBUSY && force) {
+    // A create that crashed before it saved anything: nothing runs that the state could name.
+    if (auto st = dir.remove(); !st) return report_error(g, st.error());
+    return 0;
+  }
+  if (!s) return report_error(g, s.error());
+  const auto status = dir.status(*s);
+  if (status == ContainerStatus::Running && !force)
+    return report_error(g, Error{"delete", "container " + quote(id) + " is running", "", 0,
+                                 "stop it first, or delete --force"});
+  if (auto st = end_container(*s); !st) return report_error(g, st.error());
+  remove_cgroup_parents(s->cgroup_parents_made);
+  if (auto st = run_hooks(s->poststop, state_json(*s, ContainerStatus::Stopped)); !st)
+    log_warning(g, st.error().message());
+  if (auto st = dir.remove(); !st) return report_error(g, st.error());
+  return 0;
+}
+
+int list(const Global& g) {
+  std::cout << "ID\tPID\tSTATUS\tBUNDLE\tCREATED\n";
+  DIR* d = ::opendir(g.root.c_str());
+  if (!d) return 0;
+  while (dirent* e = ::readdir(d)) {
+    const std::string id = e->d_name;
+    if (id == "." || id == "..") continue;
+    StateDir dir(g.root, id);
+    auto s = dir.load();
+    if (!s) continue;
+    std::cout << id << "\t" << s->pid << "\t" << status_name(dir.status(*s)) << "\t" << s->bundle
+              << "\t" << s->created << "\n";
+  }
+  ::closedir(d);
+  return 0;
+}
+
+}  // namespace cloister::oci

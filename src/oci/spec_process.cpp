@@ -1,0 +1,218 @@
+// config.json's process: what runs, as whom, with which capabilities and limits.
+#include <fstream>
+
+#include "kernel/capability_names.hpp"
+#include "kernel/rlimit_names.hpp"
+#include "oci/spec.hpp"
+
+namespace cloister::oci {
+namespace {
+
+Status read_user(const Json& user, const std::string& key, Container& c) {
+  CLOISTER_TRY(known_keys(user, key, {"uid", "gid", "umask", "additionalGids", "username"}));
+  if (find(user, "username")) return spec_error(member(key, "username"), "is for Windows");
+  const Json* uid = find(user, "uid");
+  const Json* gid = find(user, "gid");
+  if (!uid || !gid) return spec_error(key, "needs uid and gid");
+  auto u = uint_of(*uid, member(key, "uid"));
+  if (!u) return u.take_error();
+  auto g = uint_of(*gid, member(key, "gid"));
+  if (!g) return g.take_error();
+  if (*u > 0xfffffffeULL || *g > 0xfffffffeULL) return spec_error(key, "uid or gid out of range");
+  c.policy.id.uid = static_cast<uid_t>(*u);
+  c.policy.id.gid = static_cast<gid_t>(*g);
+  if (const Json* umask = find(user, "umask")) {
+    auto m = uint_of(*umask, member(key, "umask"));
+    if (!m) return m.take_error();
+    if (*m > 0777) return spec_error(member(key, "umask"), "must be 0 to 0777");
+    c.umask = static_cast<mode_t>(*m);
+  }
+  if (const Json* groups = find(user, "additionalGids")) {
+    const auto gkey = member(key, "additionalGids");
+    if (!groups->is_array()) return spec_error(gkey, "must be an array");
+    for (std::size_t i = 0; i < groups->size(); ++i) {
+      auto one = uint_of((*groups)[i], element(gkey, i));
+      if (!one) return one.take_error();
+      c.policy.id.groups.push_back(static_cast<gid_t>(*one));
+    }
+  }
+  return ok_status();
+}
+
+Result<std::uint64_t> cap_set(const Json& caps, std::string_view name, const std::string& key) {
+  const Json* list = find(caps, name);
+  if (!list) return std::uint64_t{0};
+  auto names = strings_of(*list, member(key, name));
+  if (!names) return names.take_error();
+  std::uint64_t set = 0;
+  for (std::size_t i = 0; i < names->size(); ++i) {
+    auto cap = caps::from_name((*names)[i]);
+    if (!cap) return spec_error(element(member(key, name), i), "unknown capability " + quote((*names)[i]));
+    // A capability newer than this kernel cannot be held: the kernel would refuse it too.
+    if (*cap <= caps::last_cap()) set |= std::uint64_t{1} << *cap;
+  }
+  return set;
+}
+
+std::string cap_names(std::uint64_t set) {
+  std::string out;
+  for (int cap = 0; cap < 64; ++cap)
+    if (set & (std::uint64_t{1} << cap))
+      out += (out.empty() ? "" : ", ") + std::string("CAP_") + std::string(caps::name_of(cap));
+  return out;
+}
+
+// What the spec's process holds once it has executed its program, which is what cloister gives
+// it (one set: bounding, permitted, effective, inheritable and ambient alike; no_new_privs set).
+// uid 0 keeps what it is permitted within the bounding set; any other uid loses at exec all
+// but its ambient capabilities (those also permitted and inheritable).
+Status read_capabilities(const Json& caps, const std::string& key, Container& c) {
+  CLOISTER_TRY(known_keys(caps, key, {"bounding", "effective", "inheritable", "permitted", "ambient"}));
+  auto bounding = cap_set(caps, "bounding", key);
+  auto effective = cap_set(caps, "effective", key);
+  auto inheritable = cap_set(caps, "inheritable", key);
+  auto permitted = cap_set(caps, "permitted", key);
+  auto ambient = cap_set(caps, "ambient", key);
+  for (auto* r : {&bounding, &effective, &inheritable, &permitted, &ambient})
+    if (!*r) return r->take_error();
+  if ((*effective & ~*permitted) != 0)
+    return spec_error(member(key, "effective"), "names capabilities not in permitted: " +
+                                                    cap_names(*effective & ~*permitted));
+  const bool root = c.policy.id.uid.value_or(0) == 0;
+  const std::uint64_t keep =
+      root ? (*permitted & *bounding) : (*ambient & *permitted & *inheritable & *bounding);
+  if (root && (*bounding & ~*permitted) != 0)
+    c.notices.push_back("capabilities " + cap_names(*bounding & ~*permitted) +
+                        " are in the bounding set only: cloister sets no_new_privs, so no "
+                        "program the container runs regains them");
+  c.policy.caps.push_back(CapOp{false, -1});
+  for (int cap = 0; cap < 64; ++cap)
+    if (keep & (std::uint64_t{1} << cap)) c.policy.caps.push_back(CapOp{true, cap});
+  return ok_status();
+}
+
+Status read_rlimits(const Json& list, const std::string& key, Container& c) {
+  if (!list.is_array()) return spec_error(key, "must be an array");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto k = element(key, i);
+    CLOISTER_TRY(known_keys(list[i], k, {"type", "soft", "hard"}));
+    const Json* type = find(list[i], "type");
+    const Json* soft = find(list[i], "soft");
+    const Json* hard = find(list[i], "hard");
+    if (!type || !soft || !hard) return spec_error(k, "needs type, soft and hard");
+    auto t = string_of(*type, member(k, "type"));
+    if (!t) return t.take_error();
+    auto resource = rlimits::resource_from_name(*t);
+    if (!resource) return spec_error(member(k, "type"), "unknown limit " + quote(*t));
+    auto s = uint_of(*soft, member(k, "soft"));
+    if (!s) return s.take_error();
+    auto h = uint_of(*hard, member(k, "hard"));
+    if (!h) return h.take_error();
+    if (*s > *h) return spec_error(k, "soft is above hard");
+    c.policy.rlimits.push_back(RlimitSetting{*resource, *s, *h});
+  }
+  return ok_status();
+}
+
+Status read_env(const Json& env, const std::string& key, Container& c) {
+  auto entries = strings_of(env, key);
+  if (!entries) return entries.take_error();
+  c.policy.env.push_back(EnvOp{EnvOp::Kind::Clear, "", ""});
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    const auto& e = (*entries)[i];
+    const auto eq = e.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return spec_error(element(key, i), "must be NAME=VALUE, not " + quote(e));
+    c.policy.env.push_back(EnvOp{EnvOp::Kind::Set, e.substr(0, eq), e.substr(eq + 1)});
+  }
+  return ok_status();
+}
+
+bool lsm_enabled(const char* parameter_file) {
+  std::ifstream in(parameter_file);
+  char c = 0;
+  return in >> c && (c == 'Y' || c == '1');
+}
+
+// A security label of a module this kernel does not run cannot be applied, and there is
+// nothing it would confine: said, not an error (as runc and crun do). Where the module runs,
+// cloister cannot apply the label: an error.
+Status read_lsm_label(const Json& process, std::string_view name, const char* parameter_file,
+                      const std::string& key, Container& c) {
+  const Json* label = find(process, name);
+  if (!label) return ok_status();
+  auto text = string_of(*label, member(key, name));
+  if (!text) return text.take_error();
+  if (text->empty()) return ok_status();
+  if (lsm_enabled(parameter_file))
+    return spec_error(member(key, name), "is not supported by cloister",
+                      "cloister confines with Landlock and seccomp; run without the label");
+  c.notices.push_back(member(key, name) + " " + quote(*text) +
+                      " not applied: the kernel does not run that security module");
+  return ok_status();
+}
+
+Status read_terminal(const Json& process, const std::string& key, Container& c) {
+  if (const Json* terminal = find(process, "terminal")) {
+    auto t = bool_of(*terminal, member(key, "terminal"));
+    if (!t) return t.take_error();
+    c.terminal = *t;
+  }
+  if (const Json* size = find(process, "consoleSize"))
+    CLOISTER_TRY(known_keys(*size, member(key, "consoleSize"), {"height", "width"}));
+  return ok_status();
+}
+
+}  // namespace
+
+Status read_process(const Json& process, const std::string& key, Container& c) {
+  CLOISTER_TRY(known_keys(process, key,
+                          {"terminal", "consoleSize", "user", "args", "commandLine", "env", "cwd",
+                           "capabilities", "rlimits", "noNewPrivileges", "apparmorProfile",
+                           "selinuxLabel", "oomScoreAdj"}));
+  if (find(process, "commandLine")) return spec_error(member(key, "commandLine"), "is for Windows");
+  CLOISTER_TRY(read_terminal(process, key, c));
+  const Json* user = find(process, "user");
+  if (!user) return spec_error(member(key, "user"), "is missing");
+  CLOISTER_TRY(read_user(*user, member(key, "user"), c));
+  const Json* args = find(process, "args");
+  if (!args) return spec_error(member(key, "args"), "is missing");
+  auto argv = strings_of(*args, member(key, "args"));
+  if (!argv) return argv.take_error();
+  if (argv->empty()) return spec_error(member(key, "args"), "is empty");
+  c.policy.argv = std::move(*argv);
+  if (const Json* env = find(process, "env")) CLOISTER_TRY(read_env(*env, member(key, "env"), c));
+  const Json* cwd = find(process, "cwd");
+  if (!cwd) return spec_error(member(key, "cwd"), "is missing");
+  auto dir = string_of(*cwd, member(key, "cwd"));
+  if (!dir) return dir.take_error();
+  if (dir->empty() || dir->front() != '/')
+    return spec_error(member(key, "cwd"), "must be an absolute path");
+  c.policy.chdir = std::move(*dir);
+  if (const Json* caps = find(process, "capabilities"))
+    CLOISTER_TRY(read_capabilities(*caps, member(key, "capabilities"), c));
+  else
+    c.policy.caps.push_back(CapOp{false, -1});
+  if (const Json* limits = find(process, "rlimits"))
+    CLOISTER_TRY(read_rlimits(*limits, member(key, "rlimits"), c));
+  // noNewPrivileges false is accepted: cloister always sets no_new_privs (stronger; a setuid
+  // program in the container does not gain its owner's rights). Said in the manual page.
+  if (const Json* nnp = find(process, "noNewPrivileges")) {
+    auto value = bool_of(*nnp, member(key, "noNewPrivileges"));
+    if (!value) return value.take_error();
+  }
+  CLOISTER_TRY(read_lsm_label(process, "apparmorProfile", "/sys/module/apparmor/parameters/enabled",
+                              key, c));
+  CLOISTER_TRY(
+      read_lsm_label(process, "selinuxLabel", "/sys/fs/selinux/enforce", key, c));
+  if (const Json* oom = find(process, "oomScoreAdj")) {
+    auto value = int_of(*oom, member(key, "oomScoreAdj"));
+    if (!value) return value.take_error();
+    if (*value < -1000 || *value > 1000)
+      return spec_error(member(key, "oomScoreAdj"), "must be -1000 to 1000");
+    c.oom_score_adj = static_cast<int>(*value);
+  }
+  return ok_status();
+}
+
+}  // namespace cloister::oci

@@ -1,0 +1,205 @@
+#include "oci/state.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+#include "kernel/io.hpp"
+
+namespace cloister::oci {
+namespace {
+
+Json hook_json(const Hook& h) {
+  Json j{{"path", h.path}, {"args", h.args}, {"env", h.env}, {"origin", h.origin}};
+  if (h.timeout_s) j["timeout"] = *h.timeout_s;
+  return j;
+}
+
+Hook hook_of(const Json& j) {
+  Hook h;
+  h.path = j.value("path", "");
+  h.args = j.value("args", std::vector<std::string>{});
+  h.env = j.value("env", std::vector<std::string>{});
+  h.origin = j.value("origin", "");
+  if (j.contains("timeout")) h.timeout_s = j["timeout"].get<int>();
+  return h;
+}
+
+Status write_file_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd) return Error{"state", "open", tmp, errno, ""};
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      ::fsync(fd.get()) != 0)
+    return Error{"state", "write", tmp, errno, ""};
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Error{"state", "rename", path, errno, ""};
+  return ok_status();
+}
+
+}  // namespace
+
+std::string status_name(ContainerStatus status) {
+  switch (status) {
+    case ContainerStatus::Creating: return "creating";
+    case ContainerStatus::Created: return "created";
+    case ContainerStatus::Running: return "running";
+    case ContainerStatus::Stopped: return "stopped";
+  }
+  return "stopped";
+}
+
+std::string default_root() {
+  if (::geteuid() == 0) return "/run/cloister-oci";
+  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg)
+    return std::string(xdg) + "/cloister-oci";
+  return "/tmp/cloister-oci-" + std::to_string(::geteuid());
+}
+
+Status check_id(const std::string& id) {
+  const auto bad = [&id](const char* why) {
+    return Error{"container id", why, quote(id), 0,
+                 "an id is letters, digits and _ + - . (runc's rule)"};
+  };
+  if (id.empty()) return bad("is empty");
+  if (id == "." || id == "..") return bad("is not a name");
+  if (id.size() > 1024) return bad("is too long");
+  for (char ch : id)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '+' || ch == '-' ||
+          ch == '.'))
+      return bad("has a character not allowed");
+  return ok_status();
+}
+
+StateDir::StateDir(std::string root, std::string id)
+    : root_(std::move(root)), id_(std::move(id)), dir_(root_ + "/" + id_) {}
+
+Status StateDir::make() const {
+  // The root itself is made 0700: container ids and pids are nobody else's business.
+  if (::mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST)
+    return Error{"--root", "mkdir", root_, errno, ""};
+  if (::mkdir(dir_.c_str(), 0700) != 0) {
+    const int err = errno;
+    return Error{"create", "mkdir", dir_, err,
+                 err == EEXIST ? "a container with this id exists: delete it first" : ""};
+  }
+  return ok_status();
+}
+
+bool StateDir::exists() const {
+  struct stat st {};
+  return ::stat(dir_.c_str(), &st) == 0;
+}
+
+Status StateDir::save(const State& s) const {
+  Json j{{"id", s.id},
+         {"bundle", s.bundle},
+         {"pid", s.pid},
+         {"start_time", s.start_time},
+         {"created", s.created},
+         {"annotations", s.annotations},
+         {"cgroup_paths", s.cgroup_paths},
+         {"cgroup_parents_made", s.cgroup_parents_made}};
+  for (auto [name, list] : {std::pair{"poststart", &s.poststart}, std::pair{"poststop", &s.poststop}}) {
+    Json hooks = Json::array();
+    for (const auto& h : *list) hooks.push_back(hook_json(h));
+    j[name] = hooks;
+  }
+  return write_file_atomically(dir_ + "/state.json", j.dump());
+}
+
+Result<State> StateDir::load() const {
+  const std::string path = dir_ + "/state.json";
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    const int err = errno;
+    if (err == ENOENT && exists())
+      return Error{"state", "container " + quote(id_) + " is being created", "", EBUSY, ""};
+    return Error{"state", "no container " + quote(id_), root_, err,
+                 err == ENOENT ? "`list` the directory given as --root to see the containers" : ""};
+  }
+  auto text = io::read_all(fd.get());
+  Json j = text ? Json::parse(*text, nullptr, false) : Json();
+  if (!j.is_object()) return Error{"state", "parse", path, 0, "the state file is damaged"};
+  State s;
+  s.id = j.value("id", id_);
+  s.bundle = j.value("bundle", "");
+  s.pid = j.value("pid", 0);
+  s.start_time = j.value("start_time", std::uint64_t{0});
+  s.created = j.value("created", "");
+  s.annotations = j.value("annotations", std::map<std::string, std::string>{});
+  s.cgroup_paths = j.value("cgroup_paths", std::vector<std::string>{});
+  s.cgroup_parents_made = j.value("cgroup_parents_made", std::vector<std::string>{});
+  for (auto [name, list] : {std::pair{"poststart", &s.poststart}, std::pair{"poststop", &s.poststop}})
+    if (j.contains(name) && j[name].is_array())
+      for (const auto& h : j[name]) list->push_back(hook_of(h));
+  return s;
+}
+
+ContainerStatus StateDir::status(const State& s) const {
+  const auto started = live_start_time(s.pid);
+  if (s.pid <= 0 || !started || *started != s.start_time) return ContainerStatus::Stopped;
+  struct stat st {};
+  if (::lstat(fifo().c_str(), &st) == 0) return ContainerStatus::Created;
+  return ContainerStatus::Running;
+}
+
+Status StateDir::remove() const {
+  for (const char* name : {"state.json", "state.json.tmp", "exec.fifo"}) {
+    const std::string path = dir_ + "/" + name;
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      return Error{"delete", "unlink", path, errno, ""};
+  }
+  if (::rmdir(dir_.c_str()) != 0 && errno != ENOENT)
+    return Error{"delete", "rmdir", dir_, errno, ""};
+  return ok_status();
+}
+
+std::optional<std::uint64_t> live_start_time(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  UniqueFd fd(::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  auto text = io::read_all(fd.get());
+  if (!text) return std::nullopt;
+  // The command name may hold spaces and parentheses: fields count from the last ')'.
+  const auto close = text->rfind(')');
+  if (close == std::string::npos || close + 2 >= text->size()) return std::nullopt;
+  const char state = (*text)[close + 2];
+  if (state == 'Z' || state == 'X') return std::nullopt;
+  const char* p = text->c_str() + close + 2;
+  for (int field = 3; field < 22; ++field) {
+    p = std::strchr(p, ' ');
+    if (!p) return std::nullopt;
+    ++p;
+  }
+  return std::strtoull(p, nullptr, 10);
+}
+
+std::string state_json(const State& s, ContainerStatus status) {
+  Json j{{"ociVersion", "1.0.2"},
+         {"id", s.id},
+         {"status", status_name(status)},
+         {"bundle", s.bundle},
+         {"annotations", s.annotations}};
+  if (status != ContainerStatus::Stopped) j["pid"] = s.pid;
+  j["created"] = s.created;
+  return j.dump();
+}
+
+std::string now_rfc3339() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  tm utc{};
+  ::gmtime_r(&ts.tv_sec, &utc);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ts.tv_nsec);
+  return buf;
+}
+
+}  // namespace cloister::oci
