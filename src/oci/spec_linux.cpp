@@ -248,7 +248,7 @@ Status read_cgroups_path(const Json& value, CgroupPolicy& cg) {
   while (p.size() > 1 && p.back() == '/') p.pop_back();
   if (p.empty() || p == "/") return ok_status();
   if (p.front() != '/') p.insert(0, "/");
-  if (p.find("/../") != std::string::npos || p.size() >= 3 && p.compare(p.size() - 3, 3, "/..") == 0)
+  if (p.find("/../") != std::string::npos || (p.size() >= 3 && p.compare(p.size() - 3, 3, "/..") == 0))
     return spec_error("linux.cgroupsPath", "must not contain ..");
   const auto slash = p.find_last_of('/');
   cg.parent = slash == 0 ? "/" : p.substr(0, slash);

@@ -37,6 +37,14 @@ struct Options {
   std::vector<std::string> fs_data;  // newinstance, ptmxmode=..., gid=...: checked per type
 };
 
+FsOp make_op(Kind kind, std::string source, std::string dest) {
+  FsOp op;
+  op.kind = kind;
+  op.source = std::move(source);
+  op.dest = std::move(dest);
+  return op;
+}
+
 bool one_of(const std::string& word, std::initializer_list<const char*> words) {
   return std::any_of(words.begin(), words.end(), [&](const char* w) { return word == w; });
 }
@@ -165,7 +173,7 @@ class MountReader {
       auto st = host_view(path);
       if (!st) continue;
       if (S_ISDIR(st->st_mode)) {
-        FsOp op{Kind::Tmpfs, "", path};
+        FsOp op = make_op(Kind::Tmpfs, "", path);
         op.read_only = true;
         op.perms = 0755;
         c_.policy.fs.push_back(op);
@@ -195,11 +203,7 @@ class MountReader {
 
  private:
   void add(Kind kind, std::string source, std::string dest) {
-    FsOp op;
-    op.kind = kind;
-    op.source = std::move(source);
-    op.dest = std::move(dest);
-    c_.policy.fs.push_back(std::move(op));
+    c_.policy.fs.push_back(make_op(kind, std::move(source), std::move(dest)));
   }
 
   Status no_fs_data(const Mount& m, const Options& o) {
@@ -212,7 +216,7 @@ class MountReader {
   }
 
   Status special(Kind kind, const Mount& m, const Options& o) {
-    FsOp op{kind, "", m.destination};
+    FsOp op = make_op(kind, "", m.destination);
     op.read_only = o.read_only;
     if (o.read_only && (kind == Kind::Proc || kind == Kind::Mqueue))
       return spec_error(member(m.key, "options"), "ro is not supported for type " + m.type);
@@ -225,8 +229,8 @@ class MountReader {
       return spec_error(member(m.key, "options"), "a bind mount takes no filesystem options");
     if (m.source.empty()) return spec_error(member(m.key, "source"), "is missing");
     const auto source = m.source.front() == '/' ? m.source : c_.bundle + "/" + m.source;
-    FsOp op{o.devices ? Kind::DevBind : (o.read_only ? Kind::RoBind : Kind::Bind), source,
-            m.destination};
+    FsOp op = make_op(o.devices ? Kind::DevBind : (o.read_only ? Kind::RoBind : Kind::Bind), source,
+            m.destination);
     if (o.devices && o.read_only)
       return spec_error(member(m.key, "options"), "dev together with ro is not supported");
     op.noexec = o.noexec;
@@ -244,13 +248,13 @@ class MountReader {
     if (m.destination == "/dev") {
       if (o.read_only)
         return spec_error(member(m.key, "options"), "a read-only /dev is not supported");
-      FsOp op{Kind::Dev, "", "/dev"};
+      FsOp op = make_op(Kind::Dev, "", "/dev");
       op.size = o.size;
       c_.policy.fs.push_back(op);
       dev_made_ = true;
       return ok_status();
     }
-    FsOp op{Kind::Tmpfs, "", m.destination};
+    FsOp op = make_op(Kind::Tmpfs, "", m.destination);
     op.perms = o.mode.value_or(01777);
     op.size = o.size;
     op.read_only = o.read_only;

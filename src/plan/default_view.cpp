@@ -58,7 +58,7 @@ std::vector<FsStep> full_view(const std::string& console, bool host_pid_namespac
   steps.emplace_back(step::Dir{"/var", 0755});
   steps.emplace_back(step::Tmpfs{"/var/tmp", 01777, {}});
   steps.emplace_back(step::Proc{"/proc", host_pid_namespace});
-  steps.emplace_back(step::Dev{"/dev", console});
+  steps.emplace_back(step::Dev{"/dev", console, std::nullopt});
   return steps;
 }
 

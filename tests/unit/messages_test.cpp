@@ -44,7 +44,7 @@ TEST(Describe, MountsAndDirectories) {
   EXPECT_EQ(describe(step::Tmpfs{"/run", 0755, 1048576}), "tmpfs /run (mode 0755, size 1048576)");
   EXPECT_EQ(describe(step::Tmpfs{"/x", 0, {}}), "tmpfs /x (mode 0000)");
   EXPECT_EQ(describe(step::Proc{"/proc"}), "proc /proc");
-  EXPECT_EQ(describe(step::Dev{"/dev", ""}), "dev /dev");
+  EXPECT_EQ(describe(step::Dev{"/dev", "", std::nullopt}), "dev /dev");
   EXPECT_EQ(describe(step::Mqueue{"/dev/mqueue"}), "mqueue /dev/mqueue");
   EXPECT_EQ(describe(step::Dir{"/var", 0755}), "dir /var (mode 0755)");
   EXPECT_EQ(describe(step::Dir{"/private", 0700}), "dir /private (mode 0700)");
