@@ -187,8 +187,26 @@ class StepApplier {
 
   // In a cgroup namespace of its own, the sandbox sees its own cgroup as the root.
   Status operator()(const step::CgroupFs& s) {
-    return mount_new(s.dest, "cgroup2", {},
-                     kSpecialFsAttrs | (s.read_only ? MOUNT_ATTR_RDONLY : 0));
+    const std::uint64_t ro = s.read_only ? MOUNT_ATTR_RDONLY : 0;
+    if (s.v1.empty()) return mount_new(s.dest, "cgroup2", {}, kSpecialFsAttrs | ro);
+    CLOISTER_TRY(mount_new(s.dest, "tmpfs", {{"mode", "0755"}}, kSpecialFsAttrs));
+    for (const auto& [name, controllers] : s.v1) {
+      auto dir = make_dirs(root_, s.dest + "/" + name, 0755);
+      if (!dir) return dir.take_error();
+      mnt::FsOptions options;
+      std::size_t start = 0;
+      while (start <= controllers.size()) {
+        auto end = controllers.find(',', start);
+        if (end == std::string::npos) end = controllers.size();
+        if (end > start) options.emplace_back(controllers.substr(start, end - start), "");
+        start = end + 1;
+      }
+      CLOISTER_TRY(mnt::mount_fs("cgroup", options, dir->get(), kSpecialFsAttrs | ro));
+    }
+    if (!s.read_only) return ok_status();
+    auto top = open_in_root(root_, s.dest, O_PATH | O_DIRECTORY);
+    if (!top) return top.take_error();
+    return mnt::add_attrs(top->get(), MOUNT_ATTR_RDONLY, false);
   }
 
   Status operator()(const step::Proc& s) {

@@ -125,9 +125,13 @@ int report_error(const Global& g, const Error& e, int code) {
   return code;
 }
 
+// With a log, warnings go there only: an engine passes the container's own stderr as the
+// runtime's, and a warning is not the container's output.
 void log_warning(const Global& g, const std::string& text) {
-  std::cerr << "cloister-oci: " << text << std::endl;
-  write_log(g, "warning", text);
+  if (g.log.empty())
+    std::cerr << "cloister-oci: " << text << std::endl;
+  else
+    write_log(g, "warning", text);
 }
 
 int state(const Global& g, const std::string& id) {

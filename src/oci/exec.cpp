@@ -105,6 +105,7 @@ Result<Json> process_json(const ExecOptions& o, const std::string& bundle) {
 Result<Plan> exec_plan(Container& c, int preserve_fds) {
   Policy& p = c.policy;
   p.ns = Namespaces{};
+  p.as_pid_1 = false;
   p.ns.mount = Want::No;
   c.namespace_fds.clear();
   p.fs.clear();

@@ -112,7 +112,6 @@ Result<Container> from_json(const Json& config, const std::string& bundle,
   // OCI's defaults, not cloister run's: the bundle says what the container gets.
   c.policy.ns.mount = Want::Yes;
   c.policy.seccomp.base = "none";
-  c.policy.as_pid_1 = true;  // the container's process is the one podman and conmon wait for
   if (const Json* annotations = find(config, "annotations"))
     CLOISTER_TRY(read_annotations(*annotations, c));
   const Json* process = options.process ? options.process : find(config, "process");
@@ -121,6 +120,8 @@ Result<Container> from_json(const Json& config, const std::string& bundle,
   const Json* linux_section = find(config, "linux");
   if (!linux_section) return spec_error("linux", "is missing");
   CLOISTER_TRY(read_linux(*linux_section, c));
+  // The container's process is the one engines wait for: PID 1 of its namespace, no init.
+  c.policy.as_pid_1 = c.policy.ns.pid == Want::Yes;
   CLOISTER_TRY(read_hostname(config, c));
   CLOISTER_TRY(read_mounts(config, c));
   if (const Json* hooks = find(config, "hooks")) CLOISTER_TRY(read_hooks(*hooks, c.hooks));

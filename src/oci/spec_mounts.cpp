@@ -151,10 +151,14 @@ class MountReader {
     if (m.type == "mqueue") return special(Kind::Mqueue, m, *o);
     if (m.type == "sysfs") return special(Kind::Sysfs, m, *o);
     if (m.type == "cgroup" || m.type == "cgroup2") {
-      if (m.type == "cgroup")
+      // Mounted outside a cgroup namespace it would show the host's whole tree: the container
+      // gets one of its own, rooted at its cgroup.
+      if (c_.policy.ns.cgroup == Want::No && c_.policy.ns.joins.empty()) {
+        c_.policy.ns.cgroup = Want::Yes;
         c_.notices.push_back(m.destination +
-                             ": the container's cgroup2 view is mounted (cloister mounts no v1 "
-                             "controller hierarchy in a container)");
+                             ": a cgroup namespace of the container's own is added for its "
+                             "cgroup filesystem");
+      }
       return special(Kind::Cgroup2, m, *o);
     }
     return spec_error(member(m.key, "type"), quote(m.type) + " is not supported by cloister",

@@ -67,6 +67,10 @@ struct Sysfs {
 struct CgroupFs {
   std::string dest;
   bool read_only = true;
+  // The sandbox's cgroup is v1 (a hybrid host): a tmpfs on dest holding one v1 mount per
+  // hierarchy the sandbox has a directory in, as {directory name, controllers}; seen from
+  // the sandbox's cgroup namespace, each shows the sandbox's own cgroup as its root.
+  std::vector<std::pair<std::string, std::string>> v1;
 };
 struct Dir {
   std::string dest;

@@ -268,7 +268,7 @@ Status add_fs_step(const FsOp& op, Plan& plan) {
     case K::LockFile: plan.fs.emplace_back(step::LockFile{op.dest}); return ok_status();
     case K::Sysfs: plan.fs.emplace_back(step::Sysfs{op.dest, op.read_only}); return ok_status();
     case K::Cgroup2:
-      plan.fs.emplace_back(step::CgroupFs{op.dest, op.read_only});
+      plan.fs.emplace_back(step::CgroupFs{op.dest, op.read_only, {}});
       return ok_status();
   }
   return ok_status();
@@ -339,6 +339,19 @@ std::uint64_t keep_caps_for(const Policy& p, uid_t sandbox_uid) {
       keep &= ~(1ULL << op.cap);
   }
   return keep;
+}
+
+// cgroup filesystem mounts (OCI) on a v1 sandbox cgroup: the hierarchies it has a directory in.
+void add_v1_views(Plan& plan) {
+  if (!plan.cgroup || plan.cgroup->version != CgroupVersion::V1) return;
+  for (auto& s : plan.fs) {
+    auto* view = std::get_if<step::CgroupFs>(&s);
+    if (!view) continue;
+    for (const auto& h : plan.cgroup->hierarchies) {
+      const auto slash = h.mount.find_last_of('/');
+      view->v1.emplace_back(h.mount.substr(slash + 1), h.controllers);
+    }
+  }
 }
 
 // A namespace is joined or created, not both; joined ones are of the types setns can enter
@@ -808,6 +821,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
                               real_cgroup_host());
     if (!cgroup) return cgroup.take_error();
     plan.cgroup = std::move(*cgroup);
+    add_v1_views(plan);
   }
   CLOISTER_TRY(add_landlock(landlock_policy, !p.new_session, plan));
   if (p.net == NetMode::Tcp)
