@@ -48,7 +48,8 @@ Page cloister_page() {
       "`cloister explain` prints the sandbox it would build, `cloister check` what this "
       "kernel and this caller allow and why not, and `cloister learn` writes the profile a "
       "program needs from one run of it. `cloister supervise` runs a group of services, each "
-      "in a sandbox of its own, confined from each other.",
+      "in a sandbox of its own, confined from each other. `cloister oci` (or the link "
+      "cloister-oci) is an OCI runtime for podman and containerd.",
       "Installed under the name `bwrap` (a copy or a hard link), cloister is `cloister bwrap`, "
       "a drop-in for bubblewrap.",
   };
@@ -61,6 +62,7 @@ Page cloister_page() {
       {"learn", "-o FILE [RUN OPTIONS] [--] COMMAND", "run COMMAND and write the profile it needs"},
       {"supervise", "[OPTIONS] GROUP.toml",
        "run a group of services, each in a sandbox of its own"},
+      {"oci", "[GLOBAL OPTIONS] COMMAND ID", "the OCI runtime (create, start, ...; cloister-oci)"},
       {"help", "", "print this list"},
   };
   p.options = {{"Options",
@@ -87,7 +89,7 @@ Page cloister_page() {
       {"The kernel features in use:", "cloister --version"},
   };
   p.see_also = {"cloister-run(1)",     "cloister-bwrap(1)", "cloister-explain(1)",
-                "cloister-check(1)",   "cloister-learn(1)", "cloister-supervise(1)",
+                "cloister-check(1)",   "cloister-learn(1)", "cloister-supervise(1)", "cloister-oci(1)",
                 "cloister-profile(5)", "bwrap(1)"};
   return p;
 }
@@ -323,7 +325,7 @@ Page learn_page() {
 const std::vector<Page>& pages() {
   static const std::vector<Page> all = {cloister_page(),  run_page(),    bwrap_page(),
                                         explain_page(),   check_page(),  learn_page(),
-                                        supervise_page(), profile_page()};
+                                        supervise_page(), oci_page(),  profile_page()};
   return all;
 }
 

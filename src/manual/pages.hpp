@@ -16,6 +16,7 @@ Page explain_page();
 Page check_page();
 Page learn_page();
 Page supervise_page();  // supervise_page.cpp
+Page oci_page();        // oci_page.cpp
 Page profile_page();    // profile_page.cpp
 
 }  // namespace cloister::manual

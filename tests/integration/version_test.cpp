@@ -89,7 +89,7 @@ TEST(Help, EveryListedCommandAnswers) {
     }
     ++commands;
   }
-  EXPECT_EQ(commands, 7) << top.out;  // run bwrap explain check learn supervise help
+  EXPECT_EQ(commands, 8) << top.out;  // run bwrap explain check learn supervise oci help
   auto unknown = run({kCloister, "frobnicate"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_EQ(unknown.err, "cloister: unknown command 'frobnicate'\nTry 'cloister --help'.\n");
