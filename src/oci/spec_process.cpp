@@ -1,4 +1,5 @@
 // config.json's process: what runs, as whom, with which capabilities and limits.
+#include <cctype>
 #include <fstream>
 
 #include "kernel/capability_names.hpp"
@@ -54,11 +55,15 @@ Result<std::uint64_t> cap_set(const Json& caps, std::string_view name, const std
   return set;
 }
 
+// As config.json spells them: CAP_NET_RAW (caps::name_of gives "net_raw").
 std::string cap_names(std::uint64_t set) {
   std::string out;
-  for (int cap = 0; cap < 64; ++cap)
-    if (set & (std::uint64_t{1} << cap))
-      out += (out.empty() ? "" : ", ") + std::string("CAP_") + std::string(caps::name_of(cap));
+  for (int cap = 0; cap < 64; ++cap) {
+    if (!(set & (std::uint64_t{1} << cap))) continue;
+    out += out.empty() ? "CAP_" : ", CAP_";
+    for (char ch : caps::name_of(cap))
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
   return out;
 }
 
