@@ -168,21 +168,31 @@ Status read_cpu(const Json& cpu, const std::string& key, CgroupPolicy& cg) {
 // The nodes a container has: cloister's /dev defaults and linux.devices. Every other mount is
 // nodev, so the device cgroup's "deny everything else" holds by construction; a rule that
 // denies one of these nodes could not be enforced and is refused.
-Status read_device_rules(const Json& rules, const std::string& key, const Json& linux_section) {
-  if (!rules.is_array()) return spec_error(key, "must be an array");
-  std::vector<std::pair<std::string, dev_t>> present;
-  for (const char* node : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
-                           "/dev/tty", "/dev/ptmx"}) {
+struct Node {
+  std::string path;
+  dev_t rdev = 0;
+  char type = 'c';  // as a rule's type says it: c (character) or b (block)
+};
+
+std::vector<Node> nodes_present(const Json& linux_section) {
+  std::vector<Node> present;
+  const auto add = [&present](const std::string& path) {
     struct stat st {};
-    if (::stat(node, &st) == 0) present.emplace_back(node, st.st_rdev);
-  }
+    if (::stat(path.c_str(), &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) return;
+    present.push_back(Node{path, st.st_rdev, S_ISBLK(st.st_mode) ? 'b' : 'c'});
+  };
+  for (const char* node : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+                           "/dev/tty", "/dev/ptmx"})
+    add(node);
   if (const Json* devices = find(linux_section, "devices"); devices && devices->is_array())
     for (const auto& d : *devices)
-      if (const Json* p = find(d, "path"); p && p->is_string()) {
-        struct stat st {};
-        if (::stat(p->get<std::string>().c_str(), &st) == 0)
-          present.emplace_back(p->get<std::string>(), st.st_rdev);
-      }
+      if (const Json* p = find(d, "path"); p && p->is_string()) add(p->get<std::string>());
+  return present;
+}
+
+Status read_device_rules(const Json& rules, const std::string& key, const Json& linux_section) {
+  if (!rules.is_array()) return spec_error(key, "must be an array");
+  const auto present = nodes_present(linux_section);
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const auto k = element(key, i);
     CLOISTER_TRY(known_keys(rules[i], k, {"allow", "type", "major", "minor", "access"}));
@@ -191,16 +201,25 @@ Status read_device_rules(const Json& rules, const std::string& key, const Json& 
     auto a = bool_of(*allow, member(k, "allow"));
     if (!a) return a.take_error();
     if (*a) continue;  // grants only what a node bound into the container can give
+    std::string type = "a";  // no type: every type, as "a" says
+    if (const Json* t = find(rules[i], "type")) {
+      auto text = string_of(*t, member(k, "type"));
+      if (!text) return text.take_error();
+      type = *text;
+    }
     const Json* major_v = find(rules[i], "major");
     const Json* minor_v = find(rules[i], "minor");
-    for (const auto& [path, rdev] : present) {
-      const bool major_hit = !major_v || (major_v->is_number() && major_v->get<std::int64_t>() ==
-                                                                     static_cast<std::int64_t>(major(rdev)));
-      const bool minor_hit = !minor_v || (minor_v->is_number() && minor_v->get<std::int64_t>() ==
-                                                                     static_cast<std::int64_t>(minor(rdev)));
-      if (!major_v && !minor_v && !find(rules[i], "type")) break;  // deny all: the default
-      if (major_hit && minor_hit)
-        return spec_error(k, "denies " + path + ", which the container has",
+    if (!major_v && !minor_v && type == "a") continue;  // deny all: the default
+    for (const auto& node : present) {
+      const bool type_hit = type == "a" || (type.size() == 1 && type[0] == node.type);
+      const bool major_hit =
+          !major_v || (major_v->is_number() &&
+                       major_v->get<std::int64_t>() == static_cast<std::int64_t>(major(node.rdev)));
+      const bool minor_hit =
+          !minor_v || (minor_v->is_number() &&
+                       minor_v->get<std::int64_t>() == static_cast<std::int64_t>(minor(node.rdev)));
+      if (type_hit && major_hit && minor_hit)
+        return spec_error(k, "denies " + node.path + ", which the container has",
                           "cloister cannot take a node back from the container; leave it out");
     }
   }
