@@ -2,9 +2,10 @@
 // filesystem operations in order: the bundle's rootfs bound on "/", each mount, the masks.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -153,7 +154,10 @@ class MountReader {
     if (m.type == "cgroup" || m.type == "cgroup2") {
       // Mounted outside a cgroup namespace it would show the host's whole tree: the container
       // gets one of its own, rooted at its cgroup.
-      if (c_.policy.ns.cgroup == Want::No && c_.policy.ns.joins.empty()) {
+      const auto& joins = c_.policy.ns.joins;
+      const bool joined = std::any_of(joins.begin(), joins.end(),
+                                      [](const auto& j) { return j.type == CLONE_NEWCGROUP; });
+      if (c_.policy.ns.cgroup == Want::No && !joined) {
         c_.policy.ns.cgroup = Want::Yes;
         c_.notices.push_back(m.destination +
                              ": a cgroup namespace of the container's own is added for its "
