@@ -72,12 +72,30 @@ bool root_onto_unprivileged(const Policy& p, const Caller& caller) {
          p.ns.userns_fd < 0 && !p.id.host_ids;
 }
 
+// A map an unprivileged caller may write for itself: none, or one id onto its own host id
+// (a rootless OCI bundle's uidMappings), whose inside id is the one the sandbox runs as.
+Status own_id_only(const std::vector<IdRange>& map, std::uint32_t own,
+                   const std::optional<std::uint32_t>& wanted, const char* option) {
+  if (map.empty()) return ok_status();
+  if (map.size() != 1 || map[0].count != 1 || map[0].outside != own)
+    return Error{"--uid-map/--gid-map", "needs root", "", EPERM,
+                 "an unprivileged caller can map only its own uid and gid (--uid/--gid), "
+                 "one id each"};
+  if (wanted && *wanted != map[0].inside)
+    return Error{option, "is not the inside id of its map", std::to_string(*wanted), 0,
+                 "an unprivileged caller's map holds one id: the sandbox runs as that id"};
+  return ok_status();
+}
+
 Result<IdMaps> id_maps_for(const Policy& p, const Caller& caller) {
   IdMaps maps;
-  const bool custom = !p.id.uid_map.empty() || !p.id.gid_map.empty();
-  if (custom && caller.uid != 0)
-    return Error{"--uid-map/--gid-map", "needs root", "", EPERM,
-                 "an unprivileged caller can map only its own uid and gid (--uid/--gid)"};
+  bool custom = !p.id.uid_map.empty() || !p.id.gid_map.empty();
+  if (custom && caller.uid != 0) {
+    // What the child writes itself anyway (the maps below), with the inside ids given.
+    CLOISTER_TRY(own_id_only(p.id.uid_map, caller.uid, p.id.uid, "--uid"));
+    CLOISTER_TRY(own_id_only(p.id.gid_map, caller.gid, p.id.gid, "--gid"));
+    custom = false;
+  }
   const uid_t uid = p.id.uid.value_or(caller.uid);
   const gid_t gid = p.id.gid.value_or(caller.gid);
   if (root_onto_unprivileged(p, caller)) {

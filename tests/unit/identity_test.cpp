@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,36 @@ TEST(RootIdentity, UnprivilegedCallersMapTheirOwnIds) {
   EXPECT_EQ(plan->ids.uid_map, "1000 1000 1\n");
   EXPECT_EQ(plan->ids.gid_map, "1001 1001 1\n");
   EXPECT_FALSE(plan->ids.written_by_parent);
+}
+
+// One id onto the caller's own is a map the child may write itself (a rootless OCI bundle's
+// uidMappings): accepted, the sandbox runs as its inside id. Anything more needs root.
+TEST(RootIdentity, UnprivilegedCallersMayMapOneIdOntoTheirOwn) {
+  auto plan =
+      plan_for({"--uid-map", "0:1000:1", "--gid-map", "0:1001:1", "--", "/bin/true"}, kUser);
+  ASSERT_TRUE(plan.ok()) << why(plan);
+  EXPECT_EQ(plan->ids.uid_map, "0 1000 1\n");
+  EXPECT_EQ(plan->ids.gid_map, "0 1001 1\n");
+  EXPECT_FALSE(plan->ids.written_by_parent);
+  EXPECT_TRUE(plan->ids.deny_setgroups);
+  plan = plan_for({"--uid", "0", "--uid-map", "0:1000:1", "--", "/bin/true"}, kUser);
+  ASSERT_TRUE(plan.ok()) << why(plan);
+  EXPECT_EQ(plan->ids.uid_map, "0 1000 1\n");
+  EXPECT_EQ(plan->ids.gid_map, "1001 1001 1\n");
+
+  for (const Args& args :
+       {Args{"--uid-map", "0:1000:2"}, Args{"--uid-map", "0:1001:1"}, Args{"--gid-map", "0:1000:1"},
+        Args{"--uid-map", "0:1000:1", "--uid-map", "1:1000:1"}}) {
+    Args full = args;
+    full.insert(full.end(), {"--", "/bin/true"});
+    auto refused = plan_for(full, kUser);
+    ASSERT_FALSE(refused.ok()) << args[1];
+    EXPECT_EQ(refused.error().step, "--uid-map/--gid-map") << args[1];
+    EXPECT_EQ(refused.error().err, EPERM) << args[1];
+  }
+  auto other = plan_for({"--uid", "5", "--uid-map", "0:1000:1", "--", "/bin/true"}, kUser);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().step, "--uid");
 }
 
 TEST(RootIdentity, BwrapDialectKeepsTheCallersIds) {

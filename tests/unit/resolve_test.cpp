@@ -273,9 +273,10 @@ TEST(ResolveValidation, UidOrGidWithoutUserNamespaceForRootCaller) {
   EXPECT_TRUE(resolve(bwrap({"--uid", "0", "true"}), kUser).ok());
 }
 
+// Beyond one id onto its own (RootIdentity.UnprivilegedCallersMayMapOneIdOntoTheirOwn).
 TEST(ResolveValidation, UidMapByNonRootCallerIsRefusedWithEperm) {
   for (const Args& args :
-       {Args{"--uid-map", "0:1000:1", "true"}, Args{"--gid-map", "0:1001:1", "true"}}) {
+       {Args{"--uid-map", "0:2000:1", "true"}, Args{"--gid-map", "0:1001:2", "true"}}) {
     auto r = resolve(run(args), kUser);
     ASSERT_FALSE(r.ok()) << args[0];
     EXPECT_EQ(r.error().step, "--uid-map/--gid-map");
