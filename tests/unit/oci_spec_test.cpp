@@ -157,6 +157,7 @@ TEST_F(OciSpec, MinimalConfigBecomesAContainerWithOciDefaults) {
   EXPECT_EQ(c.policy.seccomp.base, "none");  // the bundle's seccomp, or none
   EXPECT_FALSE(c.policy.as_pid_1);           // no PID namespace: not PID 1 of anything
   EXPECT_TRUE(c.policy.cgroup.own);          // delete and kill --all need one
+  EXPECT_TRUE(c.policy.cgroup.best_effort);  // none asked: none where none can be made
   ASSERT_FALSE(c.policy.fs.empty());
   EXPECT_EQ(c.policy.fs[0].kind, Kind::Bind);
   EXPECT_EQ(c.policy.fs[0].source, bundle.rootfs());
@@ -524,6 +525,18 @@ TEST_F(OciSpec, CgroupsPathIsParentAndLeaf) {
   EXPECT_TRUE(c.policy.cgroup.parent.empty());
   EXPECT_TRUE(c.policy.cgroup.leaf.empty());
   EXPECT_TRUE(c.policy.cgroup.own);
+}
+
+// A cgroup path or a limit asked for is a cgroup required: its absence is an error.
+TEST_F(OciSpec, CgroupIsRequiredOnceAPathOrALimitIsAsked) {
+  Json j = minimal();
+  j["linux"]["cgroupsPath"] = "/machine/ctr";
+  EXPECT_FALSE(accepted(j).policy.cgroup.best_effort);
+  j = minimal();
+  j["linux"]["resources"] = {{"pids", {{"limit", 10}}}};
+  EXPECT_FALSE(accepted(j).policy.cgroup.best_effort);
+  j["linux"]["resources"] = {{"pids", {{"limit", 0}}}, {"memory", {{"limit", -1}}}};
+  EXPECT_TRUE(accepted(j).policy.cgroup.best_effort);
 }
 
 TEST_F(OciSpec, CgroupsPathSystemdAndDotDotAreRefused) {
