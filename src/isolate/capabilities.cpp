@@ -1,5 +1,6 @@
 #include "isolate/capabilities.hpp"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -11,11 +12,22 @@
 #include <cerrno>
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "kernel/capability_names.hpp"
 
 namespace cloister::caps {
 namespace {
+
+// /proc/self/setgroups says "deny" (read into a fixed buffer: runs in the sandbox's child).
+bool setgroups_denied() {
+  const int fd = ::open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char text[16] = {};
+  const ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  return n >= 4 && std::string_view(text, 4) == "deny";
+}
 
 Error cap_error(const char* op, int err) { return Error{"capabilities", op, "", err, ""}; }
 
@@ -99,8 +111,14 @@ Status set_no_new_privs() {
 
 Status switch_ids_keeping_caps(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) {
   if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return cap_error("PR_SET_KEEPCAPS", errno);
-  if (::setgroups(groups.size(), groups.data()) != 0)
-    return Error{"host ids", "setgroups", "", errno, ""};
+  // In a user namespace whose setgroups is denied (an unprivileged caller's, which mapped its
+  // own gid) no process can change its groups: one entering it (OCI exec) keeps those it came
+  // with, as the namespace's first process did. Only groups asked for are then an error.
+  if (::setgroups(groups.size(), groups.data()) != 0) {
+    const int err = errno;
+    if (!(err == EPERM && groups.empty() && setgroups_denied()))
+      return Error{"host ids", "setgroups", "", err, ""};
+  }
   if (::setresgid(gid, gid, gid) != 0)
     return Error{"host ids", "setresgid", std::to_string(gid), errno, ""};
   if (::setresuid(uid, uid, uid) != 0)
