@@ -1,0 +1,593 @@
+// `cloister oci`: the OCI runtime's commands driven as container engines drive them, each a
+// process of its own, on bundles made here from busybox-static (a rootfs holding /bin/busybox
+// and hard links for its applets). Root's bundles use the host's ids (no user namespace),
+// uid 65534's map uid and gid 0 onto its own (one id each, no cgroup asked). Every test checks
+// that what the container was is gone afterwards: its processes (by PID and PID namespace),
+// its cgroup directories, its state directory, any mount under the test's directory.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "harness.hpp"
+
+namespace cloister_it {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char* kBusybox = "/bin/busybox";
+constexpr const char* kApplets[] = {"sh", "sleep", "cat", "echo", "id", "hostname", "true"};
+
+std::string busybox_or_why() {
+  struct stat st {};
+  if (::stat(kBusybox, &st) != 0 || !S_ISREG(st.st_mode))
+    return std::string(kBusybox) + " is missing (Debian: busybox-static)";
+  const std::string head = read_text(kBusybox).substr(0, 4);
+  if (head !=
+      "\x7f"
+      "ELF")
+    return std::string(kBusybox) + " is not an ELF binary";
+  return "";
+}
+
+#define REQUIRE_BUSYBOX() \
+  if (const auto why = busybox_or_why(); !why.empty()) GTEST_SKIP() << why
+
+#define REQUIRE_ROOT(what) \
+  if (!is_root()) GTEST_SKIP() << what << " needs root here (cgroups are not delegated)"
+
+std::string file_contents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream data;
+  data << in.rdbuf();
+  return data.str();
+}
+
+// Reads `path` until it exists and is not empty, within `timeout`.
+std::string wait_for_file(const std::string& path, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    std::string text = exists(path) ? file_contents(path) : "";
+    if (!text.empty() || Clock::now() >= deadline) return text;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+}
+
+unsigned long pid_namespace_of(pid_t pid) {
+  struct stat st {};
+  if (::stat(("/proc/" + std::to_string(pid) + "/ns/pid").c_str(), &st) != 0) return 0;
+  return static_cast<unsigned long>(st.st_ino);
+}
+
+// cgroup directories of runtime process `pid`: cloister names them sandbox-<pid>-... (under
+// the caller's cgroup) or cloister-<pid>-... (under a parent).
+std::vector<std::string> cgroups_named_after(pid_t pid) {
+  const std::string id = std::to_string(pid);
+  std::vector<std::string> found, todo = {"/sys/fs/cgroup"};
+  while (!todo.empty() && todo.size() < 20000) {
+    const std::string dir = todo.back();
+    todo.pop_back();
+    for (const auto& name : list_dir(dir)) {
+      const std::string path = dir + "/" + name;
+      struct stat st {};
+      if (name.empty() || name[0] == '<' || ::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        continue;
+      for (const std::string prefix : {"sandbox-", "cloister-"})
+        if (name.rfind(prefix + id + "-", 0) == 0) found.push_back(path);
+      todo.push_back(path);
+    }
+  }
+  return found;
+}
+
+// One test's bundle, runtime state directory and outputs, all under one temporary directory.
+class OciTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    REQUIRE_BUSYBOX();
+    dir_.mkdir("bundle");
+    rootfs_ = dir_.mkdir("bundle/rootfs");
+    for (const char* d : {"bin", "proc", "dev", "out", "tmp"})
+      dir_.mkdir("bundle/rootfs/" + std::string(d));
+    out_ = dir_.mkdir("out", 0777);
+    dir_.write("bundle/rootfs/bin/busybox", file_contents(kBusybox), 0755);
+    for (const char* applet : kApplets) {
+      const std::string link = rootfs_ + "/bin/" + applet;
+      if (::link((rootfs_ + "/bin/busybox").c_str(), link.c_str()) != 0)
+        FAIL() << "link " << link << ": " << errno_name(errno);
+    }
+    root_ = dir_ / "state";
+  }
+
+  void TearDown() override {
+    for (pid_t pid : pids_)
+      EXPECT_TRUE(wait_gone(pid, milliseconds(5000))) << "pid " << pid << " left";
+    for (const auto& path : cgroups_) EXPECT_FALSE(exists(path)) << "cgroup left: " << path;
+    if (exists(root_)) {
+      EXPECT_EQ(list_dir(root_), std::vector<std::string>{}) << "state left";
+    }
+    // Nothing of the container is mounted on the host.
+    for (const auto& line : lines_of(read_text("/proc/self/mountinfo")))
+      EXPECT_EQ(line.find(dir_.path()), std::string::npos) << "mount left: " << line;
+  }
+
+  std::string bundle() const { return dir_ / "bundle"; }
+  std::string out(const std::string& name) const { return out_ + "/" + name; }
+  std::string state_dir(const std::string& id) const { return root_ + "/" + id; }
+
+  // A config running `script` with /bin/sh in the container: its own PID, mount, IPC, UTS and
+  // network namespaces, hostname oci-test, /proc, cloister's /dev, the test's out directory
+  // on /out. uid 65534 adds a user namespace mapping 0 onto its own ids.
+  Json config(const std::string& script) const {
+    Json c = {
+        {"ociVersion", "1.0.2"},
+        {"process",
+         {{"user", {{"uid", 0}, {"gid", 0}}},
+          {"args", {"/bin/sh", "-c", script}},
+          {"cwd", "/"},
+          {"env", {"PATH=/bin"}}}},
+        {"root", {{"path", "rootfs"}}},
+        {"hostname", "oci-test"},
+        {"mounts",
+         {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+          {{"destination", "/dev"}, {"type", "tmpfs"}, {"source", "tmpfs"}},
+          {{"destination", "/out"}, {"type", "bind"}, {"source", out_}, {"options", {"rbind"}}}}},
+        {"linux",
+         {{"namespaces",
+           {{{"type", "pid"}},
+            {{"type", "mount"}},
+            {{"type", "ipc"}},
+            {{"type", "uts"}},
+            {{"type", "network"}}}}}}};
+    if (!is_root()) add_user_namespace(c);
+    return c;
+  }
+
+  static void add_user_namespace(Json& c) {
+    c["linux"]["namespaces"].push_back({{"type", "user"}});
+    c["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", ::geteuid()}, {"size", 1}}};
+    c["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", ::getegid()}, {"size", 1}}};
+  }
+
+  void write_config(const Json& c) const { dir_.write("bundle/config.json", c.dump(2)); }
+
+  Argv oci(const Argv& args) const {
+    Argv argv = {kCloister, "oci", "--root", root_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+
+  // The runtime with its stdout and stderr in files: a created container inherits them and
+  // outlives the call, which a pipe's reader would wait for.
+  Argv to_files(const Argv& argv, const std::string& name) const {
+    Argv wrapped = {"/bin/sh", "-c", "exec \"$@\" >\"$0.out\" 2>\"$0.err\"", dir_ / name};
+    wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+    return wrapped;
+  }
+
+  RunResult call(const Argv& args) {
+    const std::string name = "call-" + std::to_string(++calls_);
+    RunResult r = run(to_files(oci(args), name));
+    r.out = file_contents(dir_ / (name + ".out"));
+    r.err = file_contents(dir_ / (name + ".err"));
+    return r;
+  }
+
+  Json state(const std::string& id) {
+    auto r = call({"state", id});
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    Json j = Json::parse(r.out, nullptr, false);
+    EXPECT_TRUE(j.is_object()) << r.describe();
+    return j.is_object() ? j : Json::object();
+  }
+
+  // state.json as create saved it (cgroup_paths, cgroup_parents_made), read before delete.
+  Json saved_state(const std::string& id) const {
+    Json j = Json::parse(file_contents(state_dir(id) + "/state.json"), nullptr, false);
+    return j.is_object() ? j : Json::object();
+  }
+
+  // The container's pid and cgroups, checked to be gone at the end of the test.
+  pid_t track(const std::string& id) {
+    Json saved = saved_state(id);
+    const pid_t pid = saved.value("pid", 0);
+    EXPECT_GT(pid, 0) << saved.dump();
+    if (pid > 0) pids_.push_back(pid);
+    for (const auto& p : saved.value("cgroup_paths", std::vector<std::string>{}))
+      cgroups_.push_back(p);
+    for (const auto& p : saved.value("cgroup_parents_made", std::vector<std::string>{}))
+      cgroups_.push_back(p);
+    if (is_root()) {
+      EXPECT_FALSE(saved.value("cgroup_paths", std::vector<std::string>{}).empty());
+    }
+    return pid;
+  }
+
+  // Everything of container `id` gone now: its state, its process, its PID namespace's.
+  void expect_gone(const std::string& id, pid_t pid, unsigned long pid_ns) {
+    EXPECT_FALSE(exists(state_dir(id))) << list_dir(state_dir(id)).size();
+    if (pid > 0) {
+      EXPECT_TRUE(wait_gone(pid, milliseconds(5000))) << "container pid " << pid;
+    }
+    if (pid_ns) {
+      EXPECT_TRUE(pid_namespace_empties(pid_ns, milliseconds(5000)));
+    }
+    for (const auto& path : cgroups_) EXPECT_FALSE(exists(path)) << path;
+  }
+
+  TempDir dir_;
+  std::string rootfs_, out_, root_;
+  std::vector<pid_t> pids_;
+  std::vector<std::string> cgroups_;
+  int calls_ = 0;
+};
+
+// A container that ends on SIGTERM (its shell traps it; as PID 1 of its namespace it would
+// ignore an untrapped one), after saying it runs.
+constexpr const char* kWaitForTerm =
+    "trap 'echo terminated > /out/terminated; exit 0' TERM; echo started > /out/started; "
+    "sleep 1000 & wait";
+
+TEST_F(OciTest, CreateStartKillDelete) {
+  write_config(config(kWaitForTerm));
+  auto r = call({"create", "--bundle", bundle(), "c1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const pid_t pid = track("c1");
+  Json s = state("c1");
+  EXPECT_EQ(s.value("status", ""), "created") << s.dump();
+  EXPECT_EQ(s.value("pid", 0), pid);
+  EXPECT_EQ(s.value("id", ""), "c1");
+  EXPECT_EQ(s.value("bundle", ""), bundle());
+  // Set up and blocked before its program: alive, and the program has not run.
+  EXPECT_TRUE(alive(pid));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_FALSE(exists(out("started")));
+  const unsigned long pid_ns = pid_namespace_of(pid);
+  EXPECT_NE(pid_ns, own_namespace("pid"));
+
+  r = call({"start", "c1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(wait_for_file(out("started"), milliseconds(5000)), "started\n");
+  EXPECT_EQ(state("c1").value("status", ""), "running");
+  // A second start is refused: it is running.
+  r = call({"start", "c1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("is running"), std::string::npos) << r.describe();
+
+  r = call({"kill", "c1", "TERM"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(wait_for_file(out("terminated"), milliseconds(5000)), "terminated\n");
+  EXPECT_TRUE(wait_gone(pid, milliseconds(5000)));
+  s = state("c1");
+  EXPECT_EQ(s.value("status", ""), "stopped") << s.dump();
+  EXPECT_FALSE(s.contains("pid")) << s.dump();
+  // Killing a stopped container is no error (engines race with its exit).
+  r = call({"kill", "c1", "KILL"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+
+  r = call({"delete", "c1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_gone("c1", pid, pid_ns);
+  r = call({"state", "c1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("no container 'c1'"), std::string::npos) << r.describe();
+}
+
+TEST_F(OciTest, ListShowsContainersAndDeleteOfARunningOneNeedsForce) {
+  write_config(config(kWaitForTerm));
+  ASSERT_EQ(call({"run", "--detach", "--bundle", bundle(), "l1"}).exit_code, 0);
+  const pid_t pid = track("l1");
+  auto r = call({"list"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("l1\t" + std::to_string(pid) + "\trunning\t" + bundle()), std::string::npos)
+      << r.describe();
+  r = call({"delete", "l1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("delete --force"), std::string::npos) << r.describe();
+  EXPECT_TRUE(alive(pid));
+  ASSERT_EQ(call({"delete", "--force", "l1"}).exit_code, 0);
+  expect_gone("l1", pid, 0);
+}
+
+TEST_F(OciTest, CreateWithAMissingProgramFailsAndLeavesNothing) {
+  Json c = config("");
+  c["process"]["args"] = {"/bin/no-such-program", "arg"};
+  write_config(c);
+  Process p(to_files(oci({"create", "--bundle", bundle(), "m1"}), "create"), {});
+  const pid_t runtime = p.pid();
+  auto r = p.finish();
+  r.err = file_contents(dir_ / "create.err");
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("/bin/no-such-program"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << r.describe();
+  EXPECT_FALSE(exists(state_dir("m1")));
+  EXPECT_EQ(cgroups_named_after(runtime), std::vector<std::string>{});
+}
+
+TEST_F(OciTest, DeleteOfACreatedContainerEndsIt) {
+  write_config(config(kWaitForTerm));
+  ASSERT_EQ(call({"create", "--bundle", bundle(), "d1"}).exit_code, 0);
+  const pid_t pid = track("d1");
+  const unsigned long pid_ns = pid_namespace_of(pid);
+  ASSERT_TRUE(alive(pid));
+  auto r = call({"delete", "d1"});  // created, not running: no --force needed
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_gone("d1", pid, pid_ns);
+  EXPECT_FALSE(exists(out("started")));  // its program never ran
+}
+
+// The runtime dies (SIGKILL) while a createRuntime hook runs: the container, its cgroup and
+// its state outlive it, and `delete --force` later removes them all.
+TEST_F(OciTest, RuntimeKilledDuringCreateIsCleanedUpByDeleteForce) {
+  Json c = config(kWaitForTerm);
+  c["hooks"]["createRuntime"] = {
+      {{"path", "/bin/sh"},
+       {"args", {"sh", "-c", "echo $$ > " + out("hook.pid") + "; exec sleep 60"}},
+       {"env", {"PATH=/usr/bin:/bin"}}}};
+  write_config(c);
+  Process runtime(to_files(oci({"create", "--bundle", bundle(), "k1"}), "create"), {});
+  const std::string hook_pid_text = wait_for_file(out("hook.pid"), milliseconds(10000));
+  ASSERT_FALSE(hook_pid_text.empty()) << file_contents(dir_ / "create.err");
+  const pid_t hook = std::stoi(hook_pid_text);
+  Fd hook_fd(open_pidfd(hook));
+  pids_.push_back(hook);
+  runtime.signal(SIGKILL);
+  EXPECT_EQ(runtime.finish().term_signal, SIGKILL);
+  kill_by_pidfd(hook_fd.get(), SIGKILL);  // the hook is the runtime's child, not the container's
+
+  const pid_t pid = track("k1");
+  const unsigned long pid_ns = pid_namespace_of(pid);
+  EXPECT_TRUE(alive(pid));
+  EXPECT_EQ(state("k1").value("status", ""), "created");
+  auto r = call({"delete", "--force", "k1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_gone("k1", pid, pid_ns);
+}
+
+TEST_F(OciTest, RunPropagatesTheExitCode) {
+  write_config(config("echo hello from $(hostname); exit 42"));
+  auto r = run(oci({"run", "--bundle", bundle(), "r1"}));
+  EXPECT_EQ(r.exit_code, 42) << r.describe();
+  EXPECT_NE(r.out.find("hello from oci-test"), std::string::npos) << r.describe();
+  EXPECT_FALSE(exists(state_dir("r1")));
+}
+
+TEST_F(OciTest, SigtermToRunIsForwardedToTheContainer) {
+  write_config(config("trap 'echo got-term; exit 7' TERM; echo ready; sleep 1000 & wait"));
+  Process p(oci({"run", "--bundle", bundle(), "t1"}), {});
+  ASSERT_TRUE(p.wait_for_output("ready", milliseconds(10000))) << p.out();
+  const pid_t pid = track("t1");
+  p.signal(SIGTERM);
+  auto r = p.finish();
+  EXPECT_EQ(r.exit_code, 7) << r.describe();
+  EXPECT_NE(r.out.find("got-term"), std::string::npos) << r.describe();
+  expect_gone("t1", pid, 0);
+}
+
+TEST_F(OciTest, RunDetachedThenDeleteForce) {
+  write_config(config(kWaitForTerm));
+  auto r = call({"run", "--detach", "--pid-file", out("pid"), "--bundle", bundle(), "x1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const pid_t pid = track("x1");
+  EXPECT_EQ(file_contents(out("pid")), std::to_string(pid));
+  EXPECT_EQ(wait_for_file(out("started"), milliseconds(5000)), "started\n");
+  EXPECT_EQ(state("x1").value("status", ""), "running");
+  const unsigned long pid_ns = pid_namespace_of(pid);
+  r = call({"delete", "--force", "x1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_gone("x1", pid, pid_ns);
+  EXPECT_FALSE(exists(out("terminated")));  // SIGKILL, no SIGTERM first
+}
+
+TEST_F(OciTest, ExecIntoARunningContainer) {
+  write_config(config(kWaitForTerm));
+  ASSERT_EQ(call({"run", "--detach", "--bundle", bundle(), "e1"}).exit_code, 0);
+  const pid_t pid = track("e1");
+  const unsigned long pid_ns = pid_namespace_of(pid);
+  ASSERT_EQ(wait_for_file(out("started"), milliseconds(5000)), "started\n");
+
+  auto r = run(oci({"exec", "e1", "hostname"}));
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "oci-test\n") << r.describe();
+  r = run(
+      oci({"exec", "--env", "GREETING=hi", "e1", "sh", "-c", "echo $GREETING $(id -u); exit 3"}));
+  EXPECT_EQ(r.exit_code, 3) << r.describe();
+  EXPECT_EQ(r.out, "hi 0\n") << r.describe();
+  r = run(oci({"exec", "e1", "/bin/no-such-program"}));
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("/bin/no-such-program"), std::string::npos) << r.describe();
+
+  r = call({"exec", "--detach", "--pid-file", out("exec.pid"), "e1", "sleep", "1000"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const std::string text = file_contents(out("exec.pid"));
+  ASSERT_FALSE(text.empty());
+  const pid_t exec_pid = std::stoi(text);
+  pids_.push_back(exec_pid);
+  EXPECT_TRUE(alive(exec_pid));
+  EXPECT_EQ(pid_namespace_of(exec_pid), pid_ns);  // in the container's PID namespace
+
+  r = call({"delete", "--force", "e1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_gone("e1", pid, pid_ns);
+  EXPECT_TRUE(wait_gone(exec_pid, milliseconds(5000)));
+}
+
+TEST_F(OciTest, ExecIntoAStoppedContainerIsRefused) {
+  write_config(config("exit 0"));
+  ASSERT_EQ(call({"run", "--detach", "--bundle", bundle(), "s1"}).exit_code, 0);
+  const pid_t pid = track("s1");
+  ASSERT_TRUE(wait_gone(pid, milliseconds(5000)));
+  auto r = run(oci({"exec", "s1", "true"}));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("is stopped"), std::string::npos) << r.describe();
+  ASSERT_EQ(call({"delete", "s1"}).exit_code, 0);
+  expect_gone("s1", pid, 0);
+}
+
+TEST_F(OciTest, MemoryLimitIsWrittenToTheContainersCgroup) {
+  REQUIRE_ROOT("a memory limit");
+  Json c = config(kWaitForTerm);
+  const std::string parent = "cloister-oci-it-" + std::to_string(::getpid());
+  c["linux"]["cgroupsPath"] = "/" + parent + "/mem1";
+  c["linux"]["resources"]["memory"] = {{"limit", 64 << 20}};
+  write_config(c);
+  auto r = call({"create", "--bundle", bundle(), "mem1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const pid_t pid = track("mem1");
+  const Json saved = saved_state("mem1");
+  std::string limit;
+  for (const auto& path : saved.value("cgroup_paths", std::vector<std::string>{})) {
+    EXPECT_EQ(path.substr(path.size() - 5), "/mem1") << path;  // the exact leaf asked for
+    for (const char* file : {"/memory.max", "/memory.limit_in_bytes"})
+      if (exists(path + file)) limit = read_text(path + file);
+  }
+  EXPECT_EQ(limit, std::to_string(64 << 20) + "\n") << saved.dump();
+  EXPECT_FALSE(saved.value("cgroup_parents_made", std::vector<std::string>{}).empty())
+      << saved.dump();
+  ASSERT_EQ(call({"delete", "mem1"}).exit_code, 0);
+  expect_gone("mem1", pid, 0);
+}
+
+TEST_F(OciTest, HooksGetTheStateOnStdin) {
+  Json c = config(kWaitForTerm);
+  auto hook = [this](const std::string& name) {
+    return Json{{"path", "/bin/sh"},
+                {"args", {"sh", "-c", "cat > " + out(name + ".json")}},
+                {"env", {"PATH=/usr/bin:/bin"}}};
+  };
+  c["hooks"] = {{"createRuntime", Json::array({hook("createRuntime")})},
+                {"poststart", Json::array({hook("poststart")})},
+                {"poststop", Json::array({hook("poststop")})}};
+  c["annotations"] = {{"com.example.test", "hooks"}};
+  write_config(c);
+  ASSERT_EQ(call({"create", "--bundle", bundle(), "h1"}).exit_code, 0);
+  const pid_t pid = track("h1");
+  Json created = Json::parse(file_contents(out("createRuntime.json")), nullptr, false);
+  EXPECT_EQ(created.value("status", ""), "created") << created.dump();
+  EXPECT_EQ(created.value("pid", 0), pid);
+  EXPECT_EQ(created.value("id", ""), "h1");
+  EXPECT_EQ(created.value("bundle", ""), bundle());
+  EXPECT_EQ(created.value("ociVersion", "").substr(0, 2), "1.");
+  EXPECT_EQ(created["annotations"].value("com.example.test", ""), "hooks") << created.dump();
+  EXPECT_FALSE(exists(out("poststart.json")));
+
+  ASSERT_EQ(call({"start", "h1"}).exit_code, 0);
+  Json started = Json::parse(file_contents(out("poststart.json")), nullptr, false);
+  EXPECT_EQ(started.value("status", ""), "running") << started.dump();
+  EXPECT_EQ(started.value("pid", 0), pid);
+  EXPECT_FALSE(exists(out("poststop.json")));
+
+  ASSERT_EQ(call({"kill", "h1", "KILL"}).exit_code, 0);
+  ASSERT_TRUE(wait_gone(pid, milliseconds(5000)));
+  ASSERT_EQ(call({"delete", "h1"}).exit_code, 0);
+  Json stopped = Json::parse(file_contents(out("poststop.json")), nullptr, false);
+  EXPECT_EQ(stopped.value("status", ""), "stopped") << stopped.dump();
+  EXPECT_EQ(stopped.value("id", ""), "h1");
+  expect_gone("h1", pid, 0);
+}
+
+TEST_F(OciTest, FailingCreateRuntimeHookFailsCreateAndCleansUp) {
+  Json c = config(kWaitForTerm);
+  c["hooks"]["createRuntime"] = {{{"path", "/bin/sh"},
+                                  {"args", {"sh", "-c", "cat > " + out("state.json") + "; exit 3"}},
+                                  {"env", {"PATH=/usr/bin:/bin"}}}};
+  write_config(c);
+  Process p(to_files(oci({"create", "--bundle", bundle(), "f1"}), "create"), {});
+  const pid_t runtime = p.pid();
+  auto r = p.finish();
+  r.err = file_contents(dir_ / "create.err");
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("hooks.createRuntime[0]"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("exited with status 3"), std::string::npos) << r.describe();
+  // The container existed when the hook ran, and is gone with everything it had.
+  Json seen = Json::parse(file_contents(out("state.json")), nullptr, false);
+  const pid_t pid = seen.is_object() ? seen.value("pid", 0) : 0;
+  ASSERT_GT(pid, 0) << file_contents(out("state.json"));
+  pids_.push_back(pid);
+  EXPECT_TRUE(wait_gone(pid, milliseconds(5000)));
+  EXPECT_FALSE(exists(state_dir("f1")));
+  EXPECT_EQ(cgroups_named_after(runtime), std::vector<std::string>{});
+  EXPECT_FALSE(exists(out("started")));
+}
+
+TEST_F(OciTest, JsonLogGetsTheError) {
+  Json c = config("");
+  c["process"]["args"] = {"/bin/no-such-program"};
+  write_config(c);
+  const std::string log = dir_ / "runtime.log";
+  auto r = call({"--log", log, "--log-format", "json", "create", "--bundle", bundle(), "j1"});
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  bool found = false;
+  for (const auto& line : lines_of(file_contents(log))) {
+    Json j = Json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << "not a JSON line: " << line;
+    EXPECT_TRUE(j.contains("time")) << line;
+    if (j.value("level", "") == "error" &&
+        j.value("msg", "").find("/bin/no-such-program") != std::string::npos)
+      found = true;
+  }
+  EXPECT_TRUE(found) << file_contents(log);
+  EXPECT_FALSE(exists(state_dir("j1")));
+}
+
+TEST_F(OciTest, SystemdCgroupIsRefusedWithUsageExit) {
+  write_config(config("true"));
+  auto r = call({"--systemd-cgroup", "create", "--bundle", bundle(), "y1"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_NE(r.err.find("--systemd-cgroup"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("cgroupfs"), std::string::npos) << r.describe();
+  EXPECT_FALSE(exists(state_dir("y1")));
+}
+
+TEST_F(OciTest, UnknownConfigKeyIsNamed) {
+  Json c = config("true");
+  c["linux"]["frobnicator"] = {{"level", 11}};
+  write_config(c);
+  auto r = call({"create", "--bundle", bundle(), "u1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("config.json: linux.'frobnicator': is not supported by cloister"),
+            std::string::npos)
+      << r.describe();
+  EXPECT_FALSE(exists(state_dir("u1")));
+}
+
+TEST_F(OciTest, InvokedAsCloisterOciAndFeatures) {
+  const std::string link = dir_.symlink(kCloister, "cloister-oci");
+  auto r = run({link, "features"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  Json f = Json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(f.is_object()) << r.describe();
+  EXPECT_EQ(f.value("ociVersionMin", ""), "1.0.0");
+  EXPECT_TRUE(f.contains("mountOptions"));
+  r = run({link, "--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("cloister-oci version ", 0), 0u) << r.describe();
+}
+
+// A user namespace mapping uid and gid 0 onto the caller's own ids (one each), no cgroup
+// asked: what a rootless engine gives. Runs for root too (0 onto 0).
+TEST_F(OciTest, UserNamespaceMappedOntoTheCallersOwnIds) {
+  Json c = config("id; hostname; echo written > /out/file");
+  if (is_root()) add_user_namespace(c);
+  write_config(c);
+  auto r = run(oci({"run", "--bundle", bundle(), "n1"}));
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.out.find("uid=0 gid=0"), std::string::npos) << r.describe();
+  EXPECT_NE(r.out.find("oci-test"), std::string::npos) << r.describe();
+  // Written as uid 0 inside: the caller's own uid outside.
+  struct stat st {};
+  ASSERT_EQ(::stat(out("file").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, ::geteuid());
+  EXPECT_EQ(st.st_gid, ::getegid());
+  EXPECT_FALSE(exists(state_dir("n1")));
+}
+
+}  // namespace
+}  // namespace cloister_it
