@@ -455,6 +455,27 @@ TEST_F(OciTest, MemoryLimitIsWrittenToTheContainersCgroup) {
   expect_gone("mem1", pid, 0);
 }
 
+// A limit needs a cgroup: where the caller may make none, create says so and leaves nothing
+// (a container asking for no limit runs without one: UserNamespaceMappedOntoTheCallersOwnIds).
+TEST_F(OciTest, ALimitWithoutACgroupToPutItInIsRefused) {
+  if (is_root()) GTEST_SKIP() << "root makes cgroups: MemoryLimitIsWrittenToTheContainersCgroup";
+  Json c = config(kWaitForTerm);
+  c["linux"]["resources"]["pids"] = {{"limit", 50}};
+  write_config(c);
+  Process p(to_files(oci({"create", "--bundle", bundle(), "p1"}), "create"), {});
+  const pid_t runtime = p.pid();
+  auto r = p.finish();
+  r.err = file_contents(dir_ / "create.err");
+  if (r.exit_code == 0) {
+    track("p1");
+    EXPECT_EQ(call({"delete", "--force", "p1"}).exit_code, 0);
+    GTEST_SKIP() << "this user may make cgroups here (a delegated subtree)";
+  }
+  EXPECT_NE(r.err.find("not delegated"), std::string::npos) << r.describe();
+  EXPECT_FALSE(exists(state_dir("p1")));
+  EXPECT_EQ(cgroups_named_after(runtime), std::vector<std::string>{});
+}
+
 TEST_F(OciTest, HooksGetTheStateOnStdin) {
   Json c = config(kWaitForTerm);
   auto hook = [this](const std::string& name) {
