@@ -431,6 +431,53 @@ TEST_F(OciTest, ExecIntoAStoppedContainerIsRefused) {
   expect_gone("s1", pid, 0);
 }
 
+// Without a PID namespace of its own, what the container forks (a daemon's double fork
+// included) is found through its cgroup: `kill --all` signals it, `delete --force` ends it.
+// That cgroup is required then: where the caller may make none, create says so.
+TEST_F(OciTest, WithoutAPidNamespaceKillAllAndDeleteReachWhatItForked) {
+  Json c = config(
+      "(sleep 1000 & echo $! > /out/daemon); sleep 1000 & echo $! > /out/child; "
+      "echo started > /out/started; wait");
+  Json namespaces = Json::array();
+  for (const auto& n : c["linux"]["namespaces"])
+    if (n["type"] != "pid") namespaces.push_back(n);
+  c["linux"]["namespaces"] = namespaces;
+  c["mounts"].erase(0);  // /proc: the host's PID namespace's is not this test's business
+  write_config(c);
+  for (const std::string id : {"a1", "a2"}) {
+    auto r = call({"run", "--detach", "--bundle", bundle(), id});
+    if (!is_root() && r.exit_code != 0) {
+      EXPECT_NE(r.err.find("not delegated"), std::string::npos) << r.describe();
+      EXPECT_FALSE(exists(state_dir(id)));
+      GTEST_SKIP() << "uid " << ::geteuid() << " may make no cgroup here: refused, as it should";
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+    const pid_t pid = track(id);
+    ASSERT_EQ(wait_for_file(out("started"), milliseconds(5000)), "started\n");
+    std::vector<pid_t> forked;
+    for (const char* name : {"daemon", "child"}) {
+      const pid_t p = std::stoi(file_contents(out(name)));
+      forked.push_back(p);
+      pids_.push_back(p);
+      EXPECT_TRUE(alive(p)) << name;
+    }
+    if (id == "a1") {
+      r = call({"kill", "--all", id, "KILL"});
+      ASSERT_EQ(r.exit_code, 0) << r.describe();
+      for (pid_t p : forked) EXPECT_TRUE(wait_gone(p, milliseconds(5000))) << p;
+      EXPECT_TRUE(wait_gone(pid, milliseconds(5000)));
+      EXPECT_EQ(state(id).value("status", ""), "stopped");
+      r = call({"delete", id});
+    } else {
+      r = call({"delete", "--force", id});
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+    for (pid_t p : forked) EXPECT_TRUE(wait_gone(p, milliseconds(5000))) << p;
+    expect_gone(id, pid, 0);
+    for (const char* name : {"daemon", "child", "started"}) ::unlink(out(name).c_str());
+  }
+}
+
 TEST_F(OciTest, MemoryLimitIsWrittenToTheContainersCgroup) {
   REQUIRE_ROOT("a memory limit");
   Json c = config(kWaitForTerm);
