@@ -353,10 +353,57 @@ TEST_F(OciTest, RuntimeKilledDuringCreateIsCleanedUpByDeleteForce) {
 
 TEST_F(OciTest, RunPropagatesTheExitCode) {
   write_config(config("echo hello from $(hostname); exit 42"));
-  auto r = run(oci({"run", "--bundle", bundle(), "r1"}));
+  Process p(oci({"run", "--bundle", bundle(), "r1"}), {});
+  const pid_t runtime = p.pid();
+  auto r = p.finish();
   EXPECT_EQ(r.exit_code, 42) << r.describe();
   EXPECT_NE(r.out.find("hello from oci-test"), std::string::npos) << r.describe();
   EXPECT_FALSE(exists(state_dir("r1")));
+  EXPECT_EQ(cgroups_named_after(runtime), std::vector<std::string>{});
+}
+
+// What each key of process and linux becomes, seen from inside the container.
+TEST_F(OciTest, ConfigTakesEffectInsideTheContainer) {
+  dir_.write("bundle/rootfs/masked", "secret\n");
+  Json c = config(
+      "echo env=$FOO; echo inherited=${CLOISTER_IT:-none}; echo cwd=$(pwd); echo umask=$(umask); "
+      "echo nofile=$(ulimit -n); echo oom=$(cat /proc/self/oom_score_adj); "
+      "while read k v; do [ \"$k\" = CapEff: ] && echo capeff=$v; done < /proc/self/status; "
+      "echo masked=$(cat /masked); echo forward=$(cat /proc/sys/net/ipv4/ip_forward); "
+      "if echo x > /new 2>/dev/null; then echo root=writable; else echo root=read-only; fi; "
+      "if echo x > /tmp/new 2>/dev/null; then echo tmp=writable; else echo tmp=read-only; fi; "
+      "echo groups=$(id -G)");
+  c["process"]["env"] = {"PATH=/bin", "FOO=bar baz"};
+  c["process"]["cwd"] = "/tmp";
+  c["process"]["user"]["umask"] = 027;
+  c["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 100}, {"hard", 200}}};
+  c["process"]["oomScoreAdj"] = 500;
+  const Json caps = {"CAP_NET_BIND_SERVICE"};
+  c["process"]["capabilities"] = {{"bounding", caps}, {"permitted", caps}, {"effective", caps}};
+  c["root"]["readonly"] = true;
+  c["mounts"].push_back({{"destination", "/tmp"}, {"type", "tmpfs"}, {"options", {"mode=1777"}}});
+  c["linux"]["maskedPaths"] = {"/masked"};
+  c["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+  if (is_root()) c["process"]["user"]["additionalGids"] = {5, 27};
+  write_config(c);
+  const std::string host_forward = read_text("/proc/sys/net/ipv4/ip_forward");
+  auto r = run(oci({"run", "--bundle", bundle(), "cfg1"}));
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.value("env"), "bar baz") << r.describe();
+  EXPECT_EQ(r.value("inherited"), "none");  // the runtime's own environment stays out
+  EXPECT_EQ(r.value("cwd"), "/tmp");
+  EXPECT_EQ(r.value("umask"), "0027");
+  EXPECT_EQ(r.value("nofile"), "100");
+  EXPECT_EQ(r.value("oom"), "500");
+  EXPECT_EQ(r.value("capeff"), "0000000000000400");  // CAP_NET_BIND_SERVICE alone
+  EXPECT_EQ(r.value("masked"), "");
+  EXPECT_EQ(r.value("forward"), "1");
+  EXPECT_EQ(r.value("root"), "read-only");
+  EXPECT_EQ(r.value("tmp"), "writable");
+  if (is_root()) {
+    EXPECT_EQ(r.value("groups"), "0 5 27");
+  }
+  EXPECT_EQ(read_text("/proc/sys/net/ipv4/ip_forward"), host_forward) << "the host's changed";
 }
 
 TEST_F(OciTest, SigtermToRunIsForwardedToTheContainer) {
