@@ -256,6 +256,12 @@ TEST_F(OciTest, CreateStartKillDelete) {
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(wait_for_file(out("started"), milliseconds(5000)), "started\n");
   EXPECT_EQ(state("c1").value("status", ""), "running");
+  // Another container of the same id is refused, and this one is left as it was.
+  r = call({"create", "--bundle", bundle(), "c1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("a container with this id exists"), std::string::npos) << r.describe();
+  EXPECT_EQ(state("c1").value("status", ""), "running");
+  EXPECT_TRUE(alive(pid));
   // A second start is refused: it is running.
   r = call({"start", "c1"});
   EXPECT_NE(r.exit_code, 0);
@@ -450,6 +456,21 @@ TEST_F(OciTest, ExecIntoARunningContainer) {
   r = run(oci({"exec", "e1", "/bin/no-such-program"}));
   EXPECT_NE(r.exit_code, 0) << r.describe();
   EXPECT_NE(r.err.find("/bin/no-such-program"), std::string::npos) << r.describe();
+
+  // --process: a whole process object instead of config.json's.
+  const Json process = {{"user", {{"uid", 0}, {"gid", 0}}},
+                        {"args", {"sh", "-c", "echo $X in $(pwd); exit 5"}},
+                        {"env", {"PATH=/bin", "X=from-file"}},
+                        {"cwd", "/tmp"}};
+  const std::string process_file = dir_.write("process.json", process.dump());
+  r = run(oci({"exec", "--process", process_file, "e1"}));
+  EXPECT_EQ(r.exit_code, 5) << r.describe();
+  EXPECT_EQ(r.out, "from-file in /tmp\n") << r.describe();
+  if (is_root()) {  // uid 65534's container maps uid 0 alone
+    r = run(oci({"exec", "--user", "1000:1001", "e1", "id"}));
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    EXPECT_EQ(r.out, "uid=1000 gid=1001\n") << r.describe();
+  }
 
   r = call({"exec", "--detach", "--pid-file", out("exec.pid"), "e1", "sleep", "1000"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
