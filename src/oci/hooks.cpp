@@ -50,6 +50,11 @@ Status run_one(const Hook& hook, const std::string& state) {
   const pid_t pid = ::fork();
   if (pid < 0) return Error{hook.origin, "fork", "", errno, ""};
   if (pid == 0) {
+    // What `run` blocks to forward to the container is not the hook's: a blocked mask
+    // survives execve, and a hook with SIGTERM blocked could not be stopped.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     if (::dup2(read_end.get(), 0) < 0) ::_exit(127);
     ::execve(hook.path.c_str(), argv.args.data(), argv.env.data());
