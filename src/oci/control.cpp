@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -95,6 +96,32 @@ void signal_cgroup(const State& s, int signal) {
   }
 }
 
+ino_t pid_namespace_of(const std::string& pid) {
+  struct stat st {};
+  return ::stat(("/proc/" + pid + "/ns/pid").c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// Every process of the container's own PID namespace (kill --all of a container without a
+// cgroup: rootless), each pinned by a pidfd and signalled only if still in it. A container
+// sharing the runtime's PID namespace has only its own process signalled.
+void signal_pid_namespace(const State& s, int pidfd, int signal) {
+  const ino_t ns = pid_namespace_of(std::to_string(s.pid));
+  if (ns == 0 || ns == pid_namespace_of("self")) {
+    sys::pidfd_send_signal(pidfd, signal);
+    return;
+  }
+  DIR* d = ::opendir("/proc");
+  if (!d) return;
+  while (dirent* e = ::readdir(d)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0' || pid_namespace_of(e->d_name) != ns) continue;
+    UniqueFd fd(sys::pidfd_open(static_cast<pid_t>(pid)));
+    if (fd && pid_namespace_of(e->d_name) == ns) sys::pidfd_send_signal(fd.get(), signal);
+  }
+  ::closedir(d);
+}
+
 // Waits (bounded) until the pinned process has exited.
 bool wait_gone(int pidfd, int timeout_ms) {
   pollfd p{pidfd, POLLIN, 0};
@@ -153,11 +180,15 @@ int kill(const Global& g, const std::string& id, const std::string& signal_text,
   // A stopped container has nothing left to signal: done, not an error (engines stop and
   // kill containers that may have exited meanwhile).
   if (dir.status(*s) == ContainerStatus::Stopped) return 0;
-  if (all) {
+  if (all && !s->cgroup_paths.empty()) {
     signal_cgroup(*s, *signal);
     return 0;
   }
   UniqueFd pidfd = pin_process(*s);
+  if (all) {
+    if (pidfd) signal_pid_namespace(*s, pidfd.get(), *signal);
+    return 0;
+  }
   if (pidfd && sys::pidfd_send_signal(pidfd.get(), *signal) != 0 && errno != ESRCH)
     return report_error(g, Error{"kill", "pidfd_send_signal", std::to_string(s->pid), errno, ""});
   return 0;
