@@ -107,11 +107,23 @@ class OciTest : public testing::Test {
   }
 
   void TearDown() override {
-    for (pid_t pid : pids_)
-      EXPECT_TRUE(wait_gone(pid, milliseconds(5000))) << "pid " << pid << " left";
-    for (const auto& path : cgroups_) EXPECT_FALSE(exists(path)) << "cgroup left: " << path;
-    if (exists(root_)) {
-      EXPECT_EQ(list_dir(root_), std::vector<std::string>{}) << "state left";
+    // What a failed test left is said, then ended, so that the next tests find a clean host.
+    if (!root_.empty() && exists(root_))
+      for (const auto& id : list_dir(root_)) {
+        ADD_FAILURE() << "container " << id << " left";
+        call({"delete", "--force", id});
+      }
+    for (pid_t pid : pids_) {
+      if (wait_gone(pid, milliseconds(5000))) continue;
+      ADD_FAILURE() << "pid " << pid << " left";
+      Fd fd(open_pidfd(pid));
+      kill_by_pidfd(fd.get(), SIGKILL);
+      wait_gone(pid, milliseconds(5000));
+    }
+    for (const auto& path : cgroups_) {
+      if (!exists(path)) continue;
+      ADD_FAILURE() << "cgroup left: " << path;
+      ::rmdir(path.c_str());  // its processes ended above: empty
     }
     // Nothing of the container is mounted on the host.
     for (const auto& line : lines_of(read_text("/proc/self/mountinfo")))
@@ -300,6 +312,37 @@ TEST_F(OciTest, ListShowsContainersAndDeleteOfARunningOneNeedsForce) {
   EXPECT_TRUE(alive(pid));
   ASSERT_EQ(call({"delete", "--force", "l1"}).exit_code, 0);
   expect_gone("l1", pid, 0);
+}
+
+// kill --all reaches every process of the container: through its cgroup, or (uid 65534's,
+// without one) its PID namespace. A plain kill reaches its first process alone.
+TEST_F(OciTest, KillAllReachesEveryProcess) {
+  write_config(
+      config("(trap 'echo child > /out/child-term; exit 0' TERM; while :; do sleep 1; done) & "
+             "trap 'echo pid1 >> /out/pid1-term' TERM; echo started > /out/started; "
+             "while :; do sleep 1; done"));
+  ASSERT_EQ(call({"run", "--detach", "--bundle", bundle(), "ka1"}).exit_code, 0);
+  const pid_t pid = track("ka1");
+  ASSERT_EQ(wait_for_file(out("started"), milliseconds(5000)), "started\n");
+  auto r = call({"kill", "ka1", "TERM"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(wait_for_file(out("pid1-term"), milliseconds(5000)), "pid1\n");
+  std::this_thread::sleep_for(milliseconds(1500));  // the child's sleep 1 ends: no trap ran
+  EXPECT_FALSE(exists(out("child-term")));
+  r = call({"kill", "--all", "ka1", "TERM"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(wait_for_file(out("child-term"), milliseconds(5000)), "child\n");
+  const auto deadline = Clock::now() + milliseconds(5000);
+  while (file_contents(out("pid1-term")) != "pid1\npid1\n" && Clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_EQ(file_contents(out("pid1-term")), "pid1\npid1\n");
+  EXPECT_EQ(state("ka1").value("status", ""), "running");  // PID 1 trapped it
+  r = call({"kill", "ka1", "KILL"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(wait_gone(pid, milliseconds(5000)));
+  EXPECT_EQ(state("ka1").value("status", ""), "stopped");
+  ASSERT_EQ(call({"delete", "ka1"}).exit_code, 0);
+  expect_gone("ka1", pid, 0);
 }
 
 TEST_F(OciTest, CreateWithAMissingProgramFailsAndLeavesNothing) {
