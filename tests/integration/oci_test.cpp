@@ -455,6 +455,19 @@ TEST_F(OciTest, ConfigTakesEffectInsideTheContainer) {
   EXPECT_EQ(read_text("/proc/sys/net/ipv4/ip_forward"), host_forward) << "the host's changed";
 }
 
+// --preserve-fds N: the runtime's descriptors 3 .. 3+N-1 are the container's; any other the
+// runtime inherited is not.
+TEST_F(OciTest, PreserveFdsPassesExactlyThoseDescriptors) {
+  write_config(
+      config("cat <&3; if [ -e /proc/self/fd/4 ]; then echo fd4=open; else echo fd4=closed; fi"));
+  Fd three = data_fd("through fd 3\n");
+  Fd four = data_fd("not passed\n");
+  auto r = run(oci({"run", "--preserve-fds", "1", "--bundle", bundle(), "fd1"}),
+               with_fds({{3, three.get()}, {4, four.get()}}));
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "through fd 3\nfd4=closed\n") << r.describe();
+}
+
 TEST_F(OciTest, SigtermToRunIsForwardedToTheContainer) {
   write_config(config("trap 'echo got-term; exit 7' TERM; echo ready; sleep 1000 & wait"));
   Process p(oci({"run", "--bundle", bundle(), "t1"}), {});
