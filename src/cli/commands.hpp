@@ -15,6 +15,7 @@ int learn_command(const std::vector<std::string>& args);    // cloister learn
 int supervise_command(const std::vector<std::string>& args);  // cloister supervise
 // cloister --version: the version, what it was built with and uses, what this kernel offers.
 int version_command();
-int oci_command(const std::vector<std::string>& args);  // cloister oci, cloister-oci
+// cloister oci, cloister-oci: `program` is how usage names it.
+int oci_command(const std::vector<std::string>& args, const std::string& program = "cloister-oci");
 
 }  // namespace cloister::cli

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   if (sub == "check") return cloister::cli::check_command(args);
   if (sub == "learn") return cloister::cli::learn_command(args);
   if (sub == "supervise") return cloister::cli::supervise_command(args);
-  if (sub == "oci") return cloister::cli::oci_command(args);
+  if (sub == "oci") return cloister::cli::oci_command(args, "cloister oci");
   if (sub == "--help" || sub == "-h" || sub == "help") {
     std::fputs(usage().c_str(), stdout);
     return 0;

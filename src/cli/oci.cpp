@@ -19,8 +19,9 @@
 namespace cloister::cli {
 namespace {
 
+// After "usage: PROGRAM".
 constexpr const char* kUsage =
-    "usage: cloister-oci [--root DIR] [--log FILE] [--log-format text|json] COMMAND ...\n"
+    " [--root DIR] [--log FILE] [--log-format text|json] COMMAND ...\n"
     "  create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] ID\n"
     "  start ID | state ID | kill [--all] ID [SIGNAL] | delete [--force] ID | list\n"
     "  run [--bundle DIR] [--pid-file FILE] [--detach] [--preserve-fds N] ID\n"
@@ -173,7 +174,7 @@ int version() {
 
 }  // namespace
 
-int oci_command(const std::vector<std::string>& args) {
+int oci_command(const std::vector<std::string>& args, const std::string& program) {
   oci::Global g;
   std::string log_format = "text";
   bool systemd_cgroup = false;
@@ -200,7 +201,8 @@ int oci_command(const std::vector<std::string>& args) {
                  "cloister manages cgroups through the cgroup filesystem: configure the engine "
                  "with the cgroupfs manager (podman --cgroup-manager cgroupfs)"});
   if (words->empty() || help) {
-    std::fputs(kUsage, words->empty() && !help ? stderr : stdout);
+    std::FILE* to = words->empty() && !help ? stderr : stdout;
+    std::fprintf(to, "usage: %s%s", program.c_str(), kUsage);
     return words->empty() && !help ? 2 : 0;
   }
   const std::string command = words->front();
