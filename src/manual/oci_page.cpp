@@ -169,8 +169,8 @@ Page oci_page() {
                   {"2", "Bad options, or --systemd-cgroup.", ""},
                   {"run's", "run without --detach: the container's exit status.", ""}}}};
   p.examples = {
-      {"podman with cloister as its runtime:",
-       "podman --runtime /usr/bin/cloister-oci --cgroup-manager cgroupfs run --rm IMAGE true"},
+      {"podman with cloister as its runtime (cgroupfs manager):",
+       "podman --runtime /usr/bin/cloister-oci run --rm IMAGE true"},
       {"A bundle by hand:", "cloister oci create --bundle ./bundle c1"},
       {"", "cloister oci start c1"},
       {"", "cloister oci delete --force c1"},
