@@ -43,7 +43,8 @@ OptionGroup namespaces() {
           with("--uid", {value("N")}, "The user id COMMAND has inside the sandbox."),
           with("--gid", {value("N")}, "The group id COMMAND has inside the sandbox."),
           with("--uid-map", {value("IN:OUT:COUNT")},
-               "Map COUNT user ids from IN inside onto OUT on the host (root only; repeatable).",
+               "Map COUNT user ids from IN inside onto OUT on the host (repeatable; without root only "
+               "one id, onto the caller's own).",
                "Without a map, the sandbox of a root caller maps onto the host's uid and gid 65534 "
                "(nobody): whatever leaks out of the sandbox is reached as nobody, never as host "
                "root. `--uid-map 0:0:1 --gid-map 0:0:1` keeps host root."),

@@ -175,17 +175,6 @@ Result<Plan> exec_plan(Container& c, int preserve_fds) {
   ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-Status write_pid(const std::string& path, pid_t pid) {
-  if (path.empty()) return ok_status();
-  const std::string tmp = path + ".cloister-tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  const std::string text = std::to_string(pid);
-  if (!fd || ::write(fd.get(), text.data(), text.size()) < 0)
-    return Error{"--pid-file", "write", tmp, errno, ""};
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Error{"--pid-file", "rename", path, errno, ""};
-  return ok_status();
-}
-
 // The started process's pid, then EOF on the report pipe (it executed) or its failure.
 Result<pid_t> wait_started(int pid_read, int report_read, pid_t first) {
   pid_t pid = 0;
@@ -279,7 +268,7 @@ int exec(const Global& g, const std::string& id, const ExecOptions& o) {
   pid_write.reset();
   auto started = wait_started(pid_read.get(), report_read.get(), first);
   if (!started) return report_error(g, started.error(), 125);
-  if (auto st = write_pid(o.pid_file, *started); !st) return report_error(g, st.error());
+  if (auto st = write_pid_file(o.pid_file, *started); !st) return report_error(g, st.error());
   if (o.detach) {
     int st = 0;
     ::waitpid(first, &st, 0);

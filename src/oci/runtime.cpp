@@ -48,18 +48,6 @@ class CreateGuard {
   bool armed_ = false;
 };
 
-Status write_pid_file(const std::string& path, pid_t pid) {
-  if (path.empty()) return ok_status();
-  const std::string tmp = path + ".cloister-tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) return Error{"--pid-file", "open", tmp, errno, ""};
-  const std::string text = std::to_string(pid);
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    return Error{"--pid-file", "write", tmp, errno, ""};
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Error{"--pid-file", "rename", path, errno, ""};
-  return ok_status();
-}
-
 Status write_oom_score_adj(pid_t pid, const std::optional<int>& value) {
   if (!value) return ok_status();
   const std::string path = "/proc/" + std::to_string(pid) + "/oom_score_adj";

@@ -277,7 +277,7 @@ Status read_cgroups_path(const Json& value, CgroupPolicy& cg) {
 
 // Only namespaced keys, and only of namespaces the container has of its own: a key the host
 // shares would change the host.
-Status read_sysctl(const Json& map, Container& c, int present) {
+Status read_sysctl(const Json& map, Container& c) {
   const std::string key = "linux.sysctl";
   CLOISTER_TRY(expect_object(map, key));
   const auto& ns = c.policy.ns;
@@ -286,7 +286,6 @@ Status read_sysctl(const Json& map, Container& c, int present) {
                          return j.type == CLONE_NEWNET;
                        });
   const bool own_uts = ns.uts == Want::Yes;
-  (void)present;
   for (const auto& [name, value] : map.items()) {
     const auto k = member(key, name);
     auto v = string_of(value, k);
@@ -365,7 +364,7 @@ Status read_linux(const Json& linux_section, Container& c) {
   auto& cg = c.policy.cgroup;
   if (cg.parent.empty() && cg.leaf.empty() && !cg.any() && c.policy.ns.pid == Want::Yes)
     cg.best_effort = true;
-  if (const Json* sysctl = find(linux_section, "sysctl")) CLOISTER_TRY(read_sysctl(*sysctl, c, present));
+  if (const Json* sysctl = find(linux_section, "sysctl")) CLOISTER_TRY(read_sysctl(*sysctl, c));
   if (const Json* seccomp = find(linux_section, "seccomp")) {
     auto policy = seccomp_from_spec(*seccomp);
     if (!policy) return policy.take_error();

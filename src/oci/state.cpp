@@ -31,18 +31,24 @@ Hook hook_of(const Json& j) {
   return h;
 }
 
-Status write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) return Error{"state", "open", tmp, errno, ""};
+}  // namespace
+
+Status write_file_atomically(const std::string& path, const std::string& text, const char* step,
+                             mode_t mode) {
+  const std::string tmp = path + ".cloister-tmp";
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd) return Error{step, "open", tmp, errno, ""};
   if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
       ::fsync(fd.get()) != 0)
-    return Error{"state", "write", tmp, errno, ""};
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Error{"state", "rename", path, errno, ""};
+    return Error{step, "write", tmp, errno, ""};
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Error{step, "rename", path, errno, ""};
   return ok_status();
 }
 
-}  // namespace
+Status write_pid_file(const std::string& path, pid_t pid) {
+  if (path.empty()) return ok_status();
+  return write_file_atomically(path, std::to_string(pid), "--pid-file", 0644);
+}
 
 std::string status_name(ContainerStatus status) {
   switch (status) {
@@ -110,7 +116,7 @@ Status StateDir::save(const State& s) const {
     for (const auto& h : *list) hooks.push_back(hook_json(h));
     j[name] = hooks;
   }
-  return write_file_atomically(dir_ + "/state.json", j.dump());
+  return write_file_atomically(dir_ + "/state.json", j.dump(), "state", 0600);
 }
 
 Result<State> StateDir::load() const {
@@ -150,7 +156,7 @@ ContainerStatus StateDir::status(const State& s) const {
 }
 
 Status StateDir::remove() const {
-  for (const char* name : {"state.json", "state.json.tmp", "exec.fifo"}) {
+  for (const char* name : {"state.json", "state.json.cloister-tmp", "exec.fifo"}) {
     const std::string path = dir_ + "/" + name;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)
       return Error{"delete", "unlink", path, errno, ""};

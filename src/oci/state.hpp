@@ -73,4 +73,11 @@ std::string state_json(const State& state, ContainerStatus status);
 
 std::string now_rfc3339();
 
+// PATH written whole or not at all (a temporary beside it, then rename), for state.json and
+// the engines' --pid-file, which they may read at any moment.
+Status write_file_atomically(const std::string& path, const std::string& text, const char* step,
+                             mode_t mode);
+// --pid-file FILE: the pid, as runc writes it; nothing when no file was asked for.
+Status write_pid_file(const std::string& path, pid_t pid);
+
 }  // namespace cloister::oci
