@@ -252,6 +252,15 @@ enum class SandboxMode : std::uint8_t {
   Auto,       // Namespace; Chroot only when the kernel refuses namespaces (reported)
 };
 
+// A terminal for COMMAND (an OCI container's process.terminal): a new pseudo-terminal from the
+// sandbox's own /dev/ptmx; its master end is sent (SCM_RIGHTS) over `socket_fd`, a connected
+// AF_UNIX socket, and its peer becomes COMMAND's stdio and controlling terminal.
+struct ConsolePolicy {
+  int socket_fd = -1;
+  unsigned short rows = 0;  // 0 and 0: the kernel's default size
+  unsigned short columns = 0;
+};
+
 struct Policy {
   Namespaces ns;
   Identity id;
@@ -289,6 +298,7 @@ struct Policy {
   std::optional<std::uint32_t> stop_timeout_ms;
   bool new_session = false;      // setsid(): no controlling terminal, so no TIOCSTI injection
   bool as_pid_1 = false;         // COMMAND is PID 1 itself (no cloister init)
+  std::optional<ConsolePolicy> console;
 
   int json_status_fd = -1;   // one JSON object a line: start (pid, namespace ids), exit code
   int info_fd = -1;          // one JSON object: pid and namespace ids

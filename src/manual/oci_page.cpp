@@ -69,7 +69,10 @@ Section config_keys() {
             "keeps permitted within bounding, any other uid what it would keep across exec "
             "(ambient, permitted, inheritable). no_new_privs is always set, whatever "
             "noNewPrivileges says. apparmorProfile and selinuxLabel are refused where that "
-            "module runs, and said not applied where it does not. terminal is refused.",
+            "module runs, and said not applied where it does not. terminal "
+            "(with --console-socket, which it needs): a pseudo-terminal from the container's "
+            "own /dev/ptmx, its master sent over the socket, sized by consoleSize; the "
+            "process gets it as stdio and controlling terminal in a new session.",
             ""},
            {"root, mounts",
             "root.path is bound on / (nosuid, nodev), made read-only at the end with "

@@ -18,6 +18,7 @@
 #include "kernel/fd.hpp"
 #include "kernel/io.hpp"
 #include "kernel/syscalls.hpp"
+#include "oci/console_socket.hpp"
 #include "oci/runtime.hpp"
 #include "oci/spec.hpp"
 #include "oci/state.hpp"
@@ -221,9 +222,6 @@ int wait_foreground(pid_t first, pid_t process) {
 
 int exec(const Global& g, const std::string& id, const ExecOptions& o) {
   if (auto valid = check_id(id); !valid) return report_error(g, valid.error());
-  if (o.tty || !o.console_socket.empty())
-    return report_error(g, Error{"exec", "a terminal (--tty) is not supported by cloister", "", 0,
-                                 "exec without -t"});
   StateDir dir(g.root, id);
   auto s = dir.load();
   if (!s) return report_error(g, s.error());
@@ -237,9 +235,8 @@ int exec(const Global& g, const std::string& id, const ExecOptions& o) {
   load.process = &*process;
   auto container = load_bundle(s->bundle, load);
   if (!container) return report_error(g, container.error());
-  if (container->terminal)
-    return report_error(g, Error{"exec", "process.terminal true is not supported by cloister", "",
-                                 0, "exec without -t"});
+  auto console = connect_console(*container, o.console_socket);
+  if (!console) return report_error(g, console.error());
   auto plan = exec_plan(*container, o.preserve_fds);
   if (!plan) return report_error(g, plan.error());
   for (const auto& n : container->notices) log_warning(g, n);

@@ -16,6 +16,7 @@
 #include "kernel/fd.hpp"
 #include "kernel/syscalls.hpp"
 #include "oci/cgroup_parents.hpp"
+#include "oci/console_socket.hpp"
 #include "oci/hooks.hpp"
 #include "oci/spec.hpp"
 #include "oci/state.hpp"
@@ -134,9 +135,8 @@ Result<Created> create_container(const Global& g, const std::string& id, const C
   auto container = load_bundle(o.bundle);
   if (!container) return container.take_error();
   Container& c = *container;
-  if (c.terminal)
-    return Error{"config.json: process.terminal", "true is not supported by cloister", "", 0,
-                 "run the container without a terminal (podman run without -t)"};
+  auto console = connect_console(c, o.console_socket);
+  if (!console) return console.take_error();
   StateDir dir(g.root, id);
   CLOISTER_TRY(dir.make());
   guard.arm();

@@ -38,7 +38,9 @@ struct Container {
   Hooks hooks;
   std::map<std::string, std::string> annotations;
   std::string bundle;  // absolute
-  bool terminal = false;
+  bool terminal = false;  // process.terminal: needs --console-socket
+  unsigned short console_rows = 0;  // process.consoleSize
+  unsigned short console_columns = 0;
   std::optional<int> oom_score_adj;
   std::optional<mode_t> umask;
   // Namespaces joined by path (linux.namespaces[].path), held open until the container runs.

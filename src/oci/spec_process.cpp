@@ -163,8 +163,18 @@ Status read_terminal(const Json& process, const std::string& key, Container& c) 
     if (!t) return t.take_error();
     c.terminal = *t;
   }
-  if (const Json* size = find(process, "consoleSize"))
-    CLOISTER_TRY(known_keys(*size, member(key, "consoleSize"), {"height", "width"}));
+  const Json* size = find(process, "consoleSize");
+  if (!size) return ok_status();
+  const std::string size_key = member(key, "consoleSize");
+  CLOISTER_TRY(known_keys(*size, size_key, {"height", "width"}));
+  for (auto [name, out] : {std::pair{"height", &c.console_rows}, {"width", &c.console_columns}}) {
+    const Json* value = find(*size, name);
+    if (!value) continue;
+    auto n = uint_of(*value, member(size_key, name));
+    if (!n) return n.take_error();
+    if (*n > 0xffff) return spec_error(member(size_key, name), "is larger than 65535", "");
+    *out = static_cast<unsigned short>(*n);
+  }
   return ok_status();
 }
 

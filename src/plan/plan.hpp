@@ -186,6 +186,7 @@ struct Plan {
   // SIGKILLed if COMMAND has not exited. Unset: no deadline.
   std::optional<std::uint32_t> stop_timeout_ms;
   bool new_session = false;
+  std::optional<ConsolePolicy> console;  // made in the privileges phase, before Landlock
   bool disable_userns = false;
   bool assert_userns_disabled = false;
 

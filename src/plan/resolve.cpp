@@ -621,7 +621,8 @@ Status check_fds_open(const Policy& p) {
                                              {"--userns-block-fd", p.userns_block_fd},
                                              {"--userns", p.ns.userns_fd},
                                              {"--pidns", p.ns.pidns_fd},
-                                             {"--parent-pidfd", p.parent_pidfd}};
+                                             {"--parent-pidfd", p.parent_pidfd},
+                                             {"--console-socket", p.console ? p.console->socket_fd : -1}};
   for (const auto& [option, fd] : fds)
     if (fd >= 0 && ::fcntl(fd, F_GETFD) < 0)
       return Error{option, "fd " + std::to_string(fd) + " is not open", "", 0,
@@ -820,6 +821,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   plan.parent_pidfd = p.parent_pidfd;
   plan.stop_timeout_ms = p.stop_timeout_ms;
   plan.new_session = p.new_session;
+  plan.console = p.console;
   plan.disable_userns = p.ns.disable_userns;
   plan.assert_userns_disabled = p.ns.assert_userns_disabled;
   plan.json_status_fd = p.json_status_fd;
@@ -851,7 +853,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   // The sync fd stays open in cloister (and its init) for as long as the sandbox lives.
   for (const auto& join : p.ns.joins) plan.close_before_exec.push_back(join.fd);
   for (int fd : {p.ns.userns_fd, p.ns.pidns_fd, p.info_fd, p.json_status_fd, p.block_fd,
-                 p.userns_block_fd, p.sync_fd, p.parent_pidfd})
+                 p.userns_block_fd, p.sync_fd, p.parent_pidfd,
+                 p.console ? p.console->socket_fd : -1})
     if (fd >= 0) plan.close_before_exec.push_back(fd);
   CLOISTER_TRY(plan_inherited_fds(p, plan));
   return plan;

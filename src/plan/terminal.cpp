@@ -75,7 +75,7 @@ Facts current_facts() {
 }
 
 std::optional<std::string> injection_warning(const Plan& plan, const Facts& facts) {
-  if (plan.new_session) return std::nullopt;
+  if (plan.new_session || plan.console) return std::nullopt;  // a session of its own
   const bool kernel_allows_tiocsti = facts.legacy_tiocsti != 0 || keeps_host_sys_admin(plan);
   for (int fd : facts.controlling) {
     const bool console = std::count(facts.consoles.begin(), facts.consoles.end(), fd) > 0;

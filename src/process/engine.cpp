@@ -12,6 +12,7 @@
 #include <csignal>
 
 #include "isolate/capabilities.hpp"
+#include "isolate/console.hpp"
 #include "isolate/descriptors.hpp"
 #include "isolate/filesystem.hpp"
 #include "isolate/landlock.hpp"
@@ -106,6 +107,8 @@ Status enter_chroot(const Plan& plan) {
 Status drop_privileges(const Plan& plan, const PrivilegeOptions& options) {
   const bool chroot_mode = options.chroot_mode;
   if (plan.new_session && ::setsid() < 0) return Error{"--new-session", "setsid", "", errno, ""};
+  // Before Landlock, which may not grant /dev/ptmx.
+  if (plan.console) CLOISTER_TRY(console::attach(*plan.console));
   if (plan.assert_userns_disabled) CLOISTER_TRY(ns::assert_user_namespaces_refused());
   if (options.close_inherited) CLOISTER_TRY(close_inherited_descriptors(plan));
   for (int fd : plan.close_before_exec)

@@ -6,10 +6,15 @@
 // its cgroup directories, its state directory, any mount under the test's directory.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -23,7 +28,8 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr const char* kBusybox = "/bin/busybox";
-constexpr const char* kApplets[] = {"sh", "sleep", "cat", "echo", "id", "hostname", "true"};
+constexpr const char* kApplets[] = {"sh",       "sleep", "cat", "echo", "id",
+                                    "hostname", "true",  "tty", "stty"};
 
 std::string busybox_or_why() {
   struct stat st {};
@@ -85,6 +91,66 @@ std::vector<std::string> cgroups_named_after(pid_t pid) {
     }
   }
   return found;
+}
+
+// What a container engine does with --console-socket: listens, takes one connection and the
+// terminal's master end that arrives over it (SCM_RIGHTS).
+class ConsoleListener {
+ public:
+  explicit ConsoleListener(const std::string& path) : path_(path) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    fd_ = Fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    bound_ = fd_.get() >= 0 &&
+             ::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
+             ::listen(fd_.get(), 1) == 0;
+  }
+  bool bound() const { return bound_; }
+  const std::string& path() const { return path_; }
+
+  // The master end, or an invalid Fd once `timeout` passed.
+  Fd receive_master(milliseconds timeout) {
+    pollfd p{fd_.get(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return Fd();
+    Fd connection(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (connection.get() < 0) return Fd();
+    char name[256];
+    iovec data{name, sizeof name};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &data;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    if (::recvmsg(connection.get(), &msg, MSG_CMSG_CLOEXEC) <= 0) return Fd();
+    const cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_type != SCM_RIGHTS) return Fd();
+    int master = -1;
+    std::memcpy(&master, CMSG_DATA(c), sizeof master);
+    return Fd(master);
+  }
+
+ private:
+  std::string path_;
+  Fd fd_;
+  bool bound_ = false;
+};
+
+// Everything the terminal shows until its last peer closes (the master reads EIO then).
+std::string read_terminal(int master, milliseconds timeout) {
+  std::string text;
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 100) < 0 && errno != EINTR) break;
+    if (!(p.revents & (POLLIN | POLLHUP))) continue;
+    char buffer[512];
+    const ssize_t n = ::read(master, buffer, sizeof buffer);
+    if (n <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  return text;
 }
 
 // One test's bundle, runtime state directory and outputs, all under one temporary directory.
@@ -798,6 +864,72 @@ TEST_F(OciTest, UserNamespaceMappedOntoTheCallersOwnIds) {
   EXPECT_EQ(st.st_uid, ::geteuid());
   EXPECT_EQ(st.st_gid, ::getegid());
   EXPECT_FALSE(exists(state_dir("n1")));
+}
+
+// process.terminal: the container's process gets a terminal of the container's own devpts
+// as stdio and controlling terminal, sized by consoleSize; its master end reaches the engine
+// over --console-socket. exec --tty does the same for an exec'd process.
+TEST_F(OciTest, TerminalGoesOverTheConsoleSocket) {
+  Json c = config("tty; stty size; test -t 0 && test -t 2 && echo stdio-is-terminal; exit 7");
+  c["process"]["terminal"] = true;
+  c["process"]["consoleSize"] = {{"height", 33}, {"width", 101}};
+  write_config(c);
+  ConsoleListener listener(dir_ / "console.sock");
+  ASSERT_TRUE(listener.bound()) << errno_name(errno);
+  Process p(oci({"run", "--console-socket", listener.path(), "--bundle", bundle(), "t1"}), {});
+  Fd master = listener.receive_master(milliseconds(10000));
+  ASSERT_GE(master.get(), 0) << "no terminal arrived on the console socket";
+  const std::string shown = read_terminal(master.get(), milliseconds(10000));
+  auto r = p.finish();
+  EXPECT_EQ(r.exit_code, 7) << r.describe();
+  EXPECT_NE(shown.find("/dev/pts/0"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("33 101"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("stdio-is-terminal"), std::string::npos) << shown;
+  EXPECT_EQ(r.out, "") << "the container's output went to the terminal, not the runtime's stdout";
+  EXPECT_FALSE(exists(state_dir("t1")));
+
+  // exec --tty into a container running without one.
+  write_config(config(kWaitForTerm));
+  ASSERT_EQ(call({"run", "--detach", "--bundle", bundle(), "t2"}).exit_code, 0);
+  const pid_t pid = track("t2");
+  const unsigned long pid_ns = pid_namespace_of(pid);
+  ASSERT_EQ(wait_for_file(out("started"), milliseconds(5000)), "started\n");
+  ConsoleListener exec_listener(dir_ / "exec.sock");
+  ASSERT_TRUE(exec_listener.bound()) << errno_name(errno);
+  Process e(oci({"exec", "--tty", "--console-socket", exec_listener.path(), "t2", "tty"}), {});
+  Fd exec_master = exec_listener.receive_master(milliseconds(10000));
+  ASSERT_GE(exec_master.get(), 0) << "exec --tty sent no terminal";
+  EXPECT_NE(read_terminal(exec_master.get(), milliseconds(10000)).find("/dev/pts/"),
+            std::string::npos);
+  EXPECT_EQ(e.finish().exit_code, 0);
+  ASSERT_EQ(call({"delete", "--force", "t2"}).exit_code, 0);
+  expect_gone("t2", pid, pid_ns);
+}
+
+// A terminal without a socket to send it over, or a socket without a terminal, is named.
+TEST_F(OciTest, TerminalAndConsoleSocketComeTogether) {
+  Json c = config("true");
+  c["process"]["terminal"] = true;
+  write_config(c);
+  auto r = run(oci({"run", "--bundle", bundle(), "t3"}));
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("process.terminal"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("--console-socket"), std::string::npos) << r.describe();
+  EXPECT_FALSE(exists(state_dir("t3")));
+
+  write_config(config("true"));
+  r = run(oci({"run", "--console-socket", dir_ / "nobody.sock", "--bundle", bundle(), "t4"}));
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("--console-socket"), std::string::npos) << r.describe();
+  EXPECT_FALSE(exists(state_dir("t4")));
+
+  // Nobody listens: connect's error, the socket's path.
+  c["process"]["terminal"] = true;
+  write_config(c);
+  r = run(oci({"run", "--console-socket", dir_ / "nobody.sock", "--bundle", bundle(), "t5"}));
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("nobody.sock"), std::string::npos) << r.describe();
+  EXPECT_FALSE(exists(state_dir("t5")));
 }
 
 }  // namespace

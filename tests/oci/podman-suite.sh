@@ -278,6 +278,23 @@ t_exec() {
   [ -z "$diag" ]
 }
 
+# -t: conmon listens on a console socket and takes the terminal's master end from the runtime;
+# the container's stdio is the terminal (tty(1) names it), conmon relays what it shows.
+t_terminal() {
+  prun tty --rm -t "$OCI_IMAGE" sh -c 'tty; test -t 0 && test -t 1 && echo "stdio is a terminal"; exit 3'
+  expect_rc 3 "podman run -t" || return 1
+  out=$(tr -d '\r' <<<"$out")
+  [ "$out" = $'/dev/pts/0\nstdio is a terminal' ] || fail "podman run -t saw:" "$out"
+  prun ttyexec -d "$OCI_IMAGE" sleep 600
+  expect_rc 0 "podman run -d sleep" || return 1
+  local cid
+  cid=$(cat "$OCI_DIR/track/ttyexec.cid")
+  out=$(pm exec -t "$cid" tty 2>&1 | tr -d '\r')
+  [[ "$out" == /dev/pts/* ]] || fail "podman exec -t tty: '$out'"
+  pm rm --force --time 0 "$cid" >/dev/null 2>&1 || fail "podman rm --force failed"
+  [ -z "$diag" ]
+}
+
 t_kill_rm() {
   prun kill -d "$OCI_IMAGE" sleep 600
   expect_rc 0 "podman run -d sleep" || return 1
@@ -350,4 +367,5 @@ check "exit code 42 propagated by podman run" t_exit_code
 check "podman stop -t 2 of a container ignoring SIGTERM: killed after the grace" t_stop
 check "podman exec: same PID/UTS/mount namespaces, hostname, exit code, stdin" t_exec
 check "podman run -d, kill, wait (137), rm: gone with its conmon and cgroups" t_kill_rm
+check "podman run -t and exec -t: the container's stdio is a terminal of its own" t_terminal
 # cleanup_now (EXIT) adds the last check and the summary.

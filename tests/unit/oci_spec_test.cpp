@@ -370,7 +370,17 @@ TEST_F(OciSpec, ProcessOddities) {
   j["process"]["noNewPrivileges"] = false;  // cloister always sets it: accepted
   j["process"]["terminal"] = true;
   j["process"]["consoleSize"] = {{"height", 24}, {"width", 80}};
-  EXPECT_TRUE(accepted(j).terminal);
+  const Container c = accepted(j);
+  EXPECT_TRUE(c.terminal);
+  EXPECT_EQ(c.console_rows, 24);
+  EXPECT_EQ(c.console_columns, 80);
+  j["process"]["consoleSize"] = {{"height", 70000}, {"width", 80}};
+  EXPECT_EQ(refused_key(j), "process.consoleSize.height");
+  j["process"]["consoleSize"] = {{"height", 24}, {"width", -1}};
+  EXPECT_EQ(refused_key(j), "process.consoleSize.width");
+  j["process"]["consoleSize"] = {{"height", 24}, {"depth", 3}};
+  EXPECT_EQ(refused_key(j), "process.consoleSize.depth");
+  j["process"].erase("consoleSize");
   j["process"]["commandLine"] = "cmd.exe";
   EXPECT_EQ(refused_key(j), "process.commandLine");
 }
