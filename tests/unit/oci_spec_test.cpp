@@ -379,7 +379,7 @@ TEST_F(OciSpec, ProcessOddities) {
   j["process"]["consoleSize"] = {{"height", 24}, {"width", -1}};
   EXPECT_EQ(refused_key(j), "process.consoleSize.width");
   j["process"]["consoleSize"] = {{"height", 24}, {"depth", 3}};
-  EXPECT_EQ(refused_key(j), "process.consoleSize.depth");
+  EXPECT_EQ(refused_key(j), "process.consoleSize.'depth'");
   j["process"].erase("consoleSize");
   j["process"]["commandLine"] = "cmd.exe";
   EXPECT_EQ(refused_key(j), "process.commandLine");
