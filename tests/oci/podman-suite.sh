@@ -295,6 +295,21 @@ t_terminal() {
   [ -z "$diag" ]
 }
 
+# cloister's own annotations reach it through podman: Landlock lets the container write /tmp
+# only, where the same container without them writes its root (t_read_only's first line).
+t_cloister_annotations() {
+  [[ "$(basename "$runtime")" == cloister* ]] ||
+    { skip "org.cloister.* annotations are cloister's own ($name does not read them)"; return; }
+  prun landlock --rm --annotation org.cloister.landlock.read=/ \
+    --annotation org.cloister.landlock.exec=/ --annotation org.cloister.landlock.write=/tmp \
+    "$OCI_IMAGE" sh -c '
+    if touch /probe 2>/dev/null; then echo "root writable"; else echo "root not writable"; fi
+    if touch /tmp/probe; then echo "tmp writable"; else echo "tmp not writable"; fi'
+  expect_rc 0 "podman run --annotation org.cloister.landlock.*" || return 1
+  [ "$out" = $'root not writable\ntmp writable' ] ||
+    fail "expected Landlock to allow writes to /tmp only:" "$out"
+}
+
 t_kill_rm() {
   prun kill -d "$OCI_IMAGE" sleep 600
   expect_rc 0 "podman run -d sleep" || return 1
@@ -368,4 +383,5 @@ check "podman stop -t 2 of a container ignoring SIGTERM: killed after the grace"
 check "podman exec: same PID/UTS/mount namespaces, hostname, exit code, stdin" t_exec
 check "podman run -d, kill, wait (137), rm: gone with its conmon and cgroups" t_kill_rm
 check "podman run -t and exec -t: the container's stdio is a terminal of its own" t_terminal
+check "--annotation org.cloister.landlock.*: Landlock confines the container's writes" t_cloister_annotations
 # cleanup_now (EXIT) adds the last check and the summary.
