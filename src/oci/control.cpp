@@ -203,6 +203,9 @@ int remove(const Global& g, const std::string& id, bool force) {
     if (auto st = dir.remove(); !st) return report_error(g, st.error());
     return 0;
   }
+  // --force makes sure the container is gone: one that is not there already is (runc and crun
+  // agree; engines delete --force after a failed create, which removed everything itself).
+  if (!s && s.error().err == ENOENT && force && !dir.exists()) return 0;
   if (!s) return report_error(g, s.error());
   const auto status = dir.status(*s);
   if (status == ContainerStatus::Running && !force)

@@ -932,5 +932,15 @@ TEST_F(OciTest, TerminalAndConsoleSocketComeTogether) {
   EXPECT_FALSE(exists(state_dir("t5")));
 }
 
+// delete --force of a container that is not there: done, as with runc and crun (engines call
+// it after a failed create); without --force, an error naming it.
+TEST_F(OciTest, DeleteForceOfAMissingContainerSucceeds) {
+  auto r = call({"delete", "--force", "never-made"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  r = call({"delete", "never-made"});
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("never-made"), std::string::npos) << r.describe();
+}
+
 }  // namespace
 }  // namespace cloister_it
