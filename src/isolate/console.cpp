@@ -75,8 +75,8 @@ Result<UniqueFd> connect_socket(const std::string& path) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof address.sun_path)
-    return Error{"--console-socket", "the path is empty or too long for a socket address", path,
-                 0, "at most " + std::to_string(sizeof address.sun_path - 1) + " bytes"};
+    return Error{"--console-socket", "the path is empty or too long for a socket address", path, 0,
+                 "at most " + std::to_string(sizeof address.sun_path - 1) + " bytes"};
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return Error{"--console-socket", "socket", path, errno, ""};

@@ -37,8 +37,8 @@ struct Container {
   Policy policy;
   Hooks hooks;
   std::map<std::string, std::string> annotations;
-  std::string bundle;  // absolute
-  bool terminal = false;  // process.terminal: needs --console-socket
+  std::string bundle;               // absolute
+  bool terminal = false;            // process.terminal: needs --console-socket
   unsigned short console_rows = 0;  // process.consoleSize
   unsigned short console_columns = 0;
   std::optional<int> oom_score_adj;

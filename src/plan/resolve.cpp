@@ -614,15 +614,16 @@ Status add_landlock(LandlockPolicy l, bool keeps_terminal, Plan& plan) {
 // Descriptors that options name must be open now: finding out once the sandbox runs would
 // leave it started and unreported.
 Status check_fds_open(const Policy& p) {
-  const std::pair<const char*, int> fds[] = {{"--json-status-fd", p.json_status_fd},
-                                             {"--info-fd", p.info_fd},
-                                             {"--sync-fd", p.sync_fd},
-                                             {"--block-fd", p.block_fd},
-                                             {"--userns-block-fd", p.userns_block_fd},
-                                             {"--userns", p.ns.userns_fd},
-                                             {"--pidns", p.ns.pidns_fd},
-                                             {"--parent-pidfd", p.parent_pidfd},
-                                             {"--console-socket", p.console ? p.console->socket_fd : -1}};
+  const std::pair<const char*, int> fds[] = {
+      {"--json-status-fd", p.json_status_fd},
+      {"--info-fd", p.info_fd},
+      {"--sync-fd", p.sync_fd},
+      {"--block-fd", p.block_fd},
+      {"--userns-block-fd", p.userns_block_fd},
+      {"--userns", p.ns.userns_fd},
+      {"--pidns", p.ns.pidns_fd},
+      {"--parent-pidfd", p.parent_pidfd},
+      {"--console-socket", p.console ? p.console->socket_fd : -1}};
   for (const auto& [option, fd] : fds)
     if (fd >= 0 && ::fcntl(fd, F_GETFD) < 0)
       return Error{option, "fd " + std::to_string(fd) + " is not open", "", 0,
@@ -852,9 +853,9 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   for (int fd : p.seccomp.bpf_fds) plan.close_before_exec.push_back(fd);
   // The sync fd stays open in cloister (and its init) for as long as the sandbox lives.
   for (const auto& join : p.ns.joins) plan.close_before_exec.push_back(join.fd);
-  for (int fd : {p.ns.userns_fd, p.ns.pidns_fd, p.info_fd, p.json_status_fd, p.block_fd,
-                 p.userns_block_fd, p.sync_fd, p.parent_pidfd,
-                 p.console ? p.console->socket_fd : -1})
+  for (int fd :
+       {p.ns.userns_fd, p.ns.pidns_fd, p.info_fd, p.json_status_fd, p.block_fd, p.userns_block_fd,
+        p.sync_fd, p.parent_pidfd, p.console ? p.console->socket_fd : -1})
     if (fd >= 0) plan.close_before_exec.push_back(fd);
   CLOISTER_TRY(plan_inherited_fds(p, plan));
   return plan;
