@@ -11,6 +11,8 @@
 #include <cstring>
 #include <utility>
 
+#include "kernel/io.hpp"
+
 namespace cloister::console {
 namespace {
 
@@ -33,22 +35,7 @@ Result<UniqueFd> open_peer(int master, const std::string& name) {
 
 // The master end as SCM_RIGHTS, with the terminal's name as the message (as runc sends it).
 Status send_master(int socket_fd, int master, const std::string& name) {
-  iovec data{const_cast<char*>(name.data()), name.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &data;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &master, sizeof master);
-  ssize_t sent;
-  do sent = ::sendmsg(socket_fd, &msg, MSG_NOSIGNAL);
-  while (sent < 0 && errno == EINTR);
-  if (sent < 0)
+  if (io::send_with_fd(socket_fd, name.data(), name.size(), master) < 0)
     return console_error("sendmsg", "--console-socket", errno,
                          errno == EPIPE ? "the console socket's listener went away" : "");
   return ok_status();

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "kernel/io.hpp"
+
 namespace cloister::seccomp::notify {
 
 Status install_and_send(const Program& program, int socket_fd) {
@@ -19,22 +21,8 @@ Status install_and_send(const Program& program, int socket_fd) {
   if (listener < 0)
     return Error{"learn", "seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER)", "", errno,
                  "seccomp user notification needs Linux 5.0 (cloister check tells)"};
-  char byte = 'L';
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &listener, sizeof(int));
-  ssize_t sent;
-  do sent = ::sendmsg(socket_fd, &msg, MSG_NOSIGNAL);
-  while (sent < 0 && errno == EINTR);
+  const char byte = 'L';
+  const long sent = io::send_with_fd(socket_fd, &byte, 1, listener);
   const int err = errno;
   ::close(listener);
   if (sent != 1) return Error{"learn", "sendmsg", "the seccomp listener", err, ""};

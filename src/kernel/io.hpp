@@ -1,6 +1,7 @@
 // Small I/O and text helpers shared by the front ends and mechanisms.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -8,6 +9,11 @@
 #include <vector>
 
 namespace cloister::io {
+
+// Sends `size` bytes of `data` (at least one) with descriptor `fd` attached (SCM_RIGHTS; none
+// when fd < 0) over socket `socket_fd`, EINTR retried, never raising SIGPIPE. Returns what
+// sendmsg returns (errno set on -1). Allocates nothing: the sandbox's side calls it.
+long send_with_fd(int socket_fd, const void* data, std::size_t size, int fd);
 
 // Reads `fd` to EOF (EINTR retried). On failure returns nullopt with errno set.
 std::optional<std::string> read_all(int fd);

@@ -36,23 +36,7 @@ Status send_message(int sock, Kind kind, const void* data, std::size_t size, int
   std::array<char, kMaxMessage> buf{};
   buf[0] = kind;
   if (size) std::memcpy(buf.data() + 1, data, size);
-  iovec iov{buf.data(), size + 1};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  if (pass_fd >= 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-  }
-  ssize_t n;
-  do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
+  const long n = io::send_with_fd(sock, buf.data(), size + 1, pass_fd);
   if (n < 0) return Error{"keeper", "sendmsg", "", errno, "the keeper process is gone"};
   return ok_status();
 }

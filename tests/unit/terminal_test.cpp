@@ -49,6 +49,16 @@ TEST(TerminalInjection, ANewSessionHasNoControllingTerminal) {
       plan_of({"--seccomp-policy", "none", "--new-session", "true"}), kStdinIsTheTerminal));
 }
 
+// An OCI container with a terminal of its own (process.terminal) is in a session of its own.
+TEST(TerminalInjection, ATerminalOfItsOwnIsANewSession) {
+  auto parsed = cli::parse({"--seccomp-policy", "none", "true"}, cli::Dialect::Run);
+  ASSERT_TRUE(parsed.ok());
+  parsed->policy.console = ConsolePolicy{STDIN_FILENO, 0, 0};  // any open descriptor
+  auto plan = resolve(parsed->policy, current_caller());
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  EXPECT_FALSE(terminal::injection_warning(*plan, kStdinIsTheTerminal));
+}
+
 TEST(TerminalInjection, NothingToSayWithoutTheCallersTerminal) {
   EXPECT_FALSE(terminal::injection_warning(plan_of({"--seccomp-policy", "none", "true"}),
                                            terminal::Facts{{}, {}, 1}));
