@@ -171,6 +171,15 @@ struct SeccompPolicy {
   // The rules are the whole filter (an OCI bundle's linux.seccomp): nothing added for the
   // exec of COMMAND, which the rules must allow themselves.
   bool exact = false;
+  // Further filters, each compiled on its own from its own policy and installed as well (an
+  // OCI container's org.cloister.profile on top of its linux.seccomp): the kernel runs every
+  // stacked filter and takes the strictest verdict, so none of them can loosen another.
+  // Installed after this one (but a filter forbidding seccomp(2) goes last); their own
+  // bpf_fds and stacked are not read.
+  std::vector<SeccompPolicy> stacked;
+  // Where this policy comes from, for errors and explain ("profile /etc/x.toml"); empty for
+  // the policy of the front end itself.
+  std::string origin;
 };
 
 // setrlimit(resource, {soft, hard}) in the sandbox (--rlimit NAME=SOFT[:HARD], [rlimits]).

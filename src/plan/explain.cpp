@@ -251,7 +251,9 @@ std::string plan_text(const Plan& plan) {
   } else {
     out << "seccomp: no filter of cloister's own\n";
   }
-  const std::size_t own = plan.seccomp_summary ? 1 : 0;
+  for (const auto& origin : plan.seccomp_stacked)
+    out << "seccomp: also the filter of " << origin << ", compiled on its own and stacked\n";
+  const std::size_t own = (plan.seccomp_summary ? 1 : 0) + plan.seccomp_stacked.size();
   const std::size_t extra = plan.seccomp.size() - own;
   if (extra > 0)
     out << "seccomp: " << extra << " ready BPF program(s) from --seccomp/--add-seccomp-fd\n";
@@ -324,6 +326,8 @@ std::string plan_json(const Plan& plan) {
       }
     out << "], \"warnings\": " << json_list(s.warnings) << "}";
   }
+  if (!plan.seccomp_stacked.empty())
+    out << ", \"seccomp_stacked\": " << json_list(plan.seccomp_stacked);
   out << "}\n";
   return out.str();
 }

@@ -206,10 +206,12 @@ struct Plan {
   std::vector<int> keep_fds;
   bool trace_setup = false;
 
-  // Installed in this order, last of all before exec (cloister's compiled filter, then the
-  // ready programs of --seccomp / --add-seccomp-fd).
+  // Installed in this order, last of all before exec (cloister's compiled filter, the filters
+  // of SeccompPolicy::stacked, then the ready programs of --seccomp / --add-seccomp-fd; one
+  // that forbids seccomp(2) goes last, seccomp::order_for_install).
   std::vector<seccomp::Program> seccomp;
   std::optional<seccomp::Compiled> seccomp_summary;  // for explain
+  std::vector<std::string> seccomp_stacked;  // the origin of each stacked filter, for explain
   // The filter is a base's program compiled at build time (no libseccomp at this start).
   bool seccomp_precompiled = false;
   // cloister learn: a user-notification filter installed after all of the above, its listener

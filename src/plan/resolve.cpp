@@ -533,10 +533,14 @@ Status validate(const Policy& p, std::uint64_t flags, bool host_ids, bool in_pro
 
 }  // namespace
 
-// cloister's own filter (unless the policy's base is "none" with no rules), then the ready
-// BPF programs given by fd.
-Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp::Program>& out,
-                   std::optional<seccomp::Compiled>* summary, bool in_process, bool* precompiled) {
+namespace {
+
+// One policy's own filter, unless its base is "none" with no rules: a base's program compiled
+// at build time when the policy adds nothing to it (and no summary is asked), else compiled
+// now. Returns whether it added a program.
+Result<bool> add_own_filter(const SeccompPolicy& sp, std::vector<seccomp::Program>& out,
+                            std::optional<seccomp::Compiled>* summary, bool in_process,
+                            bool* precompiled) {
   // A profile's [seccomp] table adds a layer even when it only names the base.
   const bool has_rules = std::any_of(sp.layers.begin(), sp.layers.end(),
                                      [](const auto& layer) { return !layer.empty(); });
@@ -551,11 +555,41 @@ Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp
   if (ready) {
     out.insert(out.end(), ready->begin(), ready->end());
   } else if (own_filter) {
-    auto compiled = seccomp::compile(
-        sp, {.binary_tree = true, .count = summary != nullptr, .exec_command = !in_process && !sp.exact});
+    auto compiled = seccomp::compile(sp, {.binary_tree = true,
+                                          .count = summary != nullptr,
+                                          .exec_command = !in_process && !sp.exact});
     if (!compiled) return compiled.take_error();
     out.push_back(compiled->program);
     if (summary) *summary = std::move(*compiled);
+  }
+  return own_filter;
+}
+
+}  // namespace
+
+// cloister's own filter (unless the policy's base is "none" with no rules), then the filters
+// of the stacked policies, each compiled on its own, then the ready BPF programs given by fd.
+// `stacked_origins` (when given) gets the origin of each stacked filter that was added.
+Status add_seccomp(const SeccompPolicy& sp, std::vector<seccomp::Program>& out,
+                   std::optional<seccomp::Compiled>* summary, bool in_process, bool* precompiled,
+                   std::vector<std::string>* stacked_origins) {
+  std::vector<std::string> own_names;
+  auto own = add_own_filter(sp, out, summary, in_process, precompiled);
+  if (!own) return own.take_error();
+  if (*own)
+    own_names.push_back(sp.origin.empty() ? "cloister's filter" : "the filter of " + sp.origin);
+  for (const auto& stacked : sp.stacked) {
+    const std::string origin = stacked.origin.empty() ? "a stacked policy" : stacked.origin;
+    auto added = add_own_filter(stacked, out, nullptr, in_process, nullptr);
+    if (!added) {
+      Error e = added.take_error();
+      // The compiler's errors name a rule's origin, not which of the filters it is in.
+      e.step = origin + ": " + e.step;
+      return e;
+    }
+    if (!*added) continue;
+    own_names.push_back("the filter of " + origin);
+    if (stacked_origins) stacked_origins->push_back(origin);
   }
   const std::size_t first_ready = out.size();
   for (int fd : sp.bpf_fds) {
@@ -565,8 +599,7 @@ Status add_seccomp(const Policy& p, const SeccompPolicy& sp, std::vector<seccomp
   }
   for (std::size_t i = first_ready; i < out.size(); ++i)
     CLOISTER_TRY(seccomp::check_length(out[i], "--seccomp"));
-  (void)p;
-  return seccomp::order_for_install(out, first_ready);
+  return seccomp::order_for_install(out, first_ready, own_names);
 }
 
 SeccompPolicy with_chroot_denials(SeccompPolicy sp) {
@@ -764,17 +797,18 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   CLOISTER_TRY(add_filesystem(p, plan));
 
   if (p.mode != SandboxMode::Chroot)
-    CLOISTER_TRY(add_seccomp(p, seccomp_policy, plan.seccomp,
+    CLOISTER_TRY(add_seccomp(seccomp_policy, plan.seccomp,
                              options.summary ? &plan.seccomp_summary : nullptr, options.in_process,
-                             &plan.seccomp_precompiled));
+                             &plan.seccomp_precompiled, &plan.seccomp_stacked));
   if (p.mode != SandboxMode::Namespace) {
     auto c = chroot_plan_for(p, plan);
     if (!c && p.mode == SandboxMode::Chroot) return c.take_error();
     if (c) {
       std::optional<seccomp::Compiled>* summary =
           p.mode == SandboxMode::Chroot && options.summary ? &plan.seccomp_summary : nullptr;
-      CLOISTER_TRY(add_seccomp(p, with_chroot_denials(seccomp_policy), c->seccomp, summary,
-                               options.in_process, nullptr));
+      CLOISTER_TRY(add_seccomp(with_chroot_denials(seccomp_policy), c->seccomp, summary,
+                               options.in_process, nullptr,
+                               p.mode == SandboxMode::Chroot ? &plan.seccomp_stacked : nullptr));
       if (root_onto_unprivileged(p, caller)) {
         IdMaps host_ids;
         host_ids.switch_uid = *p.id.root_maps_onto;

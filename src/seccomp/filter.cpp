@@ -500,16 +500,35 @@ bool forbids_seccomp(const Program& program) {
          !allows_call(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0);
 }
 
-Status order_for_install(std::vector<Program>& programs, std::size_t own) {
-  if (own == 0 || own >= programs.size()) return ok_status();
-  const bool own_forbids = std::any_of(programs.begin(), programs.begin() + own, forbids_seccomp);
-  if (!own_forbids) return ok_status();
-  if (std::any_of(programs.begin() + own, programs.end(), forbids_seccomp))
+Status order_for_install(std::vector<Program>& programs, std::size_t own,
+                         const std::vector<std::string>& own_names) {
+  own = std::min(own, programs.size());
+  auto name = [&](std::size_t i) {
+    return i < own_names.size() ? own_names[i] : "cloister's filter " + std::to_string(i + 1);
+  };
+  std::vector<std::size_t> forbidding;
+  for (std::size_t i = 0; i < own; ++i)
+    if (forbids_seccomp(programs[i])) forbidding.push_back(i);
+  if (forbidding.empty()) return ok_status();
+  if (forbidding.size() > 1)
+    return Error{"seccomp",
+                 "cannot install both " + name(forbidding[0]) + " and " + name(forbidding[1]), "",
+                 0,
+                 "each forbids prctl(PR_SET_SECCOMP) and seccomp(2), so whichever comes second "
+                 "cannot be installed; allow seccomp (@sandbox) in one of them"};
+  // The one that forbids goes last of cloister's, the others keep their order.
+  std::rotate(programs.begin() + static_cast<std::ptrdiff_t>(forbidding[0]),
+              programs.begin() + static_cast<std::ptrdiff_t>(forbidding[0]) + 1,
+              programs.begin() + static_cast<std::ptrdiff_t>(own));
+  if (own == programs.size()) return ok_status();
+  if (std::any_of(programs.begin() + static_cast<std::ptrdiff_t>(own), programs.end(),
+                  forbids_seccomp))
     return Error{"seccomp", "cannot install both cloister's filter and the --seccomp programs", "",
                  0,
                  "each forbids prctl(PR_SET_SECCOMP) and seccomp(2), so whichever comes second "
                  "cannot be installed; allow seccomp (@sandbox) in the profile"};
-  std::rotate(programs.begin(), programs.begin() + own, programs.end());
+  std::rotate(programs.begin(), programs.begin() + static_cast<std::ptrdiff_t>(own),
+              programs.end());
   return ok_status();
 }
 

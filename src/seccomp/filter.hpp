@@ -82,10 +82,14 @@ Result<Program> read_program(int fd, const std::string& option);
 Status check_length(const Program& program, const std::string& option);
 
 // Filters are stacked by one prctl(PR_SET_SECCOMP) or seccomp(2) call each (install()), which
-// the filters installed before must allow. The first `own` programs are cloister's: when they
-// forbid both calls (an allowlist without @sandbox) they go after the ready programs, which
-// keep their order (bubblewrap's rule: each but the last allows prctl). The order decides
-// only which errno a call gets when two filters refuse it with different ones.
-Status order_for_install(std::vector<Program>& programs, std::size_t own);
+// the filters installed before must allow. The first `own` programs are cloister's (its
+// filter and the stacked policies' ones): one that forbids both calls (an allowlist without
+// @sandbox) goes after the others, and they after the ready programs, which keep their order
+// (bubblewrap's rule: each but the last allows prctl). Two of cloister's that forbid both
+// cannot be installed together: an error naming them (`own_names`, one per own program, may
+// be empty). The order decides only which errno a call gets when two filters refuse it with
+// different ones.
+Status order_for_install(std::vector<Program>& programs, std::size_t own,
+                         const std::vector<std::string>& own_names = {});
 
 }  // namespace cloister::seccomp

@@ -1,8 +1,10 @@
 // resolve(): Policy -> Plan. Reads the host (realpath, stat, fds) but creates no sandbox.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/audit.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,8 +18,10 @@
 #include <vector>
 
 #include "kernel/capability_names.hpp"
+#include "plan/explain.hpp"
 #include "plan/plan.hpp"
 #include "policy/cli.hpp"
+#include "seccomp/emulator.hpp"
 #include "seccomp/precompiled.hpp"
 
 namespace cloister {
@@ -1225,6 +1229,113 @@ TEST(ResolveSeccomp, ABaseOnlySectionTakesThePrecompiledProgram) {
   ASSERT_EQ(in_process->seccomp.size(), 1u);
   EXPECT_TRUE(in_process->seccomp_precompiled);
   EXPECT_TRUE(same_program(in_process->seccomp[0], (*seccomp::precompiled("default", false))[0]));
+}
+
+SeccompPolicy denying(const std::string& name, int error, const std::string& base = "none") {
+  SeccompPolicy sp;
+  sp.base = base;
+  sp.layers.push_back(
+      {SeccompRule{name, {}, SeccompAction{SeccompAction::Kind::Errno, error}, "test"}});
+  return sp;
+}
+
+// The verdict of one program for syscall `nr` of the native architecture.
+seccomp::Verdict verdict_of(const seccomp::Program& program, long nr) {
+  seccomp_data call{};
+  call.nr = static_cast<int>(nr);
+  call.arch = AUDIT_ARCH_X86_64;
+  return seccomp::emulate(program.code, call);
+}
+
+bool denies(const seccomp::Program& program, long nr, int error) {
+  const auto v = verdict_of(program, nr);
+  return v.action == SECCOMP_RET_ERRNO && v.data == error;
+}
+
+// Each stacked policy is compiled on its own, after the policy's own filter: neither changes
+// the other's verdicts, and the kernel runs both.
+TEST(ResolveSeccomp, StackedPoliciesAreCompiledEachOnItsOwn) {
+  Policy p;
+  p.argv = {"true"};
+  p.seccomp = denying("rmdir", EACCES);
+  p.seccomp.exact = true;
+  p.seccomp.origin = "linux.seccomp";
+  p.seccomp.stacked.push_back(denying("mkdir", EPERM));
+  p.seccomp.stacked.back().origin = "profile 'p.toml'";
+  auto plan = resolve(p, Caller{1000, 1001, "/"}, {.summary = true});
+  ASSERT_TRUE(plan) << plan.error().message();
+  ASSERT_EQ(plan->seccomp.size(), 2u);
+  EXPECT_TRUE(denies(plan->seccomp[0], SYS_rmdir, EACCES));
+  EXPECT_EQ(verdict_of(plan->seccomp[0], SYS_mkdir).action, SECCOMP_RET_ALLOW);
+  EXPECT_TRUE(denies(plan->seccomp[1], SYS_mkdir, EPERM));
+  EXPECT_EQ(verdict_of(plan->seccomp[1], SYS_rmdir).action, SECCOMP_RET_ALLOW);
+  EXPECT_EQ(plan->seccomp_stacked, (std::vector<std::string>{"profile 'p.toml'"}));
+  // explain counts it as stacked, not as a ready program of --seccomp.
+  const std::string text = explain::plan_text(*plan);
+  EXPECT_NE(text.find("seccomp: also the filter of profile 'p.toml', compiled on its own and "
+                      "stacked"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("ready BPF program"), std::string::npos) << text;
+  // The exact filter gets nothing for exec; the stacked one, like cloister run's, allows it.
+  // (Both let the other be installed.)
+  Policy strict;
+  strict.argv = {"true"};
+  strict.seccomp.base = "none";
+  strict.seccomp.default_action = SeccompAction{SeccompAction::Kind::Errno, EPERM};
+  strict.seccomp.layers.push_back(
+      {SeccompRule{"seccomp", {}, SeccompAction{SeccompAction::Kind::Allow, 0}, "test"}});
+  SeccompPolicy same = strict.seccomp;
+  strict.seccomp.exact = true;
+  strict.seccomp.stacked.push_back(same);
+  auto both = resolve(strict, Caller{1000, 1001, "/"});
+  ASSERT_TRUE(both) << both.error().message();
+  ASSERT_EQ(both->seccomp.size(), 2u);
+  EXPECT_TRUE(denies(both->seccomp[0], SYS_execve, EPERM));
+  EXPECT_EQ(verdict_of(both->seccomp[1], SYS_execve).action, SECCOMP_RET_ALLOW);
+  // A stacked policy asking for no filter adds none.
+  Policy none;
+  none.argv = {"true"};
+  none.seccomp.base = "none";
+  none.seccomp.stacked.emplace_back();
+  none.seccomp.stacked.back().base = "none";
+  auto empty = resolve(none, Caller{1000, 1001, "/"});
+  ASSERT_TRUE(empty) << empty.error().message();
+  EXPECT_TRUE(empty->seccomp.empty());
+  EXPECT_TRUE(empty->seccomp_stacked.empty());
+}
+
+// A filter that forbids seccomp(2) (an allowlist without @sandbox) must be installed last of
+// all; two of them cannot both be, which is said naming them.
+TEST(ResolveSeccomp, AStackedFilterForbiddingSeccompIsInstalledLast) {
+  // Everything but the exec of COMMAND fails with EACCES: seccomp(2) and prctl too.
+  auto forbidding = [] {
+    SeccompPolicy sp;
+    sp.base = "none";
+    sp.default_action = SeccompAction{SeccompAction::Kind::Errno, EACCES};
+    return sp;
+  };
+  Policy p;
+  p.argv = {"true"};
+  p.seccomp = forbidding();
+  p.seccomp.origin = "linux.seccomp";
+  p.seccomp.stacked.push_back(denying("mkdir", EPERM));
+  p.seccomp.stacked.back().origin = "the profile";
+  auto plan = resolve(p, Caller{1000, 1001, "/"});
+  ASSERT_TRUE(plan) << plan.error().message();
+  ASSERT_EQ(plan->seccomp.size(), 2u);
+  EXPECT_TRUE(denies(plan->seccomp[0], SYS_mkdir, EPERM));  // the profile's, first
+  EXPECT_TRUE(denies(plan->seccomp[1], SYS_seccomp, EACCES));
+  EXPECT_EQ(verdict_of(plan->seccomp[1], SYS_execve).action, SECCOMP_RET_ALLOW);
+
+  p.seccomp.stacked.back() = forbidding();
+  p.seccomp.stacked.back().origin = "the profile";
+  auto refused = resolve(p, Caller{1000, 1001, "/"});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find(
+                "cannot install both the filter of linux.seccomp and the filter of the profile"),
+            std::string::npos)
+      << refused.error().message();
 }
 
 }  // namespace
