@@ -58,6 +58,9 @@ class Loader {
   void profile_table(const toml::table& root, const std::string& name, int depth) {
     name_ = name;
     for (const auto& [key, node] : root) {
+      if (keys_ && key != "include")
+        keys_->push_back({std::string(key.str()),
+                          node.source().begin.line ? origin(node) : bounded(name_, 4096)});
       if (key == "include")
         includes(node, name, depth);
       else if (key == "seccomp")
@@ -91,6 +94,9 @@ class Loader {
 
   // Problems go to `sink` as they are found instead of into result().
   void report_to(ProblemSink sink) { sink_ = std::move(sink); }
+
+  // Each top-level key read (but include) is added to `keys`.
+  void list_keys_in(std::vector<TopLevelKey>& keys) { keys_ = &keys; }
 
   Status result() const {
     if (problems_.empty()) return ok_status();
@@ -567,12 +573,20 @@ class Loader {
   std::vector<std::string> problems_;
   std::size_t dropped_ = 0;
   ProblemSink sink_;
+  std::vector<TopLevelKey>* keys_ = nullptr;
 };
 
 }  // namespace
 
 Status load_file(const std::string& path, Policy& policy) {
   Loader loader(policy);
+  loader.file(path, 0);
+  return loader.result();
+}
+
+Status load_file(const std::string& path, Policy& policy, std::vector<TopLevelKey>& keys) {
+  Loader loader(policy);
+  loader.list_keys_in(keys);
   loader.file(path, 0);
   return loader.result();
 }

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "cloister/error.hpp"
 #include "cloister/policy.hpp"
@@ -22,6 +23,19 @@
 namespace cloister::profile {
 
 Status load_file(const std::string& path, Policy& policy);
+
+// A top-level key a profile wrote ("seccomp", "network", "sandbox"), in the profile itself or
+// in a file it includes (`include` itself is not one), and where: "FILE:LINE:COLUMN".
+struct TopLevelKey {
+  std::string name;
+  std::string origin;
+};
+
+// load_file, also listing the top-level keys the profile and its includes wrote, in the order
+// read: what a front end that takes only some sections (cloister oci) says it leaves out. The
+// keys as written, not a comparison of `policy` with a default one: a key that sets a value
+// equal to the default (new-session = false) was still asked for.
+Status load_file(const std::string& path, Policy& policy, std::vector<TopLevelKey>& keys);
 
 // For tests and the API: `name` is used in locations.
 Status load_text(const std::string& text, const std::string& name, Policy& policy);
