@@ -131,7 +131,22 @@ Section annotations() {
             "signal, abstract-unix: no signals to, and no abstract sockets of, processes "
             "outside the container's Landlock domain.",
             ""},
-           {"org.cloister.landlock.mode", "required (default) or best-effort.", ""}}};
+           {"org.cloister.landlock.mode", "required (default) or best-effort.", ""},
+           {"org.cloister.profile",
+            "A cloister profile on the container: a shipped profile's name, looked up as "
+            "cloister run --profile looks it up, or the absolute host path of a TOML profile "
+            "(one cloister learn wrote), read by the runtime. The container stays the "
+            "engine's, so only what stacks on it applies, and only tightens it: the profile's "
+            "[seccomp] filter is compiled on its own and installed as well as linux.seccomp's "
+            "(the kernel takes the stricter verdict; without [seccomp] it is cloister's default "
+            "denylist, as under cloister run, and base = \"none\" adds none); its [landlock] "
+            "rules and scopes (refused together with org.cloister.landlock.* annotations: one "
+            "place for them); its [rlimits] after process.rlimits, refused where one would raise "
+            "a limit the config sets. Every other section ([filesystem], [network], "
+            "[namespaces], [process], [cgroup], sandbox) is logged as a warning, not applied: "
+            "the bundle and the engine decide those. podman run --annotation "
+            "org.cloister.profile=NAME ...",
+            ""}}};
 }
 
 }  // namespace

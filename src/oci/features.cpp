@@ -46,7 +46,10 @@ Json features_json() {
         {"selinux", {{"enabled", false}}}}},
       {"annotations",
        {{"org.cloister.version", CLOISTER_VERSION},
-        {"org.cloister.landlock", "read, write, exec, ioctl-dev (paths), scope, mode"}}}};
+        {"org.cloister.landlock", "read, write, exec, ioctl-dev (paths), scope, mode"},
+        {"org.cloister.profile",
+         "a cloister profile (shipped name or absolute path): its seccomp filter stacked, its "
+         "Landlock rules, its lower rlimits"}}}};
 }
 
 int features() {

@@ -125,6 +125,10 @@ Result<Container> from_json(const Json& config, const std::string& bundle,
   CLOISTER_TRY(read_hostname(config, c));
   CLOISTER_TRY(read_mounts(config, c));
   if (const Json* hooks = find(config, "hooks")) CLOISTER_TRY(read_hooks(*hooks, c.hooks));
+  // Last: the profile stacks on what the rest of config.json made (its seccomp filter, its
+  // rlimits), which read_linux and read_process set whole.
+  if (auto profile = c.annotations.find("org.cloister.profile"); profile != c.annotations.end())
+    CLOISTER_TRY(apply_profile(profile->second, c));
   return c;
 }
 

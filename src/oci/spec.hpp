@@ -63,5 +63,9 @@ Status read_process(const Json& process, const std::string& key, Container& c);
 Status read_mounts(const Json& config, Container& c);
 Status read_linux(const Json& linux_section, Container& c);
 Status read_annotations(const Json& annotations, Container& c);
+// org.cloister.profile's `value` onto the container read from the rest of config.json
+// (spec_profile.cpp): its seccomp filter stacked, its Landlock rules, its lower rlimits, and a
+// notice for each other section.
+Status apply_profile(const std::string& value, Container& c);
 
 }  // namespace cloister::oci

@@ -1,5 +1,6 @@
 // config.json's annotations: kept for `state`, and cloister's own additions from the
-// org.cloister.* keys (Landlock rules and scopes on top of what the spec can say).
+// org.cloister.* keys (Landlock rules and scopes on top of what the spec can say, a cloister
+// profile: spec_profile.cpp).
 #include <sstream>
 
 #include "oci/spec.hpp"
@@ -61,8 +62,11 @@ Status cloister_annotation(const std::string& name, const std::string& value, Co
     return landlock_paths(value, key, c, &Rule::ioctl_dev);
   if (name == "org.cloister.landlock.scope") return landlock_scope(value, key, c);
   if (name == "org.cloister.landlock.mode") return landlock_mode(value, key, c);
+  // Applied once the rest of config.json is read (apply_profile): it stacks on it.
+  if (name == "org.cloister.profile") return ok_status();
   return spec_error(key, "is not an annotation cloister knows",
-                    "org.cloister.landlock.{read,write,exec,ioctl-dev,scope,mode}");
+                    "org.cloister.profile, org.cloister.landlock.{read,write,exec,ioctl-dev,"
+                    "scope,mode}");
 }
 
 }  // namespace

@@ -369,6 +369,7 @@ Status read_linux(const Json& linux_section, Container& c) {
     auto policy = seccomp_from_spec(*seccomp);
     if (!policy) return policy.take_error();
     policy->exact = true;
+    policy->origin = "linux.seccomp";
     for (const auto& w : policy->warnings) c.notices.push_back("linux.seccomp: " + w);
     c.policy.seccomp = std::move(*policy);
   }

@@ -932,6 +932,81 @@ TEST_F(OciTest, TerminalAndConsoleSocketComeTogether) {
   EXPECT_FALSE(exists(state_dir("t5")));
 }
 
+// org.cloister.profile: the profile's [seccomp] is a filter of its own, installed as well as
+// linux.seccomp's (none, one allowing all, or one denying something else: both hold), and
+// what the profile sets that a container cannot take is said, not applied.
+TEST_F(OciTest, ProfileAnnotationStacksItsSeccompFilter) {
+  const std::string profile =
+      dir_.write("deny-mkdir.toml",
+                 "[seccomp]\nbase = \"none\"\n"
+                 "deny = [{ name = \"mkdir\", action = \"errno:EPERM\" },\n"
+                 "        { name = \"mkdirat\", action = \"errno:EPERM\" }]\n"
+                 "[network]\nmode = \"host\"\n");
+  // /tmp/gone is there for each run to remove; each run makes a directory of its own name (the
+  // rootfs outlives the runs).
+  auto restore_gone = [&] {
+    if (!exists(rootfs_ + "/tmp/gone")) dir_.mkdir("bundle/rootfs/tmp/gone");
+  };
+  restore_gone();
+  auto container = [&](const std::string& name, const Json* seccomp, bool annotated) {
+    Json c = config("/bin/busybox mkdir /tmp/" + name + " 2>&1; echo mkdir=$?; " +
+                    "/bin/busybox rmdir /tmp/gone 2>&1; echo rmdir=$?");
+    if (seccomp) c["linux"]["seccomp"] = *seccomp;
+    if (annotated) c["annotations"] = {{"org.cloister.profile", profile}};
+    write_config(c);
+    return run(oci({"run", "--bundle", bundle(), "p-" + name}));
+  };
+
+  auto r = container("plain", nullptr, false);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.value("mkdir"), "0") << r.describe();
+  ASSERT_TRUE(exists(rootfs_ + "/tmp/plain"));
+  restore_gone();
+
+  r = container("profiled", nullptr, true);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.value("mkdir"), "1") << r.describe();
+  EXPECT_NE(r.out.find("Operation not permitted"), std::string::npos) << r.describe();
+  EXPECT_FALSE(exists(rootfs_ + "/tmp/profiled"));
+  EXPECT_EQ(r.value("rmdir"), "0") << r.describe();  // the profile denies mkdir alone
+  restore_gone();
+  EXPECT_NE(r.err.find("annotations.org.cloister.profile: profile '" + profile + "': [network] (" +
+                       profile + ":5:1) not applied"),
+            std::string::npos)
+      << r.describe();
+
+  const Json allow_all = {{"defaultAction", "SCMP_ACT_ALLOW"}};
+  r = container("allowed", &allow_all, true);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.value("mkdir"), "1") << r.describe();
+  EXPECT_NE(r.out.find("Operation not permitted"), std::string::npos) << r.describe();
+  restore_gone();
+
+  // config.json's filter denies rmdir, the profile's mkdir: both are refused.
+  const Json deny_rmdir = {
+      {"defaultAction", "SCMP_ACT_ALLOW"},
+      {"syscalls", {{{"names", {"rmdir"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", EACCES}}}}};
+  r = container("both", &deny_rmdir, true);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.value("mkdir"), "1") << r.describe();
+  EXPECT_EQ(r.value("rmdir"), "1") << r.describe();
+  EXPECT_NE(r.out.find("Permission denied"), std::string::npos) << r.describe();
+  EXPECT_TRUE(exists(rootfs_ + "/tmp/gone"));
+  r = container("config-only", &deny_rmdir, false);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.value("mkdir"), "0") << r.describe();
+  EXPECT_EQ(r.value("rmdir"), "1") << r.describe();
+
+  // A profile that is not there: create fails naming the annotation, and leaves nothing.
+  Json c = config("true");
+  c["annotations"] = {{"org.cloister.profile", dir_ / "missing.toml"}};
+  write_config(c);
+  r = run(oci({"run", "--bundle", bundle(), "p-missing"}));
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("annotations.org.cloister.profile"), std::string::npos) << r.describe();
+  EXPECT_FALSE(exists(state_dir("p-missing")));
+}
+
 // delete --force of a container that is not there: done, as with runc and crun (engines call
 // it after a failed create); without --force, an error naming it.
 TEST_F(OciTest, DeleteForceOfAMissingContainerSucceeds) {

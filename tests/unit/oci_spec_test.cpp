@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -1232,6 +1233,280 @@ TEST_F(OciSpec, AnnotationErrors) {
   EXPECT_EQ(refused_key(j), "annotations.org.other");
   j["annotations"] = {{"org.other", "anything"}, {"com.example.x", ""}};
   EXPECT_EQ(accepted(j).annotations.size(), 2u);
+  // The hint lists every annotation cloister knows.
+  j["annotations"] = {{"org.cloister.profiles", "x"}};
+  EXPECT_TRUE(contains(refused(j), "org.cloister.profile,")) << refused(j);
+}
+
+// ---- org.cloister.profile -----------------------------------------------------------------
+
+// CLOISTER_PROFILE_PATH set to `dir` while it lives, as it was afterwards.
+class ProfilePath {
+ public:
+  explicit ProfilePath(const std::string& dir) {
+    if (const char* v = std::getenv("CLOISTER_PROFILE_PATH")) saved_ = v;
+    ::setenv("CLOISTER_PROFILE_PATH", dir.c_str(), 1);
+  }
+  ProfilePath(const ProfilePath&) = delete;
+  ProfilePath& operator=(const ProfilePath&) = delete;
+  ~ProfilePath() {
+    if (saved_)
+      ::setenv("CLOISTER_PROFILE_PATH", saved_->c_str(), 1);
+    else
+      ::unsetenv("CLOISTER_PROFILE_PATH");
+  }
+
+ private:
+  std::optional<std::string> saved_;
+};
+
+class OciProfile : public OciSpec {
+ protected:
+  // A profile file in the bundle's directory (outside its rootfs); its absolute path.
+  std::string profile(const std::string& text, const std::string& name = "p.toml") {
+    const std::string path = bundle.dir() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  Json with_profile(const std::string& value) {
+    Json j = minimal();
+    j["annotations"] = {{"org.cloister.profile", value}};
+    return j;
+  }
+
+  static bool has_notice(const Container& c, const std::string& part) {
+    return std::any_of(c.notices.begin(), c.notices.end(),
+                       [&](const std::string& n) { return contains(n, part); });
+  }
+};
+
+constexpr const char* kStackingProfile = R"([seccomp]
+base = "none"
+deny = [{ name = "mkdir", action = "errno:EACCES" }]
+
+[landlock]
+read = ["/usr"]
+write = ["/tmp"]
+scope = ["signal"]
+
+[rlimits]
+core = 0
+nofile = "50:100"
+)";
+
+// What stacks on a container: the profile's seccomp policy beside config.json's (which stays
+// the exact filter it was), its Landlock rules, its rlimits after the config's.
+TEST_F(OciProfile, ProfileByPathStacksSeccompAndAddsLandlockAndRlimits) {
+  const std::string path = profile(kStackingProfile);
+  Json j = with_profile(path);
+  j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 100}, {"hard", 200}}};
+  j["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                           {"syscalls", {{{"names", {"rmdir"}}, {"action", "SCMP_ACT_ERRNO"}}}}};
+  auto c = accepted(j);
+  const auto& sc = c.policy.seccomp;
+  EXPECT_TRUE(sc.exact);  // config.json's filter, as linux.seccomp gave it
+  EXPECT_EQ(sc.base, "none");
+  ASSERT_EQ(sc.layers.size(), 1u);
+  ASSERT_EQ(sc.layers[0].size(), 1u);
+  EXPECT_EQ(sc.layers[0][0].name, "rmdir");
+  ASSERT_EQ(sc.stacked.size(), 1u);
+  const auto& stacked = sc.stacked[0];
+  EXPECT_FALSE(stacked.exact);  // the program's exec is allowed, as under cloister run
+  EXPECT_EQ(stacked.base, "none");
+  ASSERT_EQ(stacked.layers.size(), 1u);
+  ASSERT_EQ(stacked.layers[0].size(), 1u);
+  EXPECT_EQ(stacked.layers[0][0].name, "mkdir");
+  EXPECT_EQ(stacked.layers[0][0].action, (SeccompAction{SeccompAction::Kind::Errno, EACCES}));
+  EXPECT_TRUE(contains(stacked.origin, "annotations.org.cloister.profile")) << stacked.origin;
+  EXPECT_TRUE(contains(stacked.origin, path)) << stacked.origin;
+
+  const auto& ll = c.policy.landlock;
+  ASSERT_EQ(ll.paths.size(), 2u);
+  EXPECT_EQ(ll.paths[0].path, "/usr");
+  EXPECT_TRUE(ll.paths[0].read);
+  EXPECT_FALSE(ll.paths[0].write);
+  EXPECT_EQ(ll.paths[1].path, "/tmp");
+  EXPECT_TRUE(ll.paths[1].write);
+  EXPECT_TRUE(ll.scope_signal);
+  EXPECT_FALSE(ll.scope_abstract_unix);
+
+  // The config's limit first, the profile's (lower) after it: the later one wins.
+  ASSERT_EQ(c.policy.rlimits.size(), 3u);
+  EXPECT_EQ(c.policy.rlimits[0].resource, RLIMIT_NOFILE);
+  EXPECT_EQ(c.policy.rlimits[0].soft, 100u);
+  EXPECT_EQ(c.policy.rlimits[1].resource, RLIMIT_CORE);
+  EXPECT_EQ(c.policy.rlimits[1].hard, 0u);
+  EXPECT_EQ(c.policy.rlimits[2].resource, RLIMIT_NOFILE);
+  EXPECT_EQ(c.policy.rlimits[2].soft, 50u);
+  EXPECT_EQ(c.policy.rlimits[2].hard, 100u);
+  // Nothing it set was left out.
+  EXPECT_TRUE(c.notices.empty()) << c.notices.front();
+  EXPECT_EQ(c.annotations.at("org.cloister.profile"), path);
+
+  // exec's process (exec --process FILE) gets the same.
+  Json process = {{"user", {{"uid", 0}, {"gid", 0}}}, {"args", {"/bin/sh"}}, {"cwd", "/"}};
+  oci::LoadOptions options;
+  options.process = &process;
+  auto exec = oci::from_json(j, bundle.dir(), options);
+  ASSERT_TRUE(exec.ok()) << exec.error().message();
+  EXPECT_EQ(exec->policy.seccomp.stacked.size(), 1u);
+  EXPECT_EQ(exec->policy.landlock.paths.size(), 2u);
+}
+
+// A profile without [seccomp] has the filter cloister run would give it: the default base.
+TEST_F(OciProfile, ProfileWithoutSeccompStacksTheDefaultBase) {
+  auto c = accepted(with_profile(profile("[rlimits]\ncore = 0\n")));
+  EXPECT_EQ(c.policy.seccomp.base, "none");  // the container's own: none given
+  ASSERT_EQ(c.policy.seccomp.stacked.size(), 1u);
+  EXPECT_EQ(c.policy.seccomp.stacked[0].base, "default");
+  EXPECT_FALSE(c.policy.landlock.any());
+}
+
+// Each section that cannot apply to a container is said, with where it was written (in an
+// included file too), even one whose value is the default; none of it reaches the policy.
+TEST_F(OciProfile, SectionsThatDoNotStackBecomeNotices) {
+  profile("[network]\nmode = \"none\"\n", "net.toml");
+  const std::string path = profile(
+      "include = [\"net.toml\"]\n"
+      "sandbox = \"chroot\"\n"
+      "[filesystem]\nroot = \"empty\"\nops = [{ tmpfs = \"/scratch\" }]\n"
+      "[process]\nnew-session = false\n"
+      "[namespaces]\nuser = true\n"
+      "[cgroup]\npids-max = 10\n");
+  const Container plain = accepted(minimal());
+  auto c = accepted(with_profile(path));
+  ASSERT_EQ(c.notices.size(), 6u);
+  const std::string network = "[network] (" + bundle.dir() + "/net.toml:1:1) not applied: ";
+  EXPECT_TRUE(has_notice(c, network + "the container's network is the engine's"));
+  EXPECT_TRUE(has_notice(c, "sandbox (" + path + ":2:11) not applied"));
+  const std::string filesystem = "[filesystem] (" + path + ":3:1) not applied: ";
+  EXPECT_TRUE(has_notice(c, filesystem + "the container's filesystem is the bundle's"));
+  EXPECT_TRUE(has_notice(c, "[process] (" + path + ":6:1) not applied"));
+  EXPECT_TRUE(has_notice(c, "[namespaces] (" + path + ":8:1) not applied"));
+  EXPECT_TRUE(has_notice(c, "[cgroup] (" + path + ":10:1) not applied"));
+  for (const auto& n : c.notices) {
+    EXPECT_EQ(n.rfind("annotations.org.cloister.profile: profile '" + path + "': ", 0), 0u) << n;
+  }
+  // The container is what config.json made it.
+  EXPECT_EQ(c.policy.net, plain.policy.net);
+  EXPECT_EQ(c.policy.mode, plain.policy.mode);
+  EXPECT_EQ(c.policy.fs.size(), plain.policy.fs.size());
+  EXPECT_EQ(c.policy.ns.user, plain.policy.ns.user);
+  EXPECT_EQ(c.policy.cgroup.pids_max, plain.policy.cgroup.pids_max);
+  EXPECT_EQ(c.policy.new_session, plain.policy.new_session);
+}
+
+// A shipped profile by name, found as cloister run --profile finds it.
+TEST_F(OciProfile, ShippedProfileByName) {
+  ProfilePath shipped(std::string(CLOISTER_SOURCE_DIR) + "/profiles");
+  auto c = accepted(with_profile("untrusted-parser"));
+  ASSERT_EQ(c.policy.seccomp.stacked.size(), 1u);
+  EXPECT_EQ(c.policy.seccomp.stacked[0].base, "strict-daemon");
+  EXPECT_TRUE(contains(c.policy.seccomp.stacked[0].origin, "profiles/untrusted-parser.toml"));
+  EXPECT_TRUE(c.policy.landlock.scope_abstract_unix);
+  EXPECT_FALSE(c.policy.rlimits.empty());
+  EXPECT_TRUE(has_notice(c, "[filesystem]"));
+  EXPECT_TRUE(has_notice(c, "[network]"));
+  EXPECT_TRUE(has_notice(c, "[process]"));
+  EXPECT_TRUE(has_notice(c, "sandbox"));
+}
+
+// One place for a container's Landlock rules: the profile's and the annotations' together are
+// refused, naming both.
+TEST_F(OciProfile, ProfileLandlockWithLandlockAnnotationsIsRefused) {
+  const std::string path = profile(kStackingProfile);
+  Json j = with_profile(path);
+  j["annotations"]["org.cloister.landlock.read"] = "/etc";
+  EXPECT_EQ(refused_key(j), "annotations.org.cloister.profile");
+  const std::string message = refused(j);
+  EXPECT_TRUE(contains(message, "[landlock] (" + path + ":5:1)")) << message;
+  EXPECT_TRUE(contains(message, "annotations.org.cloister.landlock.read")) << message;
+  // A profile without [landlock] goes with the annotations' rules.
+  j["annotations"]["org.cloister.profile"] = profile("[rlimits]\ncore = 0\n", "q.toml");
+  auto c = accepted(j);
+  ASSERT_EQ(c.policy.landlock.paths.size(), 1u);
+  EXPECT_EQ(c.policy.landlock.paths[0].path, "/etc");
+}
+
+TEST_F(OciProfile, UnknownNameOrUnreadablePathIsRefusedNamingTheKey) {
+  ProfilePath search(bundle.dir() + "/profiles");
+  Json j = with_profile("no-such-profile");
+  EXPECT_EQ(refused_key(j), "annotations.org.cloister.profile");
+  std::string message = refused(j);
+  EXPECT_TRUE(contains(message, "no shipped profile named 'no-such-profile'")) << message;
+  EXPECT_TRUE(contains(message, "searched " + bundle.dir() + "/profiles")) << message;
+  EXPECT_TRUE(contains(message, "absolute path")) << message;  // the hint
+
+  j = with_profile(bundle.dir() + "/missing.toml");
+  EXPECT_EQ(refused_key(j), "annotations.org.cloister.profile");
+  message = refused(j);
+  EXPECT_TRUE(contains(message, bundle.dir() + "/missing.toml")) << message;
+  EXPECT_TRUE(contains(message, std::strerror(ENOENT))) << message;
+
+  j = with_profile(bundle.dir());  // a directory
+  EXPECT_EQ(refused_key(j), "annotations.org.cloister.profile");
+
+  // A relative path has nothing to be relative to.
+  j = with_profile("p.toml");
+  EXPECT_EQ(refused_key(j), "annotations.org.cloister.profile");
+  EXPECT_TRUE(contains(refused(j), "absolute")) << refused(j);
+  j = with_profile("");
+  EXPECT_EQ(refused_key(j), "annotations.org.cloister.profile");
+}
+
+// The profile's own problems, FILE:LINE:COLUMN, under the annotation's key.
+TEST_F(OciProfile, ProfileErrorsArePassedThrough) {
+  const std::string path = profile("[seccomp]\nbase = \"lenient\"\n[telepathy]\n");
+  Json j = with_profile(path);
+  EXPECT_EQ(refused_key(j), "annotations.org.cloister.profile");
+  const std::string message = refused(j);
+  EXPECT_TRUE(contains(message, path + ":2:8: base must be")) << message;
+  EXPECT_TRUE(contains(message, path + ":3:1: unknown key 'telepathy'")) << message;
+}
+
+// A profile may lower a limit the config sets, never raise it; one the config leaves alone it
+// sets as it likes.
+TEST_F(OciProfile, ProfileRaisingAConfigRlimitIsRefused) {
+  Json j = with_profile(profile("[rlimits]\nnofile = \"100:300\"\n"));
+  j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 100}, {"hard", 200}}};
+  EXPECT_EQ(refused_key(j), "annotations.org.cloister.profile");
+  const std::string message = refused(j);
+  EXPECT_TRUE(contains(message, "[rlimits] nofile = 100:300")) << message;
+  EXPECT_TRUE(contains(message, "raises process.rlimits' RLIMIT_NOFILE 100:200")) << message;
+  j["annotations"]["org.cloister.profile"] =
+      profile("[rlimits]\nnofile = \"unlimited\"\n", "u.toml");
+  EXPECT_TRUE(contains(refused(j), "nofile = unlimited:unlimited")) << refused(j);
+  // Equal or lower: fine.
+  j["annotations"]["org.cloister.profile"] =
+      profile("[rlimits]\nnofile = \"100:200\"\ncore = 0\n", "ok.toml");
+  auto c = accepted(j);
+  ASSERT_EQ(c.policy.rlimits.size(), 3u);
+  EXPECT_EQ(c.policy.rlimits[1].resource, RLIMIT_CORE);  // a profile's, in the key order
+  EXPECT_EQ(c.policy.rlimits[2].resource, RLIMIT_NOFILE);
+  // A resource the config leaves alone: the container inherits the runtime's limit, which the
+  // profile may lower but not raise.
+  rlimit inherited{};
+  ASSERT_EQ(::getrlimit(RLIMIT_MSGQUEUE, &inherited), 0);
+  if (inherited.rlim_max != RLIM_INFINITY) {
+    j["annotations"]["org.cloister.profile"] =
+        profile("[rlimits]\nmsgqueue = \"unlimited\"\n", "mq.toml");
+    EXPECT_EQ(refused_key(j), "annotations.org.cloister.profile");
+    EXPECT_TRUE(contains(refused(j), "RLIMIT_MSGQUEUE " + std::to_string(inherited.rlim_cur) + ":" +
+                                         std::to_string(inherited.rlim_max) +
+                                         ", which the container inherits"))
+        << refused(j);
+  }
+  j["annotations"]["org.cloister.profile"] =
+      profile("[rlimits]\nmsgqueue = \"" + std::to_string(inherited.rlim_cur / 2) + ":" +
+                  std::to_string(inherited.rlim_cur / 2) + "\"\n",
+              "mq-lower.toml");
+  EXPECT_EQ(accepted(j).policy.rlimits.back().resource, RLIMIT_MSGQUEUE);
+}
+
+TEST_F(OciProfile, FeaturesListTheAnnotation) {
+  const Json annotations = oci::features_json().at("annotations");
+  EXPECT_TRUE(annotations.contains("org.cloister.profile")) << annotations.dump();
 }
 
 // ---- load_bundle --------------------------------------------------------------------------
