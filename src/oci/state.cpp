@@ -31,6 +31,19 @@ Hook hook_of(const Json& j) {
   return h;
 }
 
+// The root and whatever parents of it are missing, each 0700 as runc makes them: container
+// ids and pids are nobody else's business. Engines name a root below a directory of their own
+// that need not exist yet (containerd's runc shim: /run/containerd/runc/NAMESPACE).
+Status make_root(const std::string& root) {
+  for (std::size_t slash = root.find('/', 1);; slash = root.find('/', slash + 1)) {
+    const std::string dir = root.substr(0, slash);
+    if (!dir.empty() && dir.back() != '/' && ::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return Error{"--root", "mkdir", dir, errno,
+                   "--root must name a directory, or a path where one can be made"};
+    if (slash == std::string::npos) return ok_status();
+  }
+}
+
 }  // namespace
 
 Status write_file_atomically(const std::string& path, const std::string& text, const char* step,
@@ -86,9 +99,7 @@ StateDir::StateDir(std::string root, std::string id)
     : root_(std::move(root)), id_(std::move(id)), dir_(root_ + "/" + id_) {}
 
 Status StateDir::make() const {
-  // The root itself is made 0700: container ids and pids are nobody else's business.
-  if (::mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST)
-    return Error{"--root", "mkdir", root_, errno, ""};
+  CLOISTER_TRY(make_root(root_));
   if (::mkdir(dir_.c_str(), 0700) != 0) {
     const int err = errno;
     return Error{"create", "mkdir", dir_, err,

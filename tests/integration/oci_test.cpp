@@ -380,6 +380,50 @@ TEST_F(OciTest, ListShowsContainersAndDeleteOfARunningOneNeedsForce) {
   expect_gone("l1", pid, 0);
 }
 
+// ps lists the container's processes, its init among them: as JSON (containerd's shim asks
+// `ps --format json` for `ctr task ps`) and as a table; from its cgroup, or (uid 65534's,
+// without one) its PID namespace. A stopped container with a PID namespace of its own has
+// none left.
+TEST_F(OciTest, PsListsTheContainersProcesses) {
+  write_config(config("sleep 1000 & echo started > /out/started; wait"));
+  ASSERT_EQ(call({"run", "--detach", "--bundle", bundle(), "ps1"}).exit_code, 0);
+  const pid_t pid = track("ps1");
+  const unsigned long pid_ns = pid_namespace_of(pid);
+  ASSERT_EQ(wait_for_file(out("started"), milliseconds(5000)), "started\n");
+  auto r = call({"ps", "--format", "json", "ps1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  Json pids = Json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(pids.is_array()) << r.describe();
+  ASSERT_EQ(pids.size(), 2u) << r.describe();  // sh and its sleep
+  EXPECT_TRUE(pids[0] == pid || pids[1] == pid) << r.describe() << " init " << pid;
+  for (const auto& p : pids)
+    EXPECT_EQ(pid_namespace_of(p.get<pid_t>()), pid_ns) << r.describe();
+
+  r = call({"ps", "ps1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out.rfind("PID\tCMD\n", 0), 0u) << r.describe();
+  EXPECT_NE(r.out.find(std::to_string(pid) + "\t/bin/sh -c sleep 1000"), std::string::npos)
+      << r.describe();
+  EXPECT_NE(r.out.find("\tsleep 1000\n"), std::string::npos) << r.describe();
+  r = call({"ps", "ps1", "-ef"});  // runc passes these to ps(1); cloister has no ps(1) to run
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_NE(r.err.find("takes no ps(1) options"), std::string::npos) << r.describe();
+  r = call({"ps", "--format", "yaml", "ps1"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+
+  ASSERT_EQ(call({"kill", "--all", "ps1", "KILL"}).exit_code, 0);
+  EXPECT_TRUE(wait_gone(pid, milliseconds(5000)));
+  EXPECT_TRUE(pid_namespace_empties(pid_ns, milliseconds(5000)));
+  r = call({"ps", "--format", "json", "ps1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "[]\n");
+  ASSERT_EQ(call({"delete", "ps1"}).exit_code, 0);
+  expect_gone("ps1", pid, pid_ns);
+  r = call({"ps", "--format", "json", "ps1"});
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("no container 'ps1'"), std::string::npos) << r.describe();
+}
+
 // kill --all reaches every process of the container: through its cgroup, or (uid 65534's,
 // without one) its PID namespace. A plain kill reaches its first process alone.
 TEST_F(OciTest, KillAllReachesEveryProcess) {
@@ -436,6 +480,25 @@ TEST_F(OciTest, DeleteOfACreatedContainerEndsIt) {
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   expect_gone("d1", pid, pid_ns);
   EXPECT_FALSE(exists(out("started")));  // its program never ran
+}
+
+// --root below directories that do not exist yet, as containerd's runc shim gives it
+// (/run/containerd/runc/NAMESPACE): create makes each missing one, 0700 as runc does.
+TEST_F(OciTest, CreateMakesTheRootWithItsMissingParents) {
+  root_ = dir_ / "runtime/namespace";
+  write_config(config(kWaitForTerm));
+  auto r = call({"create", "--bundle", bundle(), "n1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const pid_t pid = track("n1");
+  const unsigned long pid_ns = pid_namespace_of(pid);
+  for (const std::string& dir : {dir_ / "runtime", root_}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(dir.c_str(), &st), 0) << dir << ": " << errno_name(errno);
+    EXPECT_EQ(st.st_mode & 07777, 0700u) << dir;
+  }
+  r = call({"delete", "n1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_gone("n1", pid, pid_ns);
 }
 
 // The runtime dies (SIGKILL) while a createRuntime hook runs: the container, its cgroup and
