@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     " [--root DIR] [--log FILE] [--log-format text|json] COMMAND ...\n"
     "  create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] ID\n"
     "  start ID | state ID | kill [--all] ID [SIGNAL] | delete [--force] ID | list\n"
+    "  ps [--format table|json] ID\n"
     "  run [--bundle DIR] [--pid-file FILE] [--detach] [--preserve-fds N] ID\n"
     "  exec [--process FILE] [--detach] [--pid-file FILE] [--cwd DIR] [--env NAME=VALUE]\n"
     "       [--user UID[:GID]] [--cap CAP] [--preserve-fds N] ID [COMMAND [ARG...]]\n"
@@ -226,6 +227,21 @@ int oci_command(const std::vector<std::string>& args, const std::string& program
     if (w->empty() || w->size() > 2)
       return usage_error_exit(g, Error{"kill", "usage: kill [--all] ID [SIGNAL]", "", 0, ""});
     return oci::kill(g, w->front(), w->size() == 2 ? (*w)[1] : "TERM", all);
+  }
+  if (command == "ps") {
+    std::string format = "table";
+    auto w = parse(rest, j, {value_flag({"format", "f"}, format)}, command);
+    if (!w) return usage_error_exit(g, w.error());
+    if (format != "table" && format != "json")
+      return usage_error_exit(g,
+                              Error{"ps --format", "must be table or json", quote(format), 0, ""});
+    if (w->size() > 1)
+      return usage_error_exit(
+          g, Error{"ps", "takes no ps(1) options", quote((*w)[1]), 0,
+                   "cloister-oci ps lists each PID with its command line, or the PIDs as JSON"});
+    auto id = one_id(*w, command);
+    if (!id) return usage_error_exit(g, id.error());
+    return oci::ps(g, *id, format == "json");
   }
   if (command == "delete") {
     bool force = false;

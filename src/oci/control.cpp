@@ -1,4 +1,4 @@
-// state, kill, delete, list and features: the commands that work on a container by its state
+// state, kill, ps, delete, list and features: the commands that work on a container by its state
 // directory, from any process, after the one that created it is gone.
 #include <dirent.h>
 #include <fcntl.h>
@@ -6,10 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <set>
+#include <vector>
 
 #include "isolate/cgroups.hpp"
 #include "kernel/fd.hpp"
@@ -75,9 +78,10 @@ Result<int> parse_signal(const std::string& text) {
   return Error{"kill", "unknown signal", quote(text), 0, "a number or a name: TERM, SIGKILL, ..."};
 }
 
-// Every process of the container's cgroup (kill --all), each pinned by a pidfd before the
-// signal and signalled only if still listed.
-void signal_cgroup(const State& s, int signal) {
+// The processes of the container's cgroups (each listed once), as this process's PID
+// namespace numbers them.
+std::vector<pid_t> cgroup_pids(const State& s) {
+  std::set<pid_t> pids;
   for (const auto& dir : s.cgroup_paths) {
     UniqueFd fd(::open((dir + "/cgroup.procs").c_str(), O_RDONLY | O_CLOEXEC));
     auto text = fd ? io::read_all(fd.get()) : std::nullopt;
@@ -89,10 +93,18 @@ void signal_cgroup(const State& s, int signal) {
       if (end == p) break;
       p = end;
       while (*p == '\n') ++p;
-      if (pid <= 0) continue;
-      UniqueFd pidfd(sys::pidfd_open(static_cast<pid_t>(pid)));
-      if (pidfd) sys::pidfd_send_signal(pidfd.get(), signal);
+      if (pid > 0) pids.insert(static_cast<pid_t>(pid));
     }
+  }
+  return {pids.begin(), pids.end()};
+}
+
+// Every process of the container's cgroup (kill --all), each pinned by a pidfd before the
+// signal.
+void signal_cgroup(const State& s, int signal) {
+  for (pid_t pid : cgroup_pids(s)) {
+    UniqueFd pidfd(sys::pidfd_open(pid));
+    if (pidfd) sys::pidfd_send_signal(pidfd.get(), signal);
   }
 }
 
@@ -101,25 +113,39 @@ ino_t pid_namespace_of(const std::string& pid) {
   return ::stat(("/proc/" + pid + "/ns/pid").c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
+// The processes of the container's own PID namespace (a container without a cgroup:
+// rootless); only its own process when it shares the runtime's PID namespace.
+std::vector<pid_t> pid_namespace_pids(const State& s) {
+  const ino_t ns = pid_namespace_of(std::to_string(s.pid));
+  if (ns == 0) return {};
+  if (ns == pid_namespace_of("self")) return {s.pid};
+  std::vector<pid_t> pids;
+  DIR* d = ::opendir("/proc");
+  if (!d) return pids;
+  while (dirent* e = ::readdir(d)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (pid > 0 && *end == '\0' && pid_namespace_of(e->d_name) == ns)
+      pids.push_back(static_cast<pid_t>(pid));
+  }
+  ::closedir(d);
+  std::sort(pids.begin(), pids.end());
+  return pids;
+}
+
 // Every process of the container's own PID namespace (kill --all of a container without a
-// cgroup: rootless), each pinned by a pidfd and signalled only if still in it. A container
-// sharing the runtime's PID namespace has only its own process signalled.
+// cgroup), each pinned by a pidfd and signalled only if still in it. A container sharing the
+// runtime's PID namespace has only its own process signalled.
 void signal_pid_namespace(const State& s, int pidfd, int signal) {
   const ino_t ns = pid_namespace_of(std::to_string(s.pid));
   if (ns == 0 || ns == pid_namespace_of("self")) {
     sys::pidfd_send_signal(pidfd, signal);
     return;
   }
-  DIR* d = ::opendir("/proc");
-  if (!d) return;
-  while (dirent* e = ::readdir(d)) {
-    char* end = nullptr;
-    const long pid = std::strtol(e->d_name, &end, 10);
-    if (pid <= 0 || *end != '\0' || pid_namespace_of(e->d_name) != ns) continue;
-    UniqueFd fd(sys::pidfd_open(static_cast<pid_t>(pid)));
-    if (fd && pid_namespace_of(e->d_name) == ns) sys::pidfd_send_signal(fd.get(), signal);
+  for (pid_t pid : pid_namespace_pids(s)) {
+    UniqueFd fd(sys::pidfd_open(pid));
+    if (fd && pid_namespace_of(std::to_string(pid)) == ns) sys::pidfd_send_signal(fd.get(), signal);
   }
-  ::closedir(d);
 }
 
 // Waits (bounded) until the pinned process has exited.
@@ -191,6 +217,36 @@ int kill(const Global& g, const std::string& id, const std::string& signal_text,
   }
   if (pidfd && sys::pidfd_send_signal(pidfd.get(), *signal) != 0 && errno != ESRCH)
     return report_error(g, Error{"kill", "pidfd_send_signal", std::to_string(s->pid), errno, ""});
+  return 0;
+}
+
+int ps(const Global& g, const std::string& id, bool json) {
+  if (auto valid = check_id(id); !valid) return report_error(g, valid.error());
+  StateDir dir(g.root, id);
+  auto s = dir.load();
+  if (!s) return report_error(g, s.error());
+  // The cgroup holds what the container left behind too (without a PID namespace of its own,
+  // its init's children outlive it): listed whatever the init's status, as runc lists them.
+  std::vector<pid_t> pids;
+  if (!s->cgroup_paths.empty())
+    pids = cgroup_pids(*s);
+  else if (dir.status(*s) != ContainerStatus::Stopped)
+    pids = pid_namespace_pids(*s);
+  if (json) {
+    std::cout << Json(pids).dump() << std::endl;
+    return 0;
+  }
+  std::cout << "PID\tCMD\n";
+  for (pid_t pid : pids) {
+    UniqueFd fd(
+        ::open(("/proc/" + std::to_string(pid) + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC));
+    std::string command = fd ? io::read_all(fd.get()).value_or("") : "";
+    while (!command.empty() && command.back() == '\0') command.pop_back();
+    for (auto& ch : command)
+      if (ch == '\0') ch = ' ';
+    std::cout << pid << "\t" << command << "\n";
+  }
+  std::cout.flush();
   return 0;
 }
 

@@ -1,5 +1,5 @@
 // The OCI runtime's commands, as runc and crun take them from container engines (podman's
-// conmon, containerd's shim): create, start, state, kill, delete, run, exec, features. Each
+// conmon, containerd's shim): create, start, state, kill, delete, run, exec, ps, features. Each
 // returns the exit code; errors go to stderr and, with --log, to the log file (JSON lines with
 // --log-format json), which is where engines read them.
 #pragma once
@@ -49,6 +49,10 @@ int run(const Global& g, const std::string& id, const CreateOptions& o, bool det
 int state(const Global& g, const std::string& id);
 int kill(const Global& g, const std::string& id, const std::string& signal, bool all);
 int remove(const Global& g, const std::string& id, bool force);
+// The container's processes (its cgroups', else its PID namespace's; none once it stopped):
+// a JSON array of PIDs, as containerd's shim reads `ps --format json`, or PID and command
+// lines.
+int ps(const Global& g, const std::string& id, bool json);
 int exec(const Global& g, const std::string& id, const ExecOptions& o);
 int list(const Global& g);
 int features();
