@@ -15,6 +15,8 @@ bash scripts/deps.sh clang-14 libclang-rt-14-dev
 bash scripts/deps.sh busybox-static xvfb x11-utils libxml2-utils make curl
 # The OCI runtime under real podman (tests/oci/): podman with conmon, crun and runc beside.
 bash scripts/deps.sh podman conmon crun runc uidmap bc
+# ... and under containerd's ctr with its runc v2 shim (tests/oci/ctr-suite.sh).
+bash scripts/deps.sh containerd
 # libcloister's examples are built against an installed tree with pkg-config.
 bash scripts/deps.sh pkg-config
 # The man pages are checked with man and groff, the completions with bash and zsh.
