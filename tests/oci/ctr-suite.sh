@@ -86,16 +86,24 @@ if [ -z "${CTR_SUITE_DIR:-}" ]; then
   dir=$(mktemp -d /tmp/cloister-ctr.XXXXXX) || exit 1
   chmod 755 "$dir"
   # unshare blocks INT and TERM while it waits: they go to the inner script (PID 1 of its
-  # namespace, which has traps for them), found as unshare's child. --kill-child: should
-  # unshare die, the inner run gets TERM and cleans up.
+  # namespace, which has traps for them), unshare's child. --kill-child: should unshare die,
+  # the inner run gets TERM and cleans up; this script then waits for the inner run itself
+  # (by its PID and start time: it is no child of ours) before looking at what is left.
   CTR_SUITE_DIR=$dir unshare --mount --propagation private --pid --fork --mount-proc \
     --kill-child=TERM -- bash "$0" ${log_calls:+--log-calls} "$@" &
   unshare_pid=$!
-  forward() {
-    local inner
-    inner=$(cat "/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null)
-    [ -n "$inner" ] && kill -TERM $inner 2>/dev/null
-  }
+  inner="" inner_start=""
+  for _ in $(seq 100); do
+    read -r inner _ <"/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null
+    [ -n "$inner" ] && break
+    kill -0 "$unshare_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  # Field 22 of /proc/PID/stat, counted after the command name's closing parenthesis.
+  start_time_of() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+  [ -n "$inner" ] && inner_start=$(start_time_of "$inner")
+  inner_runs() { [ -n "$inner_start" ] && [ "$(start_time_of "$inner")" = "$inner_start" ]; }
+  forward() { inner_runs && kill -TERM "$inner" 2>/dev/null; }
   trap forward INT TERM
   wait "$unshare_pid"
   rc=$?
@@ -103,10 +111,19 @@ if [ -z "${CTR_SUITE_DIR:-}" ]; then
     wait "$unshare_pid"
     rc=$?
   done
+  for _ in $(seq 1200); do
+    inner_runs || break
+    sleep 0.1
+  done
   if [ -e "$dir" ]; then
-    # The namespaces are gone with their last process: nothing is mounted there any more.
+    # The namespaces are gone with their last process: nothing runs or is mounted there any
+    # more; the cgroups of the run's containerd namespace may be.
     echo "# the inner run (exit status $rc) left $dir: removed now"
     rm -rf "$dir"
+    find /sys/fs/cgroup -mindepth 1 -maxdepth 5 -type d -path "*/cloister-ctr-${dir##*.}*" 2>/dev/null |
+      awk '{ print length, $0 }' | sort -rn | cut -d' ' -f2- | while read -r cgroup; do
+        rmdir "$cgroup" && echo "# and its cgroup $cgroup: removed now"
+      done
     [ "$rc" -eq 0 ] && rc=1
   fi
   exit "$rc"
@@ -197,7 +214,11 @@ start_detached() {
   while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
   shift
   run_ctr -d --log-uri "file://$dir/logs/$id.log" "${opts[@]}" "$image" "$id" "$@"
-  [ "$rc" -eq 0 ] || { fail "ctr run -d $id: exit status $rc: $err"; return 1; }
+  [ "$rc" -eq 0 ] && return 0
+  fail "ctr run -d $id: exit status $rc: $err"
+  # ctr keeps the container of a task that failed to start: removed as an engine would.
+  c container rm "$id" >/dev/null 2>&1
+  return 1
 }
 # task_status ID: the STATUS column of `ctr task ls` (RUNNING, STOPPED, PAUSED...).
 task_status() { c task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }'; }
@@ -786,8 +807,10 @@ cleanup_now() {
   fi
   [ "$parents" -gt 0 ] &&
     echo "# note: removed the namespace's parent cgroup /$namespace in $parents hierarchies (made with the containers' cgroups; no runtime removes it)"
-  grep -q 'level=error' "$dir/containerd.log" 2>/dev/null &&
-    grep 'level=error' "$dir/containerd.log" | cut -c1-300 | sed 's/^/# containerd: /' | head -20
+  # containerd's errors, but 1.6's "copy shim log ... file already closed", said when a shim
+  # ends before its task started (a runtime's failed create).
+  grep 'level=error' "$dir/containerd.log" 2>/dev/null | grep -v 'msg="copy shim log"' |
+    cut -c1-300 | sed 's/^/# containerd: /' | head -20
   rm -rf "$dir"
   if [ -n "$skip_reason" ]; then
     [ -n "$report" ] && { printf '%s' "$report" | sed 's/^/# the run left things behind (now removed): /'; exit 1; }
