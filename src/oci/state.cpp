@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "kernel/io.hpp"
+#include "plan/plan.hpp"
 
 namespace cloister::oci {
 namespace {
@@ -73,10 +74,13 @@ std::string status_name(ContainerStatus status) {
   return "stopped";
 }
 
+// Root of a user namespace other than the host's (rootless podman runs its runtime so) cannot
+// write /run: like runc and crun it keeps its state under XDG_RUNTIME_DIR when that is set.
 std::string default_root() {
-  if (::geteuid() == 0) return "/run/cloister-oci";
-  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg)
-    return std::string(xdg) + "/cloister-oci";
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  const bool has_xdg = xdg && *xdg;
+  if (current_caller().host_root || (::geteuid() == 0 && !has_xdg)) return "/run/cloister-oci";
+  if (has_xdg) return std::string(xdg) + "/cloister-oci";
   return "/tmp/cloister-oci-" + std::to_string(::geteuid());
 }
 

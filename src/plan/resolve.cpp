@@ -480,8 +480,9 @@ bool host_ids_switch(const Policy& p, const Caller& caller, std::uint64_t flags,
          (p.id.uid || p.id.gid);
 }
 
-// --host-ids: the ids are real host ids, so only root of the host's user namespace can take
-// them, and nothing may ask for a user namespace at the same time.
+// --host-ids: the ids are those of the caller's own user namespace (the host's, or the one a
+// rootless engine runs its runtime in), so only its root can take them, and nothing may ask
+// for a user namespace at the same time.
 Status validate_host_ids(const Policy& p, const Caller& caller) {
   if (!p.id.host_ids) return ok_status();
   const auto conflict = [](const char* other) {
@@ -495,12 +496,9 @@ Status validate_host_ids(const Policy& p, const Caller& caller) {
   if (!p.id.uid)
     return Error{"--host-ids", "needs --uid", "", 0,
                  "name the host uid COMMAND runs under, e.g. --host-ids --uid 1000 --gid 1000"};
-  if (!caller.host_root)
+  if (caller.uid != 0)
     return Error{"--host-ids", "needs root", "", EPERM,
-                 caller.uid == 0 ? "this root is not the host's (it runs in a user namespace); "
-                                   "drop --host-ids to get a user namespace instead"
-                                 : "an unprivileged caller gets a user namespace instead: drop "
-                                   "--host-ids"};
+                 "an unprivileged caller gets a user namespace instead: drop --host-ids"};
   return ok_status();
 }
 

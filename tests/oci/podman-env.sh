@@ -148,8 +148,9 @@ oci_podman() {
 # no_new_privs: newuidmap is setuid), with HOME and XDG_RUNTIME_DIR in $OCI_DIR. Its
 # subordinate ids come from files bound over /etc/subuid and /etc/subgid in the run's mount
 # namespace (the host's stay as they are). / becomes a shared mount in that namespace, as
-# rootless podman wants for its own. Prints the runtime path uid 65534 can execute (a copy
-# when the original is out of its reach, e.g. under /root).
+# rootless podman wants for its own. Sets OCI_RUNTIME to the runtime path uid 65534 can
+# execute (a copy when the original is out of its reach, e.g. under /root). Not to be called
+# in a command substitution: OCI_AS must be set in the calling shell.
 oci_rootless() {
   local rt=$1 uid=65534
   printf 'nobody:200000:65536\n' >"$OCI_DIR/subuid"
@@ -164,7 +165,7 @@ oci_rootless() {
   chown -R $uid:$uid "$OCI_DIR"
   OCI_AS=(setpriv --reuid "$uid" --regid "$uid" --clear-groups
           env HOME="$OCI_DIR/home" XDG_RUNTIME_DIR="$OCI_DIR/xdg")
-  echo "$rt"
+  OCI_RUNTIME=$rt
 }
 
 # oci_why_not RUNTIME: prints why podman cannot work here at all (empty when it can).

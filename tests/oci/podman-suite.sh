@@ -44,13 +44,23 @@ oci_enter_namespace "$0" ${rootless:+--rootless} "$@" || exit 1
 started=$(date +%s.%N)
 oci_setup "$runtime"
 if [ -n "$rootless" ]; then
-  runtime=$(oci_rootless "$runtime") || { oci_cleanup >/dev/null; echo "# rootless setup failed"; exit 1; }
+  oci_rootless "$runtime" || { oci_cleanup >/dev/null; echo "# rootless setup failed"; exit 1; }
+  runtime=$OCI_RUNTIME
 fi
 why=$(oci_why_not "$runtime")
 if [ -n "$why" ]; then
   oci_cleanup "$runtime" >/dev/null
   echo "# skipped: podman cannot work here: $why"
   exit 77
+fi
+if [ -n "$rootless" ]; then
+  # The checks below mean nothing if podman quietly ran as root.
+  mode=$(oci_podman "$runtime" info --format '{{.Host.Security.Rootless}}' 2>&1)
+  if [ "$mode" != true ]; then
+    oci_cleanup "$runtime" >/dev/null
+    echo "# rootless setup failed: podman info says Rootless=$mode"
+    exit 1
+  fi
 fi
 trap 'interrupted=1; cleanup_now' INT TERM
 trap 'cleanup_now' EXIT
@@ -64,6 +74,8 @@ skipped_why="" # why the check could not run here
 check() {
   local desc=$1
   shift
+  # OCI_ONLY=REGEX runs only the checks whose function name matches (while working on one).
+  [ -n "${OCI_ONLY:-}" ] && ! [[ $1 =~ $OCI_ONLY ]] && return 0
   n=$((n + 1))
   diag="" skipped_why=""
   local t0=$EPOCHREALTIME
@@ -333,6 +345,23 @@ t_kill_rm() {
   [ -z "$diag" ]
 }
 
+# A user namespace podman asks the runtime for: rootless, --userns=keep-id (the container runs
+# as the user's own uid, here 65534, with the host's PID namespace too); as root, --uidmap.
+t_userns() {
+  local want
+  if [ -n "$rootless" ]; then
+    prun keepid --rm --userns=keep-id --pid=host "$OCI_IMAGE" sh -c 'id -u; id -g'
+    expect_rc 0 "podman run --userns=keep-id --pid=host" || return 1
+    want=$'65534\n65534'
+  else
+    prun uidmap --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 "$OCI_IMAGE" \
+      sh -c 'id -u; awk "{ print \$1, \$2, \$3 }" /proc/self/uid_map'
+    expect_rc 0 "podman run --uidmap 0:100000:65536" || return 1
+    want=$'0\n0 100000 65536'
+  fi
+  [ "$out" = "$want" ] || fail "output:" "$out" "expected:" "$want"
+}
+
 cleanup_now() {
   trap - EXIT INT TERM
   [ -n "${OCI_DIR:-}" ] || return 0
@@ -384,4 +413,5 @@ check "podman exec: same PID/UTS/mount namespaces, hostname, exit code, stdin" t
 check "podman run -d, kill, wait (137), rm: gone with its conmon and cgroups" t_kill_rm
 check "podman run -t and exec -t: the container's stdio is a terminal of its own" t_terminal
 check "--annotation org.cloister.landlock.*: Landlock confines the container's writes" t_cloister_annotations
+check "a user namespace: --userns=keep-id --pid=host (rootless), --uidmap (root)" t_userns
 # cleanup_now (EXIT) adds the last check and the summary.
