@@ -171,6 +171,9 @@ Result<Created> create_container(const Global& g, const std::string& id, const C
   s.created = now_rfc3339();
   s.annotations = c.annotations;
   s.cgroup_paths = running->cgroup_paths();
+  if (s.cgroup_paths.empty() && c.policy.ns.pid != Want::Yes)
+    log_warning(g, "no cgroup and no PID namespace of its own: kill --all and delete reach only "
+                   "the container's process, what it forks may outlive it");
   s.cgroup_parents_made = guard.parents();
   s.poststart = c.hooks.poststart;
   s.poststop = c.hooks.poststop;

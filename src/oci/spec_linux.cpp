@@ -356,14 +356,14 @@ Status read_linux(const Json& linux_section, Container& c) {
   if (const Json* resources = find(linux_section, "resources"))
     CLOISTER_TRY(read_resources(*resources, linux_section, c.policy.cgroup));
   // Every container has a cgroup of its own, limits or not: `delete` and `kill --all` end
-  // everything in it. One with a PID namespace of its own that asks for no cgroup path and no
-  // limit runs without where the runtime may make none (rootless, no delegated cgroup: runc
-  // and crun do the same), said in the log: everything in it ends with its PID 1. Without
-  // that namespace nothing else would find what it forked, so the cgroup is required.
+  // everything in it. One that asks for no cgroup path and no limit runs without where the
+  // runtime may make none (rootless podman on cgroup v1: no delegated cgroup; runc and crun
+  // do the same), said in the log. With a PID namespace of its own everything in it still
+  // ends with its PID 1; without one (podman --pid=host) `kill --all` and `delete` reach only
+  // the container's own process, as with crun and runc there.
   c.policy.cgroup.own = true;
   auto& cg = c.policy.cgroup;
-  if (cg.parent.empty() && cg.leaf.empty() && !cg.any() && c.policy.ns.pid == Want::Yes)
-    cg.best_effort = true;
+  if (cg.parent.empty() && cg.leaf.empty() && !cg.any()) cg.best_effort = true;
   if (const Json* sysctl = find(linux_section, "sysctl")) CLOISTER_TRY(read_sysctl(*sysctl, c));
   if (const Json* seccomp = find(linux_section, "seccomp")) {
     auto policy = seccomp_from_spec(*seccomp);

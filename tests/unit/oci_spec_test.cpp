@@ -158,8 +158,8 @@ TEST_F(OciSpec, MinimalConfigBecomesAContainerWithOciDefaults) {
   EXPECT_EQ(c.policy.seccomp.base, "none");  // the bundle's seccomp, or none
   EXPECT_FALSE(c.policy.as_pid_1);           // no PID namespace: not PID 1 of anything
   EXPECT_TRUE(c.policy.cgroup.own);          // delete and kill --all need one
-  // No PID namespace: the cgroup is what finds everything the container forked.
-  EXPECT_FALSE(c.policy.cgroup.best_effort);
+  // Nothing asked: none where none can be made (rootless podman on cgroup v1), as runc/crun.
+  EXPECT_TRUE(c.policy.cgroup.best_effort);
   ASSERT_FALSE(c.policy.fs.empty());
   EXPECT_EQ(c.policy.fs[0].kind, Kind::Bind);
   EXPECT_EQ(c.policy.fs[0].source, bundle.rootfs());
@@ -539,11 +539,11 @@ TEST_F(OciSpec, CgroupsPathIsParentAndLeaf) {
   EXPECT_TRUE(c.policy.cgroup.own);
 }
 
-// A cgroup path or a limit asked for, or no PID namespace, is a cgroup required.
-TEST_F(OciSpec, CgroupIsBestEffortOnlyWithAPidNamespaceAndNothingAsked) {
-  // None asked, and a PID namespace ends everything with its PID 1: none where none can be
-  // made (rootless).
+// A cgroup path or a limit asked for is a cgroup required.
+TEST_F(OciSpec, CgroupIsBestEffortOnlyWhenNothingIsAsked) {
+  // None asked: none where none can be made (rootless), with or without a PID namespace.
   EXPECT_TRUE(accepted(with_namespaces({"mount", "pid"})).policy.cgroup.best_effort);
+  EXPECT_TRUE(accepted(with_namespaces({"mount"})).policy.cgroup.best_effort);
   Json j = with_namespaces({"mount", "pid"});
   j["linux"]["cgroupsPath"] = "/machine/ctr";
   EXPECT_FALSE(accepted(j).policy.cgroup.best_effort);
