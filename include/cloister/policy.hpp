@@ -101,6 +101,9 @@ struct FsOp {
   std::optional<std::uint64_t> size;  // --size, for tmpfs
   bool read_only = false;             // tmpfs, sysfs, cgroup2: mounted read-only
   bool noexec = false;                // binds, tmpfs: MOUNT_ATTR_NOEXEC (OCI option noexec)
+  // proc: /proc/sys, sysrq-trigger, irq and bus left as writable as the kernel allows (an OCI
+  // config says what is read-only through readonlyPaths; podman --privileged says nothing).
+  bool proc_knobs_writable = false;
 };
 
 struct EnvOp {

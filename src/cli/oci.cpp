@@ -251,8 +251,8 @@ int oci_command(const std::vector<std::string>& args, const std::string& program
     if (!id) return usage_error_exit(g, id.error());
     return oci::remove(g, *id, force);
   }
-  return usage_error_exit(g, Error{"cloister-oci", "unknown command", quote(command), 0,
-                                   "cloister-oci --help lists them"});
+  return usage_error_exit(
+      g, Error{"", "unknown command", quote(command), 0, "cloister-oci --help lists them"});
 }
 
 }  // namespace cloister::cli

@@ -220,6 +220,7 @@ class StepApplier {
       mounted = mnt::bind(AT_FDCWD, std::string(kOldRoot) + "/proc", target->get(), kAttrs, true);
     }
     CLOISTER_TRY(mounted);
+    if (!s.knobs_read_only) return ok_status();
     auto proc = open_in_root(root_, s.dest, O_PATH | O_DIRECTORY);
     if (!proc) return proc.take_error();
     // Parts of /proc that reach beyond the sandbox's namespaces stay read-only.

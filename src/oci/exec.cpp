@@ -118,8 +118,12 @@ Result<Plan> exec_plan(Container& c, int preserve_fds) {
   p.id.gid_map.clear();
   p.id.host_ids = true;
   for (int fd = 3; fd < 3 + preserve_fds; ++fd) p.keep_fds.push_back(fd);
+  // The ids are those of the container's user namespace, entered first, whose root the
+  // process is until it switches.
   Caller caller = current_caller();
-  caller.host_root = true;  // the ids are those of the container's user namespace, entered first
+  caller.uid = 0;
+  caller.gid = 0;
+  caller.host_root = true;
   return resolve(p, caller);
 }
 

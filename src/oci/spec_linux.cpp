@@ -190,6 +190,45 @@ std::vector<Node> nodes_present(const Json& linux_section) {
   return present;
 }
 
+// Whether a rule's type, major and minor (absent: any) take in the node.
+bool rule_hits(const std::string& type, const Json* major_v, const Json* minor_v,
+               const Node& node) {
+  const bool type_hit = type == "a" || (type.size() == 1 && type[0] == node.type);
+  const bool major_hit =
+      !major_v || (major_v->is_number() &&
+                   major_v->get<std::int64_t>() == static_cast<std::int64_t>(major(node.rdev)));
+  const bool minor_hit =
+      !minor_v || (minor_v->is_number() &&
+                   minor_v->get<std::int64_t>() == static_cast<std::int64_t>(minor(node.rdev)));
+  return type_hit && major_hit && minor_hit;
+}
+
+// An allow rule naming one node (podman --device PATH:r) says what that node may do. cloister
+// has no device cgroup: a node bound into the container reads and writes as the host's does,
+// so a grant narrower than rw cannot be enforced and is refused rather than widened.
+Status check_node_grant(const Json& rule, const std::string& key, const std::string& type,
+                        const std::vector<Node>& present) {
+  const Json* major_v = find(rule, "major");
+  const Json* minor_v = find(rule, "minor");
+  if (!major_v || !minor_v || !major_v->is_number() || !minor_v->is_number() ||
+      major_v->get<std::int64_t>() < 0 || minor_v->get<std::int64_t>() < 0)
+    return ok_status();  // a wildcard (podman's "c *:* m") grants in general, names no node
+  std::string access = "rwm";
+  if (const Json* a = find(rule, "access")) {
+    auto text = string_of(*a, member(key, "access"));
+    if (!text) return text.take_error();
+    access = *text;
+  }
+  if (access.find('r') != std::string::npos && access.find('w') != std::string::npos)
+    return ok_status();
+  for (const auto& node : present)
+    if (rule_hits(type, major_v, minor_v, node))
+      return spec_error(key, "grants " + node.path + " only " + quote(access),
+                        "cloister has no device cgroup: a node in the container can be read and "
+                        "written; grant rw (podman --device PATH:rw) or leave the device out");
+  return ok_status();
+}
+
 Status read_device_rules(const Json& rules, const std::string& key, const Json& linux_section) {
   if (!rules.is_array()) return spec_error(key, "must be an array");
   const auto present = nodes_present(linux_section);
@@ -200,28 +239,24 @@ Status read_device_rules(const Json& rules, const std::string& key, const Json& 
     if (!allow) return spec_error(k, "has no allow");
     auto a = bool_of(*allow, member(k, "allow"));
     if (!a) return a.take_error();
-    if (*a) continue;  // grants only what a node bound into the container can give
     std::string type = "a";  // no type: every type, as "a" says
     if (const Json* t = find(rules[i], "type")) {
       auto text = string_of(*t, member(k, "type"));
       if (!text) return text.take_error();
       type = *text;
     }
+    // Otherwise a grant gives only what a node bound into the container can give.
+    if (*a) {
+      CLOISTER_TRY(check_node_grant(rules[i], k, type, present));
+      continue;
+    }
     const Json* major_v = find(rules[i], "major");
     const Json* minor_v = find(rules[i], "minor");
     if (!major_v && !minor_v && type == "a") continue;  // deny all: the default
-    for (const auto& node : present) {
-      const bool type_hit = type == "a" || (type.size() == 1 && type[0] == node.type);
-      const bool major_hit =
-          !major_v || (major_v->is_number() &&
-                       major_v->get<std::int64_t>() == static_cast<std::int64_t>(major(node.rdev)));
-      const bool minor_hit =
-          !minor_v || (minor_v->is_number() &&
-                       minor_v->get<std::int64_t>() == static_cast<std::int64_t>(minor(node.rdev)));
-      if (type_hit && major_hit && minor_hit)
+    for (const auto& node : present)
+      if (rule_hits(type, major_v, minor_v, node))
         return spec_error(k, "denies " + node.path + ", which the container has",
                           "cloister cannot take a node back from the container; leave it out");
-    }
   }
   return ok_status();
 }

@@ -226,6 +226,7 @@ class MountReader {
   Status special(Kind kind, const Mount& m, const Options& o) {
     FsOp op = make_op(kind, "", m.destination);
     op.read_only = o.read_only;
+    op.proc_knobs_writable = kind == Kind::Proc;  // readonlyPaths say what is read-only
     if (o.read_only && (kind == Kind::Proc || kind == Kind::Mqueue))
       return spec_error(member(m.key, "options"), "ro is not supported for type " + m.type);
     c_.policy.fs.push_back(op);

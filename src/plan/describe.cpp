@@ -22,7 +22,9 @@ struct Describer {
            (s.size ? ", size " + std::to_string(*s.size) : std::string()) +
            (s.read_only ? ", read-only" : "") + (s.noexec ? ", noexec" : "") + ")";
   }
-  std::string operator()(const step::Proc& s) const { return "proc " + s.dest; }
+  std::string operator()(const step::Proc& s) const {
+    return "proc " + s.dest + (s.knobs_read_only ? "" : " (sys, sysrq-trigger, irq, bus writable)");
+  }
   std::string operator()(const step::Dev& s) const { return "dev " + s.dest; }
   std::string operator()(const step::Mqueue& s) const { return "mqueue " + s.dest; }
   std::string operator()(const step::Dir& s) const {

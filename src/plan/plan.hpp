@@ -51,6 +51,7 @@ struct Proc {
   // (inside a user namespace that does not own that PID namespace), the host's /proc is
   // bound instead, as bubblewrap does. Never with a PID namespace of the sandbox's own.
   bool host_pid_namespace = false;
+  bool knobs_read_only = true;  // /proc/sys, sysrq-trigger, irq, bus (FsOp::proc_knobs_writable)
 };
 struct Dev {
   std::string dest;

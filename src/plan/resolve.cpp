@@ -254,8 +254,9 @@ Status add_fs_step(const FsOp& op, Plan& plan) {
           step::Tmpfs{op.dest, op.perms.value_or(0755), op.size, op.read_only, op.noexec});
       return ok_status();
     case K::Proc:
-      plan.fs.emplace_back(
-          step::Proc{op.dest, !(plan.clone_flags & CLONE_NEWPID) && plan.pidns_fd < 0});
+      plan.fs.emplace_back(step::Proc{op.dest,
+                                      !(plan.clone_flags & CLONE_NEWPID) && plan.pidns_fd < 0,
+                                      !op.proc_knobs_writable});
       return ok_status();
     case K::Dev:
       plan.fs.emplace_back(step::Dev{op.dest, caller_terminal(), op.size});

@@ -584,6 +584,26 @@ TEST_F(OciTest, ConfigTakesEffectInsideTheContainer) {
   EXPECT_EQ(read_text("/proc/sys/net/ipv4/ip_forward"), host_forward) << "the host's changed";
 }
 
+// /proc/sys is read-only where the config's readonlyPaths say so (podman's default), not
+// otherwise (podman --privileged): the knob written is the container's own network
+// namespace's, never the host's.
+TEST_F(OciTest, ProcSysIsReadOnlyExactlyWhereReadonlyPathsSay) {
+  const std::string host_forward = read_text("/proc/sys/net/ipv4/ip_forward");
+  for (const bool listed : {false, true}) {
+    Json c = config(
+        "if echo 1 > /proc/sys/net/ipv4/ip_forward 2>/dev/null; then echo sys=written; "
+        "else echo sys=read-only; fi");
+    const Json caps = {"CAP_NET_ADMIN"};  // the knob's own check (podman --privileged has it)
+    c["process"]["capabilities"] = {{"bounding", caps}, {"permitted", caps}, {"effective", caps}};
+    if (listed) c["linux"]["readonlyPaths"] = {"/proc/sys"};
+    write_config(c);
+    auto r = run(oci({"run", "--bundle", bundle(), listed ? "ro1" : "rw1"}));
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+    EXPECT_EQ(r.value("sys"), listed ? "read-only" : "written") << r.describe();
+  }
+  EXPECT_EQ(read_text("/proc/sys/net/ipv4/ip_forward"), host_forward) << "the host's changed";
+}
+
 // --preserve-fds N: the runtime's descriptors 3 .. 3+N-1 are the container's; any other the
 // runtime inherited is not.
 TEST_F(OciTest, PreserveFdsPassesExactlyThoseDescriptors) {
@@ -921,6 +941,9 @@ TEST_F(OciTest, InvokedAsCloisterOciAndFeatures) {
   r = run({link, "--version"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out.rfind("cloister-oci version ", 0), 0u) << r.describe();
+  r = run({link, "frobnicate", "x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("cloister-oci: unknown command 'frobnicate'", 0), 0u) << r.describe();
 }
 
 // A user namespace mapping uid and gid 0 onto the caller's own ids (one each), no cgroup

@@ -681,6 +681,41 @@ TEST_F(OciSpec, DeviceRules) {
   EXPECT_EQ(refused_key(j), "linux.resources.devices[0]");
 }
 
+// podman --device /dev/null:r: a grant narrower than rw for a node the container has cannot
+// be enforced without a device cgroup, so it is refused, never widened to rw.
+TEST_F(OciSpec, ANodeGrantedLessThanReadWriteIsRefused) {
+  struct stat null_dev {};
+  ASSERT_EQ(::stat("/dev/null", &null_dev), 0);
+  const auto grant = [&](const char* access) {
+    Json j = minimal();
+    j["linux"]["devices"] = {{{"path", "/dev/null"},
+                              {"type", "c"},
+                              {"major", major(null_dev.st_rdev)},
+                              {"minor", minor(null_dev.st_rdev)}}};
+    j["linux"]["resources"]["devices"] = {
+        {{"allow", false}, {"access", "rwm"}},
+        {{"allow", true}, {"type", "c"}, {"major", -1}, {"minor", -1}, {"access", "m"}},
+        {{"allow", true},
+         {"type", "c"},
+         {"major", major(null_dev.st_rdev)},
+         {"minor", minor(null_dev.st_rdev)},
+         {"access", access}}};
+    return j;
+  };
+  for (const char* narrow : {"r", "w", "m", "rm"}) {
+    const auto message = refused(grant(narrow));
+    EXPECT_TRUE(contains(message, "linux.resources.devices[2]")) << message;
+    EXPECT_TRUE(contains(message, "/dev/null")) << message;
+  }
+  accepted(grant("rw"));
+  accepted(grant("rwm"));
+  // A node the container does not have: the grant gives nothing, nothing to narrow.
+  Json j = grant("r");
+  j["linux"]["resources"]["devices"][2]["minor"] = 200;
+  j["linux"]["resources"]["devices"][2]["major"] = 10;
+  accepted(j);
+}
+
 TEST_F(OciSpec, DenyAllWithTypeAIsTheDefaultToo) {
   Json j = minimal();
   j["linux"]["resources"]["devices"] = {{{"allow", false}, {"type", "a"}, {"access", "rwm"}}};
@@ -892,6 +927,7 @@ TEST_F(OciSpec, ProcSysfsMqueue) {
   ASSERT_EQ(c.policy.fs.size(), 4u);
   EXPECT_EQ(c.policy.fs[1].kind, Kind::Proc);
   EXPECT_EQ(c.policy.fs[1].dest, "/proc");
+  EXPECT_TRUE(c.policy.fs[1].proc_knobs_writable);  // readonlyPaths say what is read-only
   EXPECT_EQ(c.policy.fs[2].kind, Kind::Sysfs);
   EXPECT_TRUE(c.policy.fs[2].read_only);
   EXPECT_EQ(c.policy.fs[3].kind, Kind::Mqueue);
