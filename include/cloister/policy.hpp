@@ -201,6 +201,10 @@ struct CgroupPolicy {
   std::optional<std::uint64_t> cpu_quota_us;     // --cpu-max QUOTA/PERIOD or --cpus 1.5
   std::uint64_t cpu_period_us = 100000;
   std::optional<std::uint64_t> cpu_weight;  // --cpu-weight 1..10000
+  // The same setting in cgroup v1's unit (2..262144, default 1024), as OCI's
+  // linux.resources.cpu.shares gives it: v1's cpu.shares gets exactly this, v2's cpu.weight
+  // its conversion. At most one of cpu_weight and cpu_shares is set.
+  std::optional<std::uint64_t> cpu_shares;
   std::optional<std::uint64_t> io_weight;   // --io-weight 1..10000
   std::string parent;        // --cgroup-parent PATH (default: cloister/ under the caller's cgroup)
   // The directory's exact name under `parent` (OCI cgroupsPath), instead of a generated one;
@@ -210,8 +214,15 @@ struct CgroupPolicy {
   // A cgroup of its own even without limits (each service of cloister supervise: its tmpfs
   // pages and processes are charged and counted apart, and it is killed as one).
   bool own = false;
+  // An OCI container: where container engines look for it. Where /sys/fs/cgroup is cgroup v1
+  // (a hybrid host included) it goes into the v1 hierarchies even without a limit, and into
+  // each one cloister can join as it is (freezer for pause; blkio, devices and the like for
+  // the engine's figures), as runc and crun put their containers. Engines decide the version
+  // so, and read the container's figures there (podman stats, containerd's metrics).
+  bool every_v1_hierarchy = false;
   bool any() const {
-    return memory_max || memory_swap_max || pids_max || cpu_quota_us || cpu_weight || io_weight;
+    return memory_max || memory_swap_max || pids_max || cpu_quota_us || cpu_weight || cpu_shares ||
+           io_weight;
   }
 };
 

@@ -7,11 +7,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "plan/cgroup_plan.hpp"
+
 namespace cloister::oci {
 namespace {
 
 // The cgroup filesystems cloister may make a container's directory in: the v2 mount and the
-// v1 hierarchies of the controllers it limits.
+// v1 hierarchies a container joins (plan/cgroup_plan.hpp: joinable_v1_mount).
 std::vector<std::string> cgroup_mounts() {
   std::vector<std::string> mounts;
   std::ifstream in("/proc/self/mountinfo");
@@ -26,12 +28,7 @@ std::vector<std::string> cgroup_mounts() {
     if (fstype == "cgroup2") {
       mounts.push_back(point);
     } else if (fstype == "cgroup") {
-      std::istringstream opts(options);
-      for (std::string o; std::getline(opts, o, ',');)
-        if (o == "memory" || o == "pids" || o == "cpu") {
-          mounts.push_back(point);
-          break;
-        }
+      if (joinable_v1_mount(options)) mounts.push_back(point);
     }
   }
   return mounts;

@@ -108,13 +108,6 @@ Status read_mappings(const Json& list, const std::string& key, std::vector<IdRan
   return ok_status();
 }
 
-// cpu.shares (2..262144, default 1024) onto cgroup v2's cpu.weight (1..10000, default 100),
-// the conversion the kernel documentation gives.
-std::uint64_t weight_of_shares(std::uint64_t shares) {
-  shares = std::clamp<std::uint64_t>(shares, 2, 262144);
-  return 1 + ((shares - 2) * 9999) / 262142;
-}
-
 // A limit of -1 (or 0 where the spec says so) means none.
 Result<std::optional<std::uint64_t>> limit_of(const Json& section, std::string_view name,
                                               const std::string& key, bool zero_is_none) {
@@ -155,7 +148,9 @@ Status read_cpu(const Json& cpu, const std::string& key, CgroupPolicy& cg) {
   CLOISTER_TRY(known_keys(cpu, key, {"shares", "quota", "period"}));
   auto shares = limit_of(cpu, "shares", key, true);
   if (!shares) return shares.take_error();
-  if (*shares) cg.cpu_weight = weight_of_shares(**shares);
+  // Kept in v1's unit, clamped as the kernel clamps cpu.shares: v1 writes it as asked, v2
+  // converts it to cpu.weight (plan/cgroup_plan.cpp).
+  if (*shares) cg.cpu_shares = std::clamp<std::uint64_t>(**shares, 2, 262144);
   auto quota = limit_of(cpu, "quota", key, true);
   if (!quota) return quota.take_error();
   auto period = limit_of(cpu, "period", key, true);
@@ -398,6 +393,7 @@ Status read_linux(const Json& linux_section, Container& c) {
   // the container's own process, as with crun and runc there.
   c.policy.cgroup.own = true;
   auto& cg = c.policy.cgroup;
+  cg.every_v1_hierarchy = true;  // engines look for it in each v1 hierarchy; pause needs freezer
   if (cg.parent.empty() && cg.leaf.empty() && !cg.any()) cg.best_effort = true;
   if (const Json* sysctl = find(linux_section, "sysctl")) CLOISTER_TRY(read_sysctl(*sysctl, c));
   if (const Json* seccomp = find(linux_section, "seccomp")) {

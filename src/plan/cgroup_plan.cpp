@@ -20,6 +20,13 @@ namespace {
 
 constexpr const char* kStep = "cgroup";
 constexpr std::uint64_t kMaxWeight = 10000;
+constexpr std::uint64_t kMinShares = 2, kMaxShares = 262144;  // v1 cpu.shares, as the kernel clamps
+
+// v1's cpu.shares onto v2's cpu.weight: the conversion the kernel documentation gives, and
+// runc and crun use (1024, the default share, becomes 39; 2 becomes 1; 262144 becomes 10000).
+std::uint64_t weight_of_shares(std::uint64_t shares) {
+  return 1 + ((shares - kMinShares) * (kMaxWeight - 1)) / (kMaxShares - kMinShares);
+}
 
 bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
@@ -141,6 +148,12 @@ Status validate(const CgroupPolicy& l) {
   if (l.cpu_weight && (*l.cpu_weight < 1 || *l.cpu_weight > kMaxWeight))
     return Error{kStep, "cpu weight out of range", std::to_string(*l.cpu_weight), EINVAL,
                  "1 to 10000, default 100"};
+  if (l.cpu_shares && (*l.cpu_shares < kMinShares || *l.cpu_shares > kMaxShares))
+    return Error{kStep, "cpu shares out of range", std::to_string(*l.cpu_shares), EINVAL,
+                 "2 to 262144, default 1024"};
+  if (l.cpu_shares && l.cpu_weight)
+    return Error{kStep, "cpu weight and cpu shares both given", "", EINVAL,
+                 "they are one setting in two units: give one"};
   if (l.io_weight && (*l.io_weight < 1 || *l.io_weight > kMaxWeight))
     return Error{kStep, "io weight out of range", std::to_string(*l.io_weight), EINVAL,
                  "1 to 10000, default 100"};
@@ -156,7 +169,7 @@ std::vector<std::string> wanted_controllers(const CgroupPolicy& l) {
   std::vector<std::string> wanted;
   if (l.memory_max || l.memory_swap_max) wanted.push_back("memory");
   if (l.pids_max) wanted.push_back("pids");
-  if (l.cpu_quota_us || l.cpu_weight) wanted.push_back("cpu");
+  if (l.cpu_quota_us || l.cpu_weight || l.cpu_shares) wanted.push_back("cpu");
   if (l.io_weight) wanted.push_back("io");
   return wanted;
 }
@@ -165,7 +178,7 @@ std::vector<std::string> wanted_controllers(const CgroupPolicy& l) {
 void drop_controller(CgroupPolicy& l, const std::string& controller) {
   if (controller == "memory") l.memory_max = l.memory_swap_max = std::nullopt;
   if (controller == "pids") l.pids_max = std::nullopt;
-  if (controller == "cpu") l.cpu_quota_us = l.cpu_weight = std::nullopt;
+  if (controller == "cpu") l.cpu_quota_us = l.cpu_weight = l.cpu_shares = std::nullopt;
   if (controller == "io") l.io_weight = std::nullopt;
 }
 
@@ -198,9 +211,10 @@ std::vector<CgroupWrite> v2_writes(const CgroupPolicy& l) {
         "cpu",
         {{"cpu.max", std::to_string(*l.cpu_quota_us) + " " + std::to_string(l.cpu_period_us)}},
         "controller 'cpu' has no bandwidth control on this host (CONFIG_CFS_BANDWIDTH)"));
-  if (l.cpu_weight)
-    s.push_back(
-        write_of("cpu", {{"cpu.weight", std::to_string(*l.cpu_weight)}}, not_provided("cpu")));
+  if (l.cpu_weight || l.cpu_shares) {
+    const auto weight = l.cpu_weight ? *l.cpu_weight : weight_of_shares(*l.cpu_shares);
+    s.push_back(write_of("cpu", {{"cpu.weight", std::to_string(weight)}}, not_provided("cpu")));
+  }
   if (l.io_weight) {
     const auto w = std::to_string(*l.io_weight);
     // io.weight comes from blk-iocost; with the BFQ scheduler only io.bfq.weight exists.
@@ -234,11 +248,14 @@ std::vector<CgroupWrite> v1_writes(const CgroupPolicy& l) {
     s.push_back(write_of("cpu", {{"cpu.cfs_period_us", std::to_string(l.cpu_period_us)}}, why));
     s.push_back(write_of("cpu", {{"cpu.cfs_quota_us", std::to_string(*l.cpu_quota_us)}}, why));
   }
-  if (l.cpu_weight)  // cpu.weight 100 is the default share, 1024 in v1 terms; linear, v1 minimum 2
-    s.push_back(write_of(
-        "cpu",
-        {{"cpu.shares", std::to_string(std::max<std::uint64_t>(2, *l.cpu_weight * 1024 / 100))}},
-        not_provided("cpu")));
+  if (l.cpu_shares)  // v1's own unit: written as asked
+    s.push_back(
+        write_of("cpu", {{"cpu.shares", std::to_string(*l.cpu_shares)}}, not_provided("cpu")));
+  else if (l.cpu_weight)  // cpu.weight 100 is the default share, 1024 in v1 terms; linear
+    s.push_back(write_of("cpu",
+                         {{"cpu.shares", std::to_string(std::max<std::uint64_t>(
+                                             kMinShares, *l.cpu_weight * 1024 / 100))}},
+                         not_provided("cpu")));
   if (l.io_weight) {
     // CFQ's blkio.weight is 10..1000 around 500 (systemd's mapping); BFQ's is 1..1000 around 100.
     const auto cfq = std::clamp<std::uint64_t>(*l.io_weight * 500 / 100, 10, 1000);
@@ -289,10 +306,12 @@ Status add_v2_hierarchy(const CgroupHost& host, const Layout& layout, CgroupPlan
   return ok_status();
 }
 
-// v1: one directory per hierarchy holding a wanted controller, and (for the exit record's
-// figures) cpuacct and memory where they can be had.
+// v1: one directory per hierarchy holding a wanted controller, (for the exit record's
+// figures) cpuacct and memory where they can be had, and with `every_hierarchy` each other
+// hierarchy a container can join as it is.
 Status add_v1_hierarchies(const CgroupHost& host, const Layout& layout,
-                          const std::vector<std::string>& wanted, CgroupPlan& plan) {
+                          const std::vector<std::string>& wanted, bool every_hierarchy,
+                          CgroupPlan& plan) {
   auto add = [&](const std::string& controller, bool required) -> Status {
     const Mount* m = v1_mount(layout, controller);
     if (!m) return ok_status();  // a required one was dropped or refused before
@@ -317,6 +336,11 @@ Status add_v1_hierarchies(const CgroupHost& host, const Layout& layout,
   CLOISTER_TRY(add("cpuacct", false));
   CLOISTER_TRY(add("memory", false));
   if (wanted.empty()) CLOISTER_TRY(add("pids", false));
+  if (every_hierarchy)
+    for (const auto& m : layout.v1)
+      if (std::all_of(m.controllers.begin(), m.controllers.end(),
+                      [](const std::string& c) { return joinable_v1_controller(c); }))
+        CLOISTER_TRY(add(m.controllers.front(), false));
   if (plan.hierarchies.empty())
     return Error{kStep, "no cgroup hierarchy to use", "", ENOENT,
                  "no cgroup filesystem is mounted"};
@@ -418,7 +442,7 @@ bool clone_into_cgroup(const std::string& release) {
 // them all, the one missing fewer (v2 on a tie). Returns the controllers the chosen one lacks.
 Result<std::vector<std::string>> choose_version(const CgroupHost& host, const Layout& layout,
                                                 const std::vector<std::string>& wanted,
-                                                CgroupPlan& plan) {
+                                                bool every_v1_hierarchy, CgroupPlan& plan) {
   if (!layout.v2 && layout.v1.empty())
     return Error{kStep, "no cgroup filesystem in /proc/self/mountinfo", "", ENOENT,
                  "mount cgroup2 on /sys/fs/cgroup"};
@@ -429,11 +453,19 @@ Result<std::vector<std::string>> choose_version(const CgroupHost& host, const La
     if (!layout.v2 || !contains(offered, c)) missing_v2.push_back(c);
     if (!v1_mount(layout, v1_name(c))) missing_v1.push_back(c);
   }
-  const bool use_v2 = layout.v2 && (missing_v2.empty() || layout.v1.empty() ||
-                                    missing_v2.size() <= missing_v1.size());
+  // Engines take /sys/fs/cgroup's type for the host's version; so does an OCI container.
+  const bool v1_host = !layout.v1.empty() && (!layout.v2 || layout.v2->point != "/sys/fs/cgroup");
+  const bool engine_v1 = every_v1_hierarchy && v1_host;
+  const bool use_v2 =
+      !engine_v1 && layout.v2 &&
+      (missing_v2.empty() || layout.v1.empty() || missing_v2.size() <= missing_v1.size());
   plan.version = use_v2 ? CgroupVersion::V2 : CgroupVersion::V1;
   if (!layout.v2)
     plan.why_version = "no cgroup v2 mount";
+  else if (engine_v1)
+    plan.why_version = "/sys/fs/cgroup is cgroup v1 (the cgroup v2 mount is at " +
+                       layout.v2->point +
+                       "): a container goes where engines look, the v1 hierarchies";
   else if (!use_v2)
     plan.why_version = "the cgroup v2 mount at " + layout.v2->point + " does not offer " +
                        join(missing_v2, ", ") + ": a hybrid host";
@@ -464,7 +496,7 @@ Status build(const CgroupPolicy& policy, std::uint64_t clone_flags, const Cgroup
   CgroupPolicy limits = policy;
   const Layout layout = read_layout(host);
   auto wanted = wanted_controllers(limits);
-  auto missing = choose_version(host, layout, wanted, plan);
+  auto missing = choose_version(host, layout, wanted, limits.every_v1_hierarchy, plan);
   if (!missing) return missing.take_error();
   if (plan.version == CgroupVersion::V2) {
     // First the parent: a parent that does not exist offers no controller either.
@@ -479,7 +511,8 @@ Status build(const CgroupPolicy& policy, std::uint64_t clone_flags, const Cgroup
   } else {
     CLOISTER_TRY(drop_missing(*missing, limits, wanted, plan));
     CLOISTER_TRY(check_v1_swap(limits, plan.dropped));
-    CLOISTER_TRY(add_v1_hierarchies(host, layout, wanted_controllers(limits), plan));
+    CLOISTER_TRY(add_v1_hierarchies(host, layout, wanted_controllers(limits),
+                                    limits.every_v1_hierarchy, plan));
     plan.entry = CgroupEntry::AttachAfterClone;
   }
   CLOISTER_TRY(add_writes(host, layout, limits, plan));
@@ -496,6 +529,22 @@ std::string read_or_empty(const char* path) {
 }
 
 }  // namespace
+
+bool joinable_v1_controller(std::string_view controller) {
+  for (const char* c : {"cpu", "cpuacct", "memory", "pids", "blkio", "devices", "freezer",
+                        "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "misc"})
+    if (controller == c) return true;
+  return false;
+}
+
+bool joinable_v1_mount(const std::string& super_options) {
+  std::vector<std::string> controllers;
+  for (const auto& opt : io::split(super_options, ','))
+    if (is_controller_option(opt)) controllers.push_back(opt);
+  return !controllers.empty() &&
+         std::all_of(controllers.begin(), controllers.end(),
+                     [](const std::string& c) { return joinable_v1_controller(c); });
+}
 
 CgroupHost real_cgroup_host() {
   CgroupHost host;
@@ -540,6 +589,18 @@ Result<CgroupPlan> plan_cgroup(const CgroupPolicy& policy, std::uint64_t clone_f
   return none;
 }
 
+namespace {
+
+// A hierarchy without limits that the exit record's figures come from (cpu time, peak memory;
+// pids: any cgroup at all), not one joined only for an engine.
+bool figures_only(const CgroupHierarchy& h) {
+  for (const auto& c : io::split(h.controllers, ','))
+    if (c == "cpuacct" || c == "memory" || c == "pids") return true;
+  return false;
+}
+
+}  // namespace
+
 std::string leaf_pattern(const CgroupPlan& plan, const CgroupHierarchy& h) {
   if (!plan.leaf_name.empty()) return h.parent + "/" + plan.leaf_name;
   return (plan.holder.empty() ? h.parent : plan.holder) + "/" + plan.leaf_prefix +
@@ -565,7 +626,10 @@ std::vector<std::string> describe(const CgroupPlan& plan) {
   for (const auto& h : plan.hierarchies)
     lines.push_back(std::string("mkdir ") + leaf_pattern(plan, h) +
                     (h.controllers.empty() ? "" : "  [" + h.controllers + "]") +
-                    (h.stats_only ? " (figures only; skipped when refused)" : ""));
+                    (!h.stats_only     ? ""
+                     : figures_only(h) ? " (figures only; skipped when refused)"
+                                       : " (joined for the container engine; skipped when "
+                                         "refused)"));
   for (const auto& w : plan.writes) {
     std::vector<std::string> files;
     for (const auto& f : w.files) files.push_back(f.name + " = " + f.value);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cloister/error.hpp"
@@ -29,8 +30,9 @@ struct CgroupHierarchy {
   std::string mount;        // where it is mounted: /sys/fs/cgroup, /sys/fs/cgroup/memory
   std::string controllers;  // v1: the mount's controllers ("cpu,cpuacct"); v2: empty
   std::string parent;       // the existing directory the sandbox's directory is made in
-  // v1: used only for the figures of the exit record (cpu time, peak memory); a refused
-  // mkdir there skips it instead of failing.
+  // v1: no limit is written there: it is for the figures of the exit record (cpu time, peak
+  // memory), or joined for a container engine (CgroupPolicy::every_v1_hierarchy: freezer for
+  // pause). A refused mkdir there skips it instead of failing.
   bool stats_only = false;
 };
 
@@ -89,6 +91,14 @@ struct CgroupHost {
 };
 
 CgroupHost real_cgroup_host();
+
+// A v1 controller whose hierarchy a container may join as it is: a new directory there works
+// without being set up (not cpuset: a new cpuset has no CPU and no memory node until given
+// some). CgroupPolicy::every_v1_hierarchy joins these.
+bool joinable_v1_controller(std::string_view controller);
+// Whether a container joins the v1 hierarchy mounted with these super options
+// ("rw,cpu,cpuacct"): it has controllers, each of them joinable.
+bool joinable_v1_mount(const std::string& super_options);
 
 // The cgroup steps for `policy` (without limits: a cgroup for the figures only). `clone_flags`
 // are the plan's namespaces (for the late cgroup namespace). Strict: a controller or a

@@ -170,6 +170,46 @@ TEST(CgroupPlan, HybridHostUsesTheV1HierarchiesPerController) {
   EXPECT_TRUE(plan.dropped.empty());
 }
 
+// CPU shares (OCI's unit) reach v1's cpu.shares exactly as asked; v2 gets the converted
+// cpu.weight. A cloister weight is converted the other way for v1.
+TEST(CgroupPlan, CpuSharesAreWrittenAsAskedOnV1AndConvertedOnV2) {
+  for (auto [shares, weight] :
+       {std::pair{1024, 39}, std::pair{512, 20}, std::pair{2, 1}, std::pair{262144, 10000}}) {
+    CgroupPolicy p;
+    p.cpu_shares = shares;
+    const auto v1 = plan_or_fail(p, hybrid_host());
+    EXPECT_EQ(v1.version, CgroupVersion::V1);
+    EXPECT_EQ(writes_of(v1), (std::vector<std::string>{"cpu.shares = " + std::to_string(shares)}));
+    const auto v2 = plan_or_fail(p, v2_host());
+    EXPECT_EQ(v2.version, CgroupVersion::V2);
+    EXPECT_EQ(writes_of(v2), (std::vector<std::string>{"cpu.weight = " + std::to_string(weight)}))
+        << shares;
+  }
+  CgroupPolicy weight;
+  weight.cpu_weight = 50;
+  EXPECT_EQ(writes_of(plan_or_fail(weight, hybrid_host())),
+            (std::vector<std::string>{"cpu.shares = 512"}));
+  EXPECT_EQ(writes_of(plan_or_fail(weight, v2_host())),
+            (std::vector<std::string>{"cpu.weight = 50"}));
+}
+
+TEST(CgroupPlan, CpuSharesOutOfRangeOrBesideAWeightAreRefused) {
+  for (std::uint64_t shares : {1ULL, 262145ULL}) {
+    CgroupPolicy p;
+    p.cpu_shares = shares;
+    auto plan = plan_cgroup(p, 0, hybrid_host().view());
+    ASSERT_FALSE(plan.ok()) << shares;
+    EXPECT_NE(plan.error().message().find("cpu shares out of range"), std::string::npos)
+        << plan.error().message();
+  }
+  CgroupPolicy both;
+  both.cpu_shares = 1024;
+  both.cpu_weight = 100;
+  auto plan = plan_cgroup(both, 0, hybrid_host().view());
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.error().message().find("both given"), std::string::npos) << plan.error().message();
+}
+
 TEST(CgroupPlan, HybridHostWithoutACgroupNamespaceNeedsNoLateOne) {
   const auto plan = plan_or_fail(limits(std::nullopt, 10), hybrid_host(), 0);
   EXPECT_FALSE(plan.late_namespace);
@@ -408,6 +448,70 @@ TEST(CgroupPlan, NoLimitsOnAHybridHostUseTheControllerlessV2Mount) {
   EXPECT_EQ(plan.hierarchies[0].parent, "/sys/fs/cgroup/unified");
   EXPECT_TRUE(plan.writes.empty());
   EXPECT_EQ(plan.entry, CgroupEntry::CloneInto);
+}
+
+// An OCI container goes where engines look: on a host whose /sys/fs/cgroup is v1 into the v1
+// hierarchies even without limits, into each one it can join as it is (freezer for pause),
+// not cpuset (a new cpuset has no CPU); on a v2 host into v2 as before.
+TEST(CgroupPlan, EveryV1HierarchyJoinsEachJoinableHierarchyOnAV1Host) {
+  CgroupPolicy p;
+  p.own = true;
+  p.every_v1_hierarchy = true;
+  p.parent = "/jobs";
+  p.leaf = "c1";
+  FakeHost host = hybrid_host();
+  host.mountinfo +=
+      "35 30 0:32 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n"
+      "36 30 0:33 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
+      "41 30 0:38 / /sys/fs/cgroup/net_cls,net_prio rw,relatime - cgroup cgroup "
+      "rw,net_cls,net_prio\n";
+  for (const char* c : {"cpu", "cpuacct", "cpuset", "memory", "blkio", "pids", "devices", "freezer",
+                        "net_cls,net_prio"})
+    host.dirs.insert(std::string("/sys/fs/cgroup/") + c + "/jobs");
+  auto plan = plan_or_fail(p, host);
+  EXPECT_EQ(plan.version, CgroupVersion::V1);
+  EXPECT_NE(plan.why_version.find("/sys/fs/cgroup is cgroup v1"), std::string::npos)
+      << plan.why_version;
+  std::set<std::string> joined;
+  for (const auto& h : plan.hierarchies) {
+    joined.insert(h.controllers);
+    EXPECT_TRUE(h.stats_only) << h.controllers << ": no limit, skipped when refused";
+    EXPECT_EQ(h.parent, h.mount + "/jobs");
+  }
+  EXPECT_EQ(joined, (std::set<std::string>{"cpu", "cpuacct", "memory", "blkio", "pids", "devices",
+                                           "freezer", "net_cls,net_prio"}));
+  EXPECT_EQ(plan.entry, CgroupEntry::AttachAfterClone);
+  EXPECT_TRUE(has_line(describe(plan),
+                       "mkdir /sys/fs/cgroup/freezer/jobs/c1  [freezer] (joined for the container "
+                       "engine; skipped when refused)"));
+
+  // A limit's hierarchy stays required; the others are joined beside it.
+  p.pids_max = 10;
+  host.file("/sys/fs/cgroup/pids/jobs/pids.max", "max\n");
+  plan = plan_or_fail(p, host);
+  for (const auto& h : plan.hierarchies) EXPECT_EQ(h.stats_only, h.controllers != "pids");
+  EXPECT_EQ(plan.hierarchies.size(), 8u);
+
+  // Without the flag a limitless cgroup stays in the controllerless v2 mount.
+  CgroupPolicy plain = p;
+  plain.every_v1_hierarchy = false;
+  plain.pids_max.reset();
+  host.dirs.insert("/sys/fs/cgroup/unified/jobs");
+  EXPECT_EQ(plan_or_fail(plain, host).version, CgroupVersion::V2);
+  // A v2 host: v2, whatever the flag.
+  CgroupPolicy v2 = p;
+  v2.parent.clear();
+  EXPECT_EQ(plan_or_fail(v2, v2_host()).version, CgroupVersion::V2);
+}
+
+TEST(CgroupPlan, JoinableV1MountsLeaveCpusetOut) {
+  EXPECT_TRUE(joinable_v1_mount("rw,freezer"));
+  EXPECT_TRUE(joinable_v1_mount("rw,cpu,cpuacct"));
+  EXPECT_TRUE(joinable_v1_mount("rw,net_cls,net_prio"));
+  EXPECT_FALSE(joinable_v1_mount("rw,cpuset"));
+  EXPECT_FALSE(joinable_v1_mount("rw,cpuset,cpu"));
+  EXPECT_FALSE(joinable_v1_mount("rw,name=systemd"));
+  EXPECT_FALSE(joinable_v1_mount("rw,xattr,release_agent=/x"));
 }
 
 TEST(CgroupPlan, DescribeNamesEveryStep) {

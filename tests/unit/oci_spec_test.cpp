@@ -596,21 +596,24 @@ TEST_F(OciSpec, MemoryLimitAndSwap) {
   accepted(j);
 }
 
-TEST_F(OciSpec, CpuSharesBecomeWeightQuotaAndPeriodPassThrough) {
+// Shares stay in cgroup v1's unit (v1 writes them as asked; planning converts them for v2),
+// clamped to what the kernel takes.
+TEST_F(OciSpec, CpuSharesQuotaAndPeriodPassThrough) {
   Json j = minimal();
   j["linux"]["resources"]["cpu"] = {{"shares", 1024}, {"quota", 50000}, {"period", 200000}};
   auto c = accepted(j);
-  EXPECT_EQ(c.policy.cgroup.cpu_weight, 39u);  // 1 + (1024 - 2) * 9999 / 262142
+  EXPECT_EQ(c.policy.cgroup.cpu_shares, 1024u);
+  EXPECT_FALSE(c.policy.cgroup.cpu_weight);
   EXPECT_EQ(c.policy.cgroup.cpu_quota_us, 50000u);
   EXPECT_EQ(c.policy.cgroup.cpu_period_us, 200000u);
-  for (auto [shares, weight] :
-       {std::pair{2, 1}, std::pair{262144, 10000}, std::pair{1, 1}, std::pair{1 << 20, 10000}}) {
-    j["linux"]["resources"]["cpu"] = {{"shares", shares}};
-    EXPECT_EQ(accepted(j).policy.cgroup.cpu_weight, static_cast<std::uint64_t>(weight)) << shares;
+  for (auto [asked, kept] : {std::pair{512, 512}, std::pair{2, 2}, std::pair{262144, 262144},
+                             std::pair{1, 2}, std::pair{1 << 20, 262144}}) {
+    j["linux"]["resources"]["cpu"] = {{"shares", asked}};
+    EXPECT_EQ(accepted(j).policy.cgroup.cpu_shares, static_cast<std::uint64_t>(kept)) << asked;
   }
   j["linux"]["resources"]["cpu"] = {{"shares", 0}, {"quota", -1}};  // none
   c = accepted(j);
-  EXPECT_FALSE(c.policy.cgroup.cpu_weight);
+  EXPECT_FALSE(c.policy.cgroup.cpu_shares);
   EXPECT_FALSE(c.policy.cgroup.cpu_quota_us);
   j["linux"]["resources"]["cpu"] = {{"cpus", "0-1"}};
   EXPECT_TRUE(contains(refused(j), "linux.resources.cpu.'cpus'"));
