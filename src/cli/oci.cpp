@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     " [--root DIR] [--log FILE] [--log-format text|json] COMMAND ...\n"
     "  create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] ID\n"
     "  start ID | state ID | kill [--all] ID [SIGNAL] | delete [--force] ID | list\n"
+    "  pause ID | resume ID\n"
     "  ps [--format table|json] ID\n"
     "  run [--bundle DIR] [--pid-file FILE] [--detach] [--preserve-fds N] ID\n"
     "  exec [--process FILE] [--detach] [--pid-file FILE] [--cwd DIR] [--env NAME=VALUE]\n"
@@ -213,11 +214,12 @@ int oci_command(const std::vector<std::string>& args, const std::string& program
   if (command == "exec") return exec_command(g, rest, j);
   if (command == "features") return oci::features();
   if (command == "list") return oci::list(g);
-  if (command == "start" || command == "state") {
+  if (command == "start" || command == "state" || command == "pause" || command == "resume") {
     auto w = parse(rest, j, {}, command);
     if (!w) return usage_error_exit(g, w.error());
     auto id = one_id(*w, command);
     if (!id) return usage_error_exit(g, id.error());
+    if (command == "pause" || command == "resume") return oci::pause(g, *id, command == "pause");
     return command == "start" ? oci::start(g, *id) : oci::state(g, *id);
   }
   if (command == "kill") {

@@ -287,32 +287,48 @@ Result<Made> make_v1(const CgroupPlan& plan, const BeforeMkdir& before_mkdir) {
 
 // ---- teardown --------------------------------------------------------------------------------
 
-// SIGKILLs what cgroup.procs lists until it is empty or the deadline passes. A pidfd pins each
-// pid, and only a pid still listed after pinning is signalled, so a recycled pid of a process
+// SIGKILLs each process cgroup.procs lists; false when it lists none. A pidfd pins each pid,
+// and only a pid still listed after pinning is signalled, so a recycled pid of a process
 // outside the cgroup is never hit.
+bool kill_listed(const std::string& procs) {
+  const auto listed = read_pids(procs);
+  if (listed.empty()) return false;
+  std::vector<std::pair<pid_t, UniqueFd>> pinned;
+  bool no_pidfd = false;  // before 5.3: plain kill(2), with the (tiny) pid reuse window
+  for (pid_t pid : listed) {
+    if (pid <= 0) continue;  // 0: a process outside this pid namespace, out of reach
+    pinned.emplace_back(pid, UniqueFd(sys::pidfd_open(pid)));
+    no_pidfd = no_pidfd || (!pinned.back().second && errno == ENOSYS);
+  }
+  const auto still = read_pids(procs);
+  for (auto& [pid, fd] : pinned) {
+    if (std::find(still.begin(), still.end(), pid) == still.end()) continue;
+    if (fd)
+      sys::pidfd_send_signal(fd.get(), SIGKILL);
+    else if (no_pidfd)
+      ::kill(pid, SIGKILL);
+  }
+  return true;
+}
+
+// SIGKILLs what cgroup.procs lists until it is empty or the deadline passes.
 bool kill_until_empty(const std::string& dir, Clock::time_point deadline) {
   const auto procs = dir + "/cgroup.procs";
   for (auto delay = milliseconds(1);; delay = std::min(delay * 2, milliseconds(20))) {
-    const auto listed = read_pids(procs);
-    if (listed.empty()) return true;
-    std::vector<std::pair<pid_t, UniqueFd>> pinned;
-    bool no_pidfd = false;  // before 5.3: plain kill(2), with the (tiny) pid reuse window
-    for (pid_t pid : listed) {
-      if (pid <= 0) continue;  // 0: a process outside this pid namespace, out of reach
-      pinned.emplace_back(pid, UniqueFd(sys::pidfd_open(pid)));
-      no_pidfd = no_pidfd || (!pinned.back().second && errno == ENOSYS);
-    }
-    const auto still = read_pids(procs);
-    for (auto& [pid, fd] : pinned) {
-      if (std::find(still.begin(), still.end(), pid) == still.end()) continue;
-      if (fd)
-        sys::pidfd_send_signal(fd.get(), SIGKILL);
-      else if (no_pidfd)
-        ::kill(pid, SIGKILL);
-    }
+    if (!kill_listed(procs)) return true;
     if (Clock::now() >= deadline) return read_pids(procs).empty();
     std::this_thread::sleep_for(delay);
   }
+}
+
+// A v1 freezer directory that is frozen (a paused container): v1 holds a SIGKILL until the
+// process is thawed, so its processes are sent one first and then thawed, and die before
+// running anything. The thaw's error, if any, shows as processes left.
+void thaw_v1_for_kill(const std::string& dir) {
+  const auto state = read_text(dir + "/freezer.state");
+  if (!state || state->rfind("THAWED", 0) == 0) return;
+  kill_listed(dir + "/cgroup.procs");
+  (void)write_text(dir + "/freezer.state", "THAWED");
 }
 
 // v2: cgroup.events says "populated 0" once no process is left in the cgroup or below.
@@ -452,6 +468,7 @@ Status Sandbox::kill_and_remove() {
     auto killed = kill_v2(paths_[0]);
     if (!killed.ok()) first = killed.take_error();
   } else {
+    for (const auto& dir : paths_) thaw_v1_for_kill(dir);
     const auto deadline = Clock::now() + kEmptyTimeout;
     for (const auto& dir : paths_)
       if (!kill_until_empty(dir, deadline) && !first) first = still_populated(dir);
@@ -473,10 +490,69 @@ Status kill_and_remove_dir(const std::string& dir) {
   if (!exists(dir)) return ok_status();
   if (exists(dir + "/cgroup.events")) {
     CLOISTER_TRY(kill_v2(dir));
-  } else if (!kill_until_empty(dir, Clock::now() + kEmptyTimeout)) {
-    return still_populated(dir);
+  } else {
+    thaw_v1_for_kill(dir);
+    if (!kill_until_empty(dir, Clock::now() + kEmptyTimeout)) return still_populated(dir);
   }
   return remove_dir(dir);
+}
+
+// ---- the freezer -------------------------------------------------------------------------------
+
+namespace {
+
+// A freeze waits for every process to reach a point where it can stop; one stuck in the
+// kernel (D state, a vfork parent) may take a while. Runc and crun give it seconds too.
+constexpr auto kFreezeTimeout = std::chrono::seconds(5);
+
+bool v2_freezer(const std::string& dir) { return exists(dir + "/cgroup.freeze"); }
+
+// Whether the kernel says the cgroup has reached `frozen` (v2: cgroup.events; v1: the state).
+bool reached(const std::string& dir, bool frozen) {
+  if (v2_freezer(dir)) return read_keyed(dir + "/cgroup.events", "frozen") == (frozen ? 1u : 0u);
+  const auto state = read_text(dir + "/freezer.state").value_or("");
+  return state.rfind(frozen ? "FROZEN" : "THAWED", 0) == 0;
+}
+
+Status ask(const std::string& dir, bool frozen) {
+  const bool v2 = v2_freezer(dir);
+  const auto file = dir + (v2 ? "/cgroup.freeze" : "/freezer.state");
+  const char* value = v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED");
+  if (int err = write_text(file, value); err != 0)
+    return Error{kStep, std::string("write ") + value + " to", file, err,
+                 err == EACCES || err == EPERM ? "the container's cgroup is not this user's" : ""};
+  return ok_status();
+}
+
+}  // namespace
+
+std::string freezer_of(const std::vector<std::string>& dirs) {
+  for (const auto& dir : dirs)
+    if (v2_freezer(dir) || exists(dir + "/freezer.state")) return dir;
+  return "";
+}
+
+bool is_frozen(const std::string& freezer) {
+  if (v2_freezer(freezer))
+    return parse_u64(read_text(freezer + "/cgroup.freeze").value_or("")) == 1u;
+  const auto state = read_text(freezer + "/freezer.state").value_or("");
+  return state.rfind("FROZEN", 0) == 0 || state.rfind("FREEZING", 0) == 0;
+}
+
+Status set_frozen(const std::string& freezer, bool frozen) {
+  const auto deadline = Clock::now() + kFreezeTimeout;
+  for (auto delay = milliseconds(1);; delay = std::min(delay * 2, milliseconds(20))) {
+    // v1 finishes a freeze only when asked again (FREEZING until then): asked each round.
+    CLOISTER_TRY(ask(freezer, frozen));
+    if (reached(freezer, frozen)) return ok_status();
+    if (Clock::now() >= deadline) break;
+    std::this_thread::sleep_for(delay);
+  }
+  if (frozen) (void)ask(freezer, false);  // not left half frozen
+  return Error{
+      kStep, frozen ? "the processes did not all freeze in" : "the processes did not thaw in",
+      freezer, EBUSY,
+      "a process stuck in the kernel (D state) holds it up; see " + freezer + "/cgroup.procs"};
 }
 
 }  // namespace cloister::cgroups

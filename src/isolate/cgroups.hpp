@@ -71,7 +71,21 @@ class Sandbox {
 };
 
 // Kills what is left in a cgroup directory this process owns (v2 or v1) and removes it; a
-// directory that does not exist is fine. For the keeper, which knows only paths.
+// directory that does not exist is fine. For the keeper, which knows only paths. A frozen v1
+// freezer directory is thawed after the SIGKILL (v1 delivers it only to thawed processes).
 Status kill_and_remove_dir(const std::string& dir);
+
+// ---- the freezer: an OCI container's pause and resume ------------------------------------
+
+// Of a sandbox's cgroup directories, the one that freezes them all: the v2 directory
+// (cgroup.freeze, Linux 5.2) or the one in the v1 freezer hierarchy (freezer.state). Empty
+// when none of them has a freezer.
+std::string freezer_of(const std::vector<std::string>& dirs);
+// Freezes (or thaws) every process of `freezer` (a freezer_of directory) and waits, bounded,
+// until the kernel says they all are (v2: cgroup.events "frozen 1"; v1: freezer.state reads
+// FROZEN). A freeze that does not complete is undone and is an error naming the directory.
+Status set_frozen(const std::string& freezer, bool frozen);
+// Whether `freezer` is frozen, or asked to be (v2 cgroup.freeze 1; v1 FROZEN or FREEZING).
+bool is_frozen(const std::string& freezer);
 
 }  // namespace cloister::cgroups

@@ -31,19 +31,30 @@ Section commands() {
             "(cgroup and state) and exits with its exit status (128+N for a signal).",
             ""},
            {"state ID",
-            "The container's state as the spec's JSON: status creating, created, running or "
-            "stopped, pid, bundle, annotations. A pid is only taken for the container's while "
-            "its start time is the one create saw.",
+            "The container's state as the spec's JSON: status creating, created, running, "
+            "paused or stopped, pid, bundle, annotations. A pid is only taken for the "
+            "container's while its start time is the one create saw.",
             ""},
            {"kill [--all] ID [SIGNAL]",
             "SIGNAL (a number or a name, default TERM) to the container's process, or with "
-            "--all to every process of its cgroup. A stopped container is not an error.",
+            "--all to every process of its cgroup. A stopped container is not an error. "
+            "SIGKILL to a paused container thaws it afterwards, so the signal is delivered "
+            "(cgroup v1 holds it until then).",
             ""},
+           {"pause ID",
+            "Freezes every process of a created or running container: cgroup v2's "
+            "cgroup.freeze, or freezer.state of the v1 freezer hierarchy, and waits until the "
+            "kernel says all are frozen (5 seconds at most, then thaws and fails). state says "
+            "paused. A container without a cgroup (rootless, nothing delegated) cannot be "
+            "paused.",
+            ""},
+           {"resume ID", "Thaws a paused container and waits until it runs again.", ""},
            {"delete [--force] ID",
             "Removes a stopped or created container: what is left of its processes is "
             "killed, its cgroup and the cgroup parents create made are removed, the poststop "
-            "hooks run, the state directory goes. A running one needs --force. Also cleans up "
-            "after a runtime killed in the middle of create.",
+            "hooks run, the state directory goes. A running or paused one needs --force (a "
+            "paused one is killed, then thawed). Also cleans up after a runtime killed in the "
+            "middle of create.",
             ""},
            {"exec [--process FILE] [--detach] [--pid-file FILE] [--cwd DIR] [--env NAME=VALUE] "
             "[--user UID[:GID]] [--cap CAP] [--preserve-fds N] ID [COMMAND [ARG...]]",
@@ -93,9 +104,13 @@ Section config_keys() {
             "process's ids are host ids (root only).",
             ""},
            {"linux.cgroupsPath, resources",
-            "/PARENT/NAME: exactly that cgroup (v2, or the v1 memory, pids and cpu hierarchies), "
-            "the parent made when missing; systemd's slice:prefix:name is refused. memory "
-            "(limit, swap), cpu (shares, quota, period), pids (limit), blockIO (weight). "
+            "/PARENT/NAME: exactly that cgroup, the parent made when missing; systemd's "
+            "slice:prefix:name is refused. Where /sys/fs/cgroup is cgroup v1 (hybrid hosts "
+            "too), as engines see it: NAME in every mounted v1 hierarchy but cpuset (freezer "
+            "for pause; memory, cpu, cpuacct, pids, blkio for the engine's figures), limits "
+            "or not; else cgroup v2. memory (limit, swap), cpu (shares: v1's cpu.shares as "
+            "given, v2's cpu.weight converted as runc does; quota, period), pids (limit), "
+            "blockIO (weight). "
             "devices: every mount but the device nodes' own is nodev, so only the nodes the "
             "container has are usable; a rule denying one of those is refused.",
             ""},

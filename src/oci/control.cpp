@@ -1,5 +1,5 @@
-// state, kill, ps, delete, list and features: the commands that work on a container by its state
-// directory, from any process, after the one that created it is gone.
+// state, kill, pause, resume, ps, delete, list and features: the commands that work on a container
+// by its state directory, from any process, after the one that created it is gone.
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -157,8 +157,23 @@ bool wait_gone(int pidfd, int timeout_ms) {
   return n > 0;
 }
 
+// After a SIGKILL to a paused container: thawed, or on cgroup v1 its processes would never
+// see the signal (v2 lets a fatal signal through the freezer; thawing there is harmless).
+// runc thaws likewise.
+Status thaw_after_kill(const State& s) {
+  const auto freezer = cgroups::freezer_of(s.cgroup_paths);
+  if (freezer.empty() || !cgroups::is_frozen(freezer)) return ok_status();
+  return cgroups::set_frozen(freezer, false);
+}
+
 Status end_container(const State& s) {
   UniqueFd pidfd = pin_process(s);
+  // Everything of a paused container is sent SIGKILL before the thaw: nothing of it runs on.
+  if (const auto freezer = cgroups::freezer_of(s.cgroup_paths);
+      !freezer.empty() && cgroups::is_frozen(freezer)) {
+    signal_cgroup(s, SIGKILL);
+    CLOISTER_TRY(cgroups::set_frozen(freezer, false));
+  }
   if (pidfd) {
     sys::pidfd_send_signal(pidfd.get(), SIGKILL);
     if (!wait_gone(pidfd.get(), 10000))
@@ -206,17 +221,50 @@ int kill(const Global& g, const std::string& id, const std::string& signal_text,
   // A stopped container has nothing left to signal: done, not an error (engines stop and
   // kill containers that may have exited meanwhile).
   if (dir.status(*s) == ContainerStatus::Stopped) return 0;
+  UniqueFd pidfd = pin_process(*s);
   if (all && !s->cgroup_paths.empty()) {
     signal_cgroup(*s, *signal);
-    return 0;
-  }
-  UniqueFd pidfd = pin_process(*s);
-  if (all) {
+  } else if (all) {
     if (pidfd) signal_pid_namespace(*s, pidfd.get(), *signal);
-    return 0;
-  }
-  if (pidfd && sys::pidfd_send_signal(pidfd.get(), *signal) != 0 && errno != ESRCH)
+  } else if (pidfd && sys::pidfd_send_signal(pidfd.get(), *signal) != 0 && errno != ESRCH) {
     return report_error(g, Error{"kill", "pidfd_send_signal", std::to_string(s->pid), errno, ""});
+  }
+  if (*signal == SIGKILL)
+    if (auto st = thaw_after_kill(*s); !st) return report_error(g, st.error());
+  return 0;
+}
+
+int pause(const Global& g, const std::string& id, bool frozen) {
+  const char* command = frozen ? "pause" : "resume";
+  if (auto valid = check_id(id); !valid) return report_error(g, valid.error());
+  StateDir dir(g.root, id);
+  auto s = dir.load();
+  if (!s) return report_error(g, s.error());
+  const auto status = dir.status(*s);
+  // runc's rule: pause a created or running container, resume a paused one.
+  const bool can = frozen ? status == ContainerStatus::Running || status == ContainerStatus::Created
+                          : status == ContainerStatus::Paused;
+  if (!can)
+    return report_error(
+        g, Error{command, "container " + quote(id) + " is " + status_name(status), "", 0,
+                 frozen ? (status == ContainerStatus::Paused ? "it is paused already"
+                                                             : "only a created or running "
+                                                               "container can be paused")
+                        : "only a paused container can be resumed"});
+  if (s->cgroup_paths.empty())
+    return report_error(
+        g, Error{command, "container " + quote(id) + " has no cgroup", "", 0,
+                 std::string(command) +
+                     " freezes or thaws the container's cgroup, and this one got none (a "
+                     "rootless container where no cgroup is delegated to the user)"});
+  const auto freezer = cgroups::freezer_of(s->cgroup_paths);
+  if (freezer.empty())
+    return report_error(
+        g, Error{command, "no freezer in the cgroups of container " + quote(id), "", 0,
+                 "cgroup v2 (Linux 5.2) or the v1 freezer hierarchy mounted at create time is "
+                 "needed; the container is in " +
+                     s->cgroup_paths.front() + (s->cgroup_paths.size() > 1 ? " and others" : "")});
+  if (auto st = cgroups::set_frozen(freezer, frozen); !st) return report_error(g, st.error());
   return 0;
 }
 
@@ -264,9 +312,9 @@ int remove(const Global& g, const std::string& id, bool force) {
   if (!s && s.error().err == ENOENT && force && !dir.exists()) return 0;
   if (!s) return report_error(g, s.error());
   const auto status = dir.status(*s);
-  if (status == ContainerStatus::Running && !force)
-    return report_error(g, Error{"delete", "container " + quote(id) + " is running", "", 0,
-                                 "stop it first, or delete --force"});
+  if ((status == ContainerStatus::Running || status == ContainerStatus::Paused) && !force)
+    return report_error(g, Error{"delete", "container " + quote(id) + " is " + status_name(status),
+                                 "", 0, "stop it first, or delete --force"});
   if (auto st = end_container(*s); !st) return report_error(g, st.error());
   remove_cgroup_parents(s->cgroup_parents_made);
   if (auto st = run_hooks(s->poststop, state_json(*s, ContainerStatus::Stopped)); !st)

@@ -231,8 +231,9 @@ int exec(const Global& g, const std::string& id, const ExecOptions& o) {
   if (!s) return report_error(g, s.error());
   const auto status = dir.status(*s);
   if (status != ContainerStatus::Running && status != ContainerStatus::Created)
-    return report_error(g, Error{"exec", "container " + quote(id) + " is " + status_name(status),
-                                 "", 0, ""});
+    return report_error(
+        g, Error{"exec", "container " + quote(id) + " is " + status_name(status), "", 0,
+                 status == ContainerStatus::Paused ? "resume it first" : ""});
   auto process = process_json(o, s->bundle);
   if (!process) return report_error(g, process.error());
   LoadOptions load;

@@ -1,7 +1,7 @@
 // The OCI runtime's commands, as runc and crun take them from container engines (podman's
-// conmon, containerd's shim): create, start, state, kill, delete, run, exec, ps, features. Each
-// returns the exit code; errors go to stderr and, with --log, to the log file (JSON lines with
-// --log-format json), which is where engines read them.
+// conmon, containerd's shim): create, start, state, kill, pause, resume, delete, run, exec, ps,
+// features. Each returns the exit code; errors go to stderr and, with --log, to the log file
+// (JSON lines with --log-format json), which is where engines read them.
 #pragma once
 
 #include <optional>
@@ -48,6 +48,9 @@ int start(const Global& g, const std::string& id);
 int run(const Global& g, const std::string& id, const CreateOptions& o, bool detach);
 int state(const Global& g, const std::string& id);
 int kill(const Global& g, const std::string& id, const std::string& signal, bool all);
+// `pause ID` (frozen) and `resume ID`: the container's cgroup frozen or thawed, through the v2
+// cgroup.freeze or the v1 freezer hierarchy; `state` says paused meanwhile.
+int pause(const Global& g, const std::string& id, bool frozen);
 int remove(const Global& g, const std::string& id, bool force);
 // The container's processes (its cgroups', else its PID namespace's; none once it stopped):
 // a JSON array of PIDs, as containerd's shim reads `ps --format json`, or PID and command

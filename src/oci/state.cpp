@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "isolate/cgroups.hpp"
 #include "kernel/io.hpp"
 #include "plan/plan.hpp"
 
@@ -69,6 +70,7 @@ std::string status_name(ContainerStatus status) {
     case ContainerStatus::Creating: return "creating";
     case ContainerStatus::Created: return "created";
     case ContainerStatus::Running: return "running";
+    case ContainerStatus::Paused: return "paused";
     case ContainerStatus::Stopped: return "stopped";
   }
   return "stopped";
@@ -165,6 +167,10 @@ Result<State> StateDir::load() const {
 ContainerStatus StateDir::status(const State& s) const {
   const auto started = live_start_time(s.pid);
   if (s.pid <= 0 || !started || *started != s.start_time) return ContainerStatus::Stopped;
+  // Frozen whether created or started, as runc says of a paused container.
+  if (const auto freezer = cgroups::freezer_of(s.cgroup_paths);
+      !freezer.empty() && cgroups::is_frozen(freezer))
+    return ContainerStatus::Paused;
   struct stat st {};
   if (::lstat(fifo().c_str(), &st) == 0) return ContainerStatus::Created;
   return ContainerStatus::Running;

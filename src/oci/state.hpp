@@ -31,7 +31,8 @@ struct State {
   std::vector<Hook> poststop;
 };
 
-enum class ContainerStatus { Creating, Created, Running, Stopped };
+// Paused: its cgroup's freezer holds every process (`pause`), until `resume`.
+enum class ContainerStatus { Creating, Created, Running, Paused, Stopped };
 
 std::string status_name(ContainerStatus status);
 
@@ -53,7 +54,8 @@ class StateDir {
   // An error with ENOENT when there is no such container.
   Result<State> load() const;
   bool exists() const;
-  // What the process is now: created (waiting for start), running, or stopped.
+  // What the process is now: created (waiting for start), running, paused (its cgroup
+  // frozen), or stopped.
   ContainerStatus status(const State& state) const;
   // Everything of the directory gone.
   Status remove() const;

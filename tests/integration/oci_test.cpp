@@ -787,6 +787,155 @@ TEST_F(OciTest, MemoryLimitIsWrittenToTheContainersCgroup) {
   expect_gone("mem1", pid, 0);
 }
 
+// CPU shares reach the cgroup as asked: v1's cpu.shares is the number (runc writes 512), v2's
+// cpu.weight its conversion, 1 + (512 - 2) * 9999 / 262142 = 20. Where /sys/fs/cgroup is v1
+// the container is in the freezer hierarchy too (pause needs it), under the exact leaf.
+TEST_F(OciTest, CpuSharesAreWrittenAsAskedAndTheFreezerIsJoined) {
+  REQUIRE_ROOT("CPU shares");
+  Json c = config(kWaitForTerm);
+  const std::string parent = "cloister-oci-it-" + std::to_string(::getpid());
+  c["linux"]["cgroupsPath"] = "/" + parent + "/cpu1";
+  c["linux"]["resources"]["cpu"] = {{"shares", 512}};
+  write_config(c);
+  auto r = call({"create", "--bundle", bundle(), "cpu1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const pid_t pid = track("cpu1");
+  const Json saved = saved_state("cpu1");
+  std::string shares, weight;
+  bool in_freezer = false;
+  for (const auto& path : saved.value("cgroup_paths", std::vector<std::string>{})) {
+    EXPECT_EQ(path.substr(path.size() - 5), "/cpu1") << path;
+    if (exists(path + "/cpu.shares")) shares = read_text(path + "/cpu.shares");
+    if (exists(path + "/cpu.weight")) weight = read_text(path + "/cpu.weight");
+    in_freezer = in_freezer || exists(path + "/freezer.state") || exists(path + "/cgroup.freeze");
+  }
+  const bool v1_host = exists("/sys/fs/cgroup/cpu/cpu.shares");
+  if (v1_host)
+    EXPECT_EQ(shares, "512\n") << saved.dump();
+  else
+    EXPECT_EQ(weight, "20\n") << saved.dump();
+  EXPECT_TRUE(in_freezer) << saved.dump();
+  ASSERT_EQ(call({"delete", "cpu1"}).exit_code, 0);
+  expect_gone("cpu1", pid, 0);
+}
+
+// The number a container's counter loop last wrote to /out/count ("" between its truncate and
+// its write).
+constexpr const char* kCounter =
+    "i=0; while :; do i=$((i + 1)); echo $i > /out/count; sleep 0.05; done";
+
+// pause freezes every process of the container and state says paused; resume thaws it. A
+// paused container is refused a second pause, a resume-less delete and exec; delete --force
+// ends it, cgroup and all. uid 65534's container has no cgroup here: pause says it needs one.
+TEST_F(OciTest, PauseFreezesTheContainerAndResumeThawsIt) {
+  write_config(config(kCounter));
+  ASSERT_EQ(call({"run", "--detach", "--bundle", bundle(), "pz1"}).exit_code, 0);
+  const pid_t pid = track("pz1");
+  const unsigned long pid_ns = pid_namespace_of(pid);
+  ASSERT_FALSE(wait_for_file(out("count"), milliseconds(5000)).empty());
+  if (saved_state("pz1").value("cgroup_paths", Json::array()).empty()) {
+    ASSERT_FALSE(is_root()) << "root's container got no cgroup";
+    auto r = call({"pause", "pz1"});
+    EXPECT_EQ(r.exit_code, 1) << r.describe();
+    EXPECT_NE(r.err.find("container 'pz1' has no cgroup"), std::string::npos) << r.describe();
+    EXPECT_NE(r.err.find("pause freezes or thaws the container's cgroup"), std::string::npos)
+        << r.describe();
+    EXPECT_EQ(state("pz1").value("status", ""), "running");
+    ASSERT_EQ(call({"delete", "--force", "pz1"}).exit_code, 0);
+    expect_gone("pz1", pid, pid_ns);
+    return;
+  }
+  auto r = call({"resume", "pz1"});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("container 'pz1' is running"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("only a paused container can be resumed"), std::string::npos)
+      << r.describe();
+
+  r = call({"pause", "pz1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(state("pz1").value("status", ""), "paused");
+  r = call({"list"});
+  EXPECT_NE(r.out.find("pz1\t" + std::to_string(pid) + "\tpaused\t"), std::string::npos)
+      << r.describe();
+  const std::string frozen_at = file_contents(out("count"));
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_EQ(file_contents(out("count")), frozen_at) << "the paused container ran";
+  r = call({"pause", "pz1"});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("it is paused already"), std::string::npos) << r.describe();
+  r = call({"delete", "pz1"});
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("container 'pz1' is paused"), std::string::npos) << r.describe();
+  r = run(oci({"exec", "pz1", "true"}));
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("resume it first"), std::string::npos) << r.describe();
+
+  r = call({"resume", "pz1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(state("pz1").value("status", ""), "running");
+  const auto deadline = Clock::now() + milliseconds(5000);
+  std::string now = frozen_at;
+  while ((now == frozen_at || now.empty()) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(20));
+    now = file_contents(out("count"));
+  }
+  EXPECT_NE(now, frozen_at) << "the resumed container does not run";
+
+  ASSERT_EQ(call({"pause", "pz1"}).exit_code, 0);
+  r = call({"delete", "--force", "pz1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_gone("pz1", pid, pid_ns);
+}
+
+// SIGKILL to a paused container ends it (cgroup v1 delivers it only once thawed: kill thaws
+// after sending it, as runc does); kill --all likewise.
+TEST_F(OciTest, SigkillEndsAPausedContainer) {
+  REQUIRE_ROOT("pause");
+  for (const bool all : {false, true}) {
+    const std::string id = all ? "pk2" : "pk1";
+    write_config(config(kCounter));
+    ASSERT_EQ(call({"run", "--detach", "--bundle", bundle(), id}).exit_code, 0);
+    const pid_t pid = track(id);
+    ASSERT_EQ(call({"pause", id}).exit_code, 0);
+    Argv kill = {"kill", id, "KILL"};
+    if (all) kill.insert(kill.begin() + 1, "--all");
+    auto r = call(kill);
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+    EXPECT_TRUE(wait_gone(pid, milliseconds(5000)));
+    EXPECT_EQ(state(id).value("status", ""), "stopped");
+    ASSERT_EQ(call({"delete", id}).exit_code, 0);
+    expect_gone(id, pid, 0);
+  }
+}
+
+// pause and resume take one container id; one that does not exist or has stopped is named.
+TEST_F(OciTest, PauseAndResumeArgumentErrors) {
+  for (const char* command : {"pause", "resume"}) {
+    auto r = call({command});
+    EXPECT_EQ(r.exit_code, 2) << r.describe();
+    EXPECT_NE(r.err.find("needs a container id"), std::string::npos) << r.describe();
+    r = call({command, "a", "b"});
+    EXPECT_EQ(r.exit_code, 2) << r.describe();
+    EXPECT_NE(r.err.find("takes one container id"), std::string::npos) << r.describe();
+    r = call({command, "--bogus", "a"});
+    EXPECT_EQ(r.exit_code, 2) << r.describe();
+    r = call({command, "never-made"});
+    EXPECT_EQ(r.exit_code, 1) << r.describe();
+    EXPECT_NE(r.err.find("no container 'never-made'"), std::string::npos) << r.describe();
+  }
+  write_config(config("exit 0"));
+  ASSERT_EQ(call({"run", "--detach", "--bundle", bundle(), "ps0"}).exit_code, 0);
+  const pid_t pid = track("ps0");
+  ASSERT_TRUE(wait_gone(pid, milliseconds(5000)));
+  auto r = call({"pause", "ps0"});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("container 'ps0' is stopped"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("only a created or running container can be paused"), std::string::npos)
+      << r.describe();
+  ASSERT_EQ(call({"delete", "ps0"}).exit_code, 0);
+  expect_gone("ps0", pid, 0);
+}
+
 // A limit needs a cgroup: where the caller may make none, create says so and leaves nothing
 // (a container asking for no limit runs without one: UserNamespaceMappedOntoTheCallersOwnIds).
 TEST_F(OciTest, ALimitWithoutACgroupToPutItInIsRefused) {

@@ -345,6 +345,69 @@ TEST(CgroupSandbox, AssigningOverALiveSandboxRemovesIt) {
   for (const auto& dir : new_paths) EXPECT_TRUE(gone(dir)) << dir;
 }
 
+// Waits (bounded) until `counter` is past `above`.
+bool advances(const volatile std::uint64_t* counter, std::uint64_t above) {
+  const auto deadline = Clock::now() + milliseconds(3000);
+  while (*counter <= above && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(5));
+  return *counter > above;
+}
+
+// The freezer of both kinds this host may have: the v1 freezer hierarchy (an OCI container,
+// every_v1_hierarchy, on a v1 host) and cgroup v2's cgroup.freeze (a sandbox without limits in
+// the v2 mount). A frozen child's counter stops, a thawed one goes on, and a frozen sandbox is
+// still killed and removed (v1 holds a SIGKILL until the thaw).
+TEST(CgroupSandbox, FreezeStopsEveryProcessThawResumesAndAFrozenOneIsKilled) {
+  SKIP_UNLESS_ROOT();
+  void* shared = ::mmap(nullptr, sizeof(std::uint64_t), PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(shared, MAP_FAILED) << std::strerror(errno);
+  auto* counter = static_cast<volatile std::uint64_t*>(shared);
+  for (bool every_v1_hierarchy : {true, false}) {
+    SCOPED_TRACE(every_v1_hierarchy ? "every_v1_hierarchy" : "no limits");
+    *counter = 0;
+    CgroupPolicy policy;
+    policy.own = true;
+    policy.every_v1_hierarchy = every_v1_hierarchy;
+    std::vector<std::string> warnings;
+    auto sb = make(policy, warnings);
+    ASSERT_TRUE(sb.ok()) << sb.error().message();
+    const auto freezer = cgroups::freezer_of(sb->paths());
+    ASSERT_FALSE(freezer.empty()) << "no freezer among " << sb->paths().front();
+    EXPECT_FALSE(cgroups::is_frozen(freezer));
+    Child child([counter](int) {
+      for (;;) {
+        *counter = *counter + 1;
+        ::usleep(1000);
+      }
+      return 0;
+    });
+    ASSERT_GT(child.pid(), 0);
+    ASSERT_TRUE(sb->attach(child.pid()).ok());
+    ASSERT_TRUE(child.go());
+    ASSERT_TRUE(advances(counter, 0));
+
+    auto st = cgroups::set_frozen(freezer, true);
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    EXPECT_TRUE(cgroups::is_frozen(freezer));
+    const std::uint64_t frozen_at = *counter;
+    std::this_thread::sleep_for(milliseconds(300));
+    EXPECT_EQ(*counter, frozen_at) << "a frozen process ran";
+    st = cgroups::set_frozen(freezer, false);
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    EXPECT_FALSE(cgroups::is_frozen(freezer));
+    EXPECT_TRUE(advances(counter, frozen_at)) << "the thawed process does not run";
+
+    st = cgroups::set_frozen(freezer, true);
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    const auto paths = sb->paths();
+    st = sb->kill_and_remove();
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    EXPECT_TRUE(killed_by_sigkill(child.wait(milliseconds(3000))));
+    for (const auto& dir : paths) EXPECT_TRUE(gone(dir)) << dir;
+  }
+  ::munmap(shared, sizeof(std::uint64_t));
+}
+
 // Without limits no controller is needed, so a cgroup v2 mount (even one without controllers,
 // as on hybrid hosts) holds the sandbox, and clone3 can start the child inside it.
 TEST(CgroupSandbox, V2CloneIntoCgroupAndCleanup) {
