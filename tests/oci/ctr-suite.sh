@@ -20,9 +20,9 @@
 # own annotations. Then the run must leave nothing (the leftover census below). Each
 # expectation is what the spec asks and Debian's runc does.
 #
-# A known gap of a runtime (todo_for: cloister-oci's capability sets, CPU shares on cgroup v1,
-# pause/resume) still runs its check; failing, it is "not ok N - ... # TODO WHY", which TAP
-# does not count as a failure, and passing, it says the gap is closed.
+# A known gap of a runtime (todo_for: cloister-oci's capability sets) still runs its check;
+# failing, it is "not ok N - ... # TODO WHY", which TAP does not count as a failure, and
+# passing, it says the gap is closed.
 #
 # Kept apart from the host:
 #  - the script re-executes itself in new mount and PID namespaces (unshare --mount --pid
@@ -512,7 +512,6 @@ t_limits() {
 t_cpu_shares() {
   local v1=""
   [ -d "/sys/fs/cgroup/cpu" ] && [ "$(stat -f -c %T /sys/fs/cgroup/cpu)" = cgroupfs ] && v1=1
-  [ -n "$v1" ] && todo_for cloister "cloister keeps CPU shares as cgroup v2's weight: 512 becomes weight 20, written to v1's cpu.shares as 20 * 1024 / 100 = 204 (1024, ctr's default, as 399)"
   start_detached c-shares --cpu-shares 512 -- sleep 600 || return 1
   local value
   if [ -n "$v1" ]; then
@@ -627,7 +626,6 @@ t_kill() {
 # `ctr task pause` freezes the container (the shim asks the runtime: `pause ID`, then
 # `state ID` says paused); `resume` thaws it.
 t_pause() {
-  todo_for cloister "cloister-oci has no pause and resume commands (nor a paused state, nor a freezer cgroup of the container on cgroup v1)"
   start_detached c-pause -- sh -c 'i=0; while :; do i=$((i + 1)); echo $i >/tmp/count; sleep 0.1; done' || return 1
   out=$(c task pause c-pause 2>&1) || fail "ctr task pause: $out"
   if [ -z "$diag" ]; then

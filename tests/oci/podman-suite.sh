@@ -8,9 +8,10 @@
 # registry): a command, a shell script on standard input, --read-only, --cap-drop, --memory
 # (the limit seen inside and from the host's cgroup, an allocation beyond it OOM-killed),
 # --pids-limit, --network none, a non-zero exit code, `podman stop -t 2` of a container that
-# ignores SIGTERM, `podman exec`, `podman run -d` + kill + rm. Then the run must leave
-# nothing: no container, no conmon or container process, no mount, no cgroup, no host
-# podman or runtime state (tests/oci/podman-env.sh says how the environment is kept apart).
+# ignores SIGTERM, `podman exec`, `podman run -d` + kill + rm, `podman pause`/`unpause` and
+# `podman stats`. Then the run must leave nothing: no container, no conmon or container
+# process, no mount, no cgroup, no host podman or runtime state (tests/oci/podman-env.sh says
+# how the environment is kept apart).
 #
 # --rootless: the same with every podman call as uid 65534 (rootless podman: a user
 # namespace from newuidmap/newgidmap, subordinate ids from files bound over /etc/subuid and
@@ -345,6 +346,35 @@ t_kill_rm() {
   [ -z "$diag" ]
 }
 
+# podman pause freezes the container (the runtime's `pause ID`; inspect says paused) and its
+# output stops; unpause thaws it and the output goes on. --pids-limit -1 leaves the container
+# no limit at all: on cgroup v1 it is still in every hierarchy podman reads, so podman stats
+# has its figures.
+t_pause() {
+  [ -n "$rootless" ] && [ -n "$no_limits" ] &&
+    { skip "rootless podman cannot pause on cgroup v1 (no cgroup delegated there)"; return; }
+  prun pause -d --pids-limit -1 "$OCI_IMAGE" sh -c 'i=0; while :; do i=$((i + 1)); echo $i; sleep 0.1; done'
+  expect_rc 0 "podman run -d --pids-limit -1" || return 1
+  local cid state before after
+  cid=$(cat "$OCI_DIR/track/pause.cid")
+  out=$(pm stats --no-stream --format '{{.PIDs}}' "$cid" 2>&1) || fail "podman stats --no-stream: $out"
+  out=$(pm pause "$cid" 2>&1) || fail "podman pause: $out"
+  state=$(pm inspect --format '{{.State.Status}}' "$cid" 2>&1)
+  [ "$state" = paused ] || fail "state after pause: '$state', expected paused"
+  before=$(pm logs "$cid" 2>/dev/null | wc -l)
+  sleep 0.5
+  after=$(pm logs "$cid" 2>/dev/null | wc -l)
+  [ "$after" = "$before" ] || fail "the paused container wrote on: $before lines, then $after"
+  out=$(pm unpause "$cid" 2>&1) || fail "podman unpause: $out"
+  state=$(pm inspect --format '{{.State.Status}}' "$cid" 2>&1)
+  [ "$state" = running ] || fail "state after unpause: '$state', expected running"
+  sleep 0.5
+  after=$(pm logs "$cid" 2>/dev/null | wc -l)
+  [ "$after" -gt "$before" ] || fail "the unpaused container writes nothing more: $after lines"
+  pm rm --force --time 0 "$cid" >/dev/null 2>&1 || fail "podman rm --force failed"
+  [ -z "$diag" ]
+}
+
 # A user namespace podman asks the runtime for: rootless, --userns=keep-id (the container runs
 # as the user's own uid, here 65534, with the host's PID namespace too); as root, --uidmap.
 t_userns() {
@@ -414,4 +444,5 @@ check "podman run -d, kill, wait (137), rm: gone with its conmon and cgroups" t_
 check "podman run -t and exec -t: the container's stdio is a terminal of its own" t_terminal
 check "--annotation org.cloister.landlock.*: Landlock confines the container's writes" t_cloister_annotations
 check "a user namespace: --userns=keep-id --pid=host (rootless), --uidmap (root)" t_userns
+check "podman pause and unpause: frozen, then running; podman stats without a pids limit" t_pause
 # cleanup_now (EXIT) adds the last check and the summary.
