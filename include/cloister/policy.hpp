@@ -190,6 +190,9 @@ struct RlimitSetting {
   int resource = 0;  // RLIMIT_*
   std::uint64_t soft = 0;
   std::uint64_t hard = 0;
+  // What asked for it, as errors name it ("process.rlimits[2]", "[rlimits] nofile"); empty:
+  // --rlimit.
+  std::string origin;
 };
 
 // The sandbox's own cgroup (v2, or the v1 memory/pids/cpu hierarchies on hybrid hosts).

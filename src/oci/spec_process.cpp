@@ -114,7 +114,7 @@ Status read_rlimits(const Json& list, const std::string& key, Container& c) {
     auto h = uint_of(*hard, member(k, "hard"));
     if (!h) return h.take_error();
     if (*s > *h) return spec_error(k, "soft is above hard");
-    c.policy.rlimits.push_back(RlimitSetting{*resource, *s, *h});
+    c.policy.rlimits.push_back(RlimitSetting{*resource, *s, *h, k});
   }
   return ok_status();
 }

@@ -123,7 +123,7 @@ Status add_rlimits(const Policy& profile, const std::string& named,
       rlimit inherited{};
       if (::getrlimit(limit.resource, &inherited) != 0)
         return Error{kKey, "getrlimit", spec_rlimit_name(name), errno, ""};
-      bound = RlimitSetting{limit.resource, inherited.rlim_cur, inherited.rlim_max};
+      bound = RlimitSetting{limit.resource, inherited.rlim_cur, inherited.rlim_max, ""};
       bound_text = spec_rlimit_name(name) + " " + limit_text(bound) +
                    ", which the container inherits (process.rlimits does not set it)";
     }
@@ -134,7 +134,11 @@ Status add_rlimits(const Policy& profile, const std::string& named,
                       "a profile may only lower a container's limits: lower the profile's, or "
                       "raise the container's with the engine, podman run --ulimit");
   }
-  c.policy.rlimits.insert(c.policy.rlimits.end(), profile.rlimits.begin(), profile.rlimits.end());
+  for (RlimitSetting limit : profile.rlimits) {
+    // "annotations.org.cloister.profile [rlimits] nofile"
+    limit.origin = std::string(kKey) + (limit.origin.empty() ? "" : " " + limit.origin);
+    c.policy.rlimits.push_back(std::move(limit));
+  }
   return ok_status();
 }
 

@@ -866,7 +866,8 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   plan.userns_block_fd = p.userns_block_fd;
   plan.trace_setup = p.trace_setup;
   for (const auto& limit : p.rlimits)
-    CLOISTER_TRY(rlimits::check_against_caller(limit, "--rlimit"));
+    CLOISTER_TRY(
+        rlimits::check_against_caller(limit, limit.origin.empty() ? "--rlimit" : limit.origin));
   plan.rlimits = p.rlimits;
   plan.sysctls = p.sysctls;
   if (p.cgroup.any() || !p.cgroup.parent.empty() || p.cgroup.own) {

@@ -198,6 +198,7 @@ class Loader {
         problem(value, limit.error().message());
         continue;
       }
+      limit->origin = "[rlimits] " + std::string(key.str());
       policy_.rlimits.push_back(*limit);
     }
   }

@@ -35,7 +35,7 @@ Result<RlimitSetting> parse(std::string_view text, const std::string& option) {
     return Error{option, "expects a number (K, M, G suffixes) or unlimited", std::string(values), 0,
                  ""};
   if (*soft > *hard) return Error{option, "soft limit above hard limit", std::string(text), 0, ""};
-  return RlimitSetting{*resource, *soft, *hard};
+  return RlimitSetting{*resource, *soft, *hard, option};
 }
 
 }  // namespace cloister::rlimits

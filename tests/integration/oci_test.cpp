@@ -1254,6 +1254,20 @@ TEST_F(OciTest, ProfileAnnotationStacksItsSeccompFilter) {
   EXPECT_FALSE(exists(state_dir("p-missing")));
 }
 
+// A limit the kernel or the caller refuses is named by its key in config.json: RLIMIT_NOFILE
+// above fs.nr_open (root), above the caller's hard limit (anyone else).
+TEST_F(OciTest, RlimitErrorsNameTheConfigKey) {
+  Json c = config("true");
+  c["process"]["rlimits"] = {{{"type", "RLIMIT_CORE"}, {"soft", 0}, {"hard", 0}},
+                             {{"type", "RLIMIT_NOFILE"}, {"soft", 1024}, {"hard", 1ULL << 40}}};
+  write_config(c);
+  auto r = run(oci({"run", "--bundle", bundle(), "rl1"}));
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("cloister-oci: process.rlimits[1]: "), std::string::npos) << r.describe();
+  EXPECT_EQ(r.err.find("--rlimit"), std::string::npos) << r.describe();
+  EXPECT_FALSE(exists(state_dir("rl1")));
+}
+
 // delete --force of a container that is not there: done, as with runc and crun (engines call
 // it after a failed create); without --force, an error naming it.
 TEST_F(OciTest, DeleteForceOfAMissingContainerSucceeds) {

@@ -345,6 +345,9 @@ TEST_F(OciSpec, Rlimits) {
   EXPECT_EQ(c.policy.rlimits[0].soft, 1024u);
   EXPECT_EQ(c.policy.rlimits[0].hard, 4096u);
   EXPECT_EQ(c.policy.rlimits[1].resource, RLIMIT_CORE);
+  // Errors about a limit name its key in config.json, not cloister run's --rlimit.
+  EXPECT_EQ(c.policy.rlimits[0].origin, "process.rlimits[0]");
+  EXPECT_EQ(c.policy.rlimits[1].origin, "process.rlimits[1]");
 
   j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 10}, {"hard", 5}}};
   EXPECT_EQ(refused_key(j), "process.rlimits[0]");
@@ -1379,6 +1382,7 @@ TEST_F(OciProfile, ProfileByPathStacksSeccompAndAddsLandlockAndRlimits) {
   EXPECT_EQ(c.policy.rlimits[2].resource, RLIMIT_NOFILE);
   EXPECT_EQ(c.policy.rlimits[2].soft, 50u);
   EXPECT_EQ(c.policy.rlimits[2].hard, 100u);
+  EXPECT_EQ(c.policy.rlimits[2].origin, "annotations.org.cloister.profile [rlimits] nofile");
   // Nothing it set was left out.
   EXPECT_TRUE(c.notices.empty()) << c.notices.front();
   EXPECT_EQ(c.annotations.at("org.cloister.profile"), path);

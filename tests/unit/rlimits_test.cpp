@@ -1,12 +1,13 @@
-#include "plan/features.hpp"
-#include "policy/rlimit_parse.hpp"
-#include "kernel/rlimit_names.hpp"
+#include "isolate/rlimits.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include "kernel/rlimit_names.hpp"
+#include "plan/features.hpp"
 #include "policy/cli.hpp"
 #include "policy/profile.hpp"
+#include "policy/rlimit_parse.hpp"
 
 namespace cloister {
 namespace {
@@ -40,18 +41,33 @@ TEST(Rlimits, RejectsMalformed) {
   }
 }
 
+// An error names what set the limit (an OCI config's key), not cloister run's --rlimit. A
+// nofile hard limit above fs.nr_open is refused to anyone: nothing is changed here.
+TEST(Rlimits, ApplyNamesWhereTheLimitCameFrom) {
+  RlimitSetting s{RLIMIT_NOFILE, 16, std::uint64_t{1} << 40, "process.rlimits[3]"};
+  auto st = rlimits::apply(s);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().step, "process.rlimits[3]");
+  EXPECT_EQ(st.error().err, EPERM);
+  EXPECT_NE(st.error().hint.find("fs.nr_open"), std::string::npos) << st.error().hint;
+  s.origin = "";
+  st = rlimits::apply(s);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().step, "--rlimit");
+}
+
 TEST(Rlimits, AboveTheCallersHardLimitIsAnError) {
   rlimit current{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &current), 0);
   if (current.rlim_max == RLIM_INFINITY)
     GTEST_SKIP() << "the caller's nofile hard limit is unlimited";
-  RlimitSetting above{RLIMIT_NOFILE, current.rlim_max + 1, current.rlim_max + 1};
+  RlimitSetting above{RLIMIT_NOFILE, current.rlim_max + 1, current.rlim_max + 1, ""};
   auto st = rlimits::check_against_caller(above, "--rlimit");
   // Only a caller holding CAP_SYS_RESOURCE may raise it.
   if (st.ok()) GTEST_SKIP() << "the caller holds CAP_SYS_RESOURCE";
   EXPECT_EQ(st.error().err, EPERM);
   EXPECT_NE(st.error().hint.find(std::to_string(current.rlim_max)), std::string::npos);
-  RlimitSetting within{RLIMIT_NOFILE, 16, current.rlim_max};
+  RlimitSetting within{RLIMIT_NOFILE, 16, current.rlim_max, ""};
   EXPECT_TRUE(rlimits::check_against_caller(within, "--rlimit").ok());
 }
 
@@ -65,6 +81,10 @@ TEST(Rlimits, FromFlagsAndProfiles) {
                                  "r.toml", p)
                   .ok());
   ASSERT_EQ(p.rlimits.size(), 3u);
+  // Errors about a limit name where it came from.
+  EXPECT_EQ(parsed->policy.rlimits[0].origin, "--rlimit");
+  for (const auto& limit : p.rlimits)
+    EXPECT_EQ(limit.origin, "[rlimits] " + std::string(rlimits::name_of(limit.resource)));
   Policy bad;
   auto st = profile::load_text("[rlimits]\nnofile = \"lots\"\n", "r.toml", bad);
   ASSERT_FALSE(st.ok());
