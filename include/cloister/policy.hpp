@@ -119,6 +119,17 @@ struct CapOp {
   int cap = -1;  // -1 with add=false: ALL
 };
 
+// The five capability sets of COMMAND's process as given (an OCI process.capabilities), bit n
+// for capability n, set exactly before exec in place of what `caps` keeps; the kernel then
+// derives the sets COMMAND runs with from them at exec (capabilities(7)).
+struct CapabilitySets {
+  std::uint64_t bounding = 0;
+  std::uint64_t effective = 0;
+  std::uint64_t permitted = 0;
+  std::uint64_t inheritable = 0;
+  std::uint64_t ambient = 0;  // each also permitted and inheritable (the kernel's rule)
+};
+
 // ---- seccomp ----
 
 // What a seccomp rule does to a matching syscall.
@@ -309,6 +320,7 @@ struct Policy {
   std::optional<std::string> chdir;
   std::vector<EnvOp> env;
   std::vector<CapOp> caps;
+  std::optional<CapabilitySets> cap_sets;  // set: these, not what `caps` keeps
   // bwrap compatibility: a sandbox whose uid is 0 keeps its capabilities (inside its user
   // namespace) unless --cap-drop; cloister's own default drops them all.
   bool root_keeps_caps = false;

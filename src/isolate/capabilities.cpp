@@ -42,20 +42,25 @@ Status drop_bounding_except(std::uint64_t keep, int last) {
   return ok_status();
 }
 
-Status set_three(std::uint64_t effective_permitted, std::uint64_t inheritable) {
+Status capset(std::uint64_t effective, std::uint64_t permitted, std::uint64_t inheritable,
+              const char* eperm_hint) {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   std::array<__user_cap_data_struct, 2> data{};
-  for (int i = 0; i < 2; ++i) {
-    const auto ep = static_cast<std::uint32_t>(effective_permitted >> (32 * i));
-    const auto inh = static_cast<std::uint32_t>(inheritable >> (32 * i));
-    data[static_cast<std::size_t>(i)] = {ep, ep, inh};
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto half = [i](std::uint64_t set) { return static_cast<std::uint32_t>(set >> (32 * i)); };
+    data[i] = {half(effective), half(permitted), half(inheritable)};
   }
   if (::syscall(SYS_capset, &header, data.data()) != 0) {
     auto e = cap_error("capset", errno);
-    if (e.err == EPERM) e.hint = "a capability to keep (--cap-add) is not held by cloister";
+    if (e.err == EPERM) e.hint = eperm_hint;
     return e;
   }
   return ok_status();
+}
+
+Status set_three(std::uint64_t effective_permitted, std::uint64_t inheritable) {
+  return capset(effective_permitted, effective_permitted, inheritable,
+                "a capability to keep (--cap-add) is not held by cloister");
 }
 
 // tolerant: the kernel refuses (EPERM) a capability missing from the inheritable set; it
@@ -86,6 +91,17 @@ Status apply_keep_only(std::uint64_t keep, bool only_if_permitted, bool sets_as_
   // are (inheritable and ambient included); with them, all three become what is kept.
   if (!sets_as_caller) CLOISTER_TRY(set_three(keep, keep));
   return raise_ambient(keep, last, true);
+}
+
+Status apply_sets(const CapabilitySets& sets) {
+  const int last = last_cap();
+  CLOISTER_TRY(drop_bounding_except(sets.bounding, last));
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+    return cap_error("PR_CAP_AMBIENT_CLEAR_ALL", errno);
+  CLOISTER_TRY(capset(sets.effective, sets.permitted, sets.inheritable,
+                      "a permitted capability is not held by the runtime, or an inheritable one "
+                      "is not in the bounding set"));
+  return raise_ambient(sets.ambient, last, false);
 }
 
 Status keep_only_a_guard() {

@@ -1,14 +1,15 @@
 // Capabilities: the bounding, permitted, effective, inheritable and ambient sets.
 #pragma once
 
-#include <vector>
 #include <sys/types.h>
 
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "cloister/error.hpp"
+#include "cloister/policy.hpp"
 #include "kernel/capability_names.hpp"
 
 namespace cloister::caps {
@@ -21,6 +22,11 @@ namespace cloister::caps {
 // effective, permitted and inheritable sets are left as the caller had them.
 Status apply_keep_only(std::uint64_t keep, bool only_if_permitted = false,
                        bool sets_as_caller = false);
+// Child side, after mounts: the five sets exactly as given (an OCI process.capabilities), in
+// runc's order: bounding first, then effective, permitted and inheritable, then ambient.
+// Ambient capabilities must also be permitted and inheritable, inheritable ones in the
+// bounding set (or already inheritable), permitted ones held now: the kernel refuses others.
+Status apply_sets(const CapabilitySets& sets);
 // cloister's init, once COMMAND is started: nothing effective, inheritable or ambient, and
 // one harmless capability (CAP_WAKE_ALARM) left permitted. The kernel lets a process read
 // another's /proc/PID/mem, environ or maps, or ptrace it, only when it holds every

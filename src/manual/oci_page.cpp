@@ -76,9 +76,9 @@ Section config_keys() {
            "more than the spec asks, this says so."},
           {{"process",
             "args, env (the whole environment), cwd, user (uid, gid, additionalGids, umask), "
-            "capabilities, rlimits, oomScoreAdj. cloister holds one capability set: uid 0 "
-            "keeps permitted within bounding, any other uid what it would keep across exec "
-            "(ambient, permitted, inheritable). no_new_privs is always set, whatever "
+            "capabilities, rlimits, oomScoreAdj. The five capability sets are set as given "
+            "(an inheritable capability must be in bounding; an ambient one not also permitted "
+            "and inheritable is left out, with a warning). no_new_privs is always set, whatever "
             "noNewPrivileges says. apparmorProfile and selinuxLabel are refused where that "
             "module runs, and said not applied where it does not. terminal "
             "(with --console-socket, which it needs): a pseudo-terminal from the container's "

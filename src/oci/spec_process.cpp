@@ -67,10 +67,10 @@ std::string cap_names(std::uint64_t set) {
   return out;
 }
 
-// What the spec's process holds once it has executed its program, which is what cloister gives
-// it (one set: bounding, permitted, effective, inheritable and ambient alike; no_new_privs set).
-// uid 0 keeps what it is permitted within the bounding set; any other uid loses at exec all
-// but its ambient capabilities (those also permitted and inheritable).
+// The five sets are set as given before exec, as runc and crun do (no_new_privs set). The
+// kernel then derives what the program holds: uid 0 what is permitted and in the bounding or
+// inheritable set, any other uid its ambient capabilities alone (capabilities(7)); that is
+// what `caps` keeps, for explain.
 Status read_capabilities(const Json& caps, const std::string& key, Container& c) {
   CLOISTER_TRY(known_keys(caps, key, {"bounding", "effective", "inheritable", "permitted", "ambient"}));
   auto bounding = cap_set(caps, "bounding", key);
@@ -83,16 +83,29 @@ Status read_capabilities(const Json& caps, const std::string& key, Container& c)
   if ((*effective & ~*permitted) != 0)
     return spec_error(member(key, "effective"), "names capabilities not in permitted: " +
                                                     cap_names(*effective & ~*permitted));
+  // The kernel lets a process make inheritable only what its bounding set holds.
+  if ((*inheritable & ~*bounding) != 0)
+    return spec_error(member(key, "inheritable"), "names capabilities not in bounding: " +
+                                                      cap_names(*inheritable & ~*bounding));
+  // Nor can it raise an ambient capability that is not permitted and inheritable: runc warns
+  // and goes on without it, so does cloister.
+  const std::uint64_t unraisable = *ambient & ~(*permitted & *inheritable);
+  if (unraisable != 0)
+    c.notices.push_back(member(key, "ambient") + " " + cap_names(unraisable) +
+                        " left out: an ambient capability must also be permitted and "
+                        "inheritable");
   const bool root = c.policy.id.uid.value_or(0) == 0;
-  const std::uint64_t keep =
-      root ? (*permitted & *bounding) : (*ambient & *permitted & *inheritable & *bounding);
+  CapabilitySets sets{*bounding, *effective, *permitted, *inheritable, *ambient & ~unraisable};
+  const std::uint64_t holds =
+      root ? (sets.permitted & (sets.bounding | sets.inheritable)) : sets.ambient;
   if (root && (*bounding & ~*permitted) != 0)
     c.notices.push_back("capabilities " + cap_names(*bounding & ~*permitted) +
                         " are in the bounding set only: cloister sets no_new_privs, so no "
                         "program the container runs regains them");
+  c.policy.cap_sets = sets;
   c.policy.caps.push_back(CapOp{false, -1});
   for (int cap = 0; cap < 64; ++cap)
-    if (keep & (std::uint64_t{1} << cap)) c.policy.caps.push_back(CapOp{true, cap});
+    if (holds & (std::uint64_t{1} << cap)) c.policy.caps.push_back(CapOp{true, cap});
   return ok_status();
 }
 

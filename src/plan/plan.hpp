@@ -173,6 +173,8 @@ struct Plan {
   bool cwd_required = false;       // --chdir given: failure is an error, not a fallback to /
   std::uint64_t keep_caps = 0;     // bit n: capability n stays (bounding, permitted, ambient)
   bool keep_caps_if_held = false;  // bwrap's root rule: keep those of keep_caps still held
+  // Policy::cap_sets: set exactly instead (keep_caps then says what COMMAND holds after exec).
+  std::optional<CapabilitySets> cap_sets;
   // Root without a user namespace (the library's default for root): the process switches to
   // these real host ids in the privileges phase, keeping only keep_caps.
   std::optional<IdMaps> host_ids;

@@ -849,6 +849,7 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
   plan.keep_caps = keep_caps_for(p, sandbox_uid);
   plan.keep_caps_if_held = p.root_keeps_caps && sandbox_uid == 0;
   plan.caps_as_caller = plan.keep_caps_if_held && p.caps.empty();
+  plan.cap_sets = p.cap_sets;
   plan.die_with_parent = p.die_with_parent;
   plan.expected_parent = caller.parent;
   plan.parent_pid = p.parent_pid;

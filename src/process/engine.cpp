@@ -119,9 +119,17 @@ Status drop_privileges(const Plan& plan, const PrivilegeOptions& options) {
   if (host_ids)
     CLOISTER_TRY(caps::switch_ids_keeping_caps(host_ids->switch_uid, host_ids->switch_gid,
                                                host_ids->groups));
-  std::uint64_t keep = plan.keep_caps;
-  if (chroot_mode) keep &= ~(1ULL << kCapSysChroot);  // no way back out of the chroot
-  CLOISTER_TRY(caps::apply_keep_only(keep, plan.keep_caps_if_held, plan.caps_as_caller));
+  const std::uint64_t no_way_out = chroot_mode ? ~(1ULL << kCapSysChroot) : ~0ULL;  // of a chroot
+  if (plan.cap_sets) {
+    CapabilitySets sets = *plan.cap_sets;
+    for (auto* set :
+         {&sets.bounding, &sets.effective, &sets.permitted, &sets.inheritable, &sets.ambient})
+      *set &= no_way_out;
+    CLOISTER_TRY(caps::apply_sets(sets));
+  } else {
+    CLOISTER_TRY(caps::apply_keep_only(plan.keep_caps & no_way_out, plan.keep_caps_if_held,
+                                       plan.caps_as_caller));
+  }
   return caps::set_no_new_privs();
 }
 

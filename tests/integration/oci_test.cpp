@@ -1254,6 +1254,33 @@ TEST_F(OciTest, ProfileAnnotationStacksItsSeccompFilter) {
   EXPECT_FALSE(exists(state_dir("p-missing")));
 }
 
+// The five sets of process.capabilities as given (podman's root process: no inheritable, no
+// ambient capabilities), then what the kernel makes of them at exec.
+TEST_F(OciTest, CapabilitySetsAreSetAsGiven) {
+  Json c = config("while read k v; do case $k in Cap*) echo $k$v;; esac; done < /proc/self/status");
+  c["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"}},
+                                  {"permitted", {"CAP_CHOWN", "CAP_KILL"}},
+                                  {"effective", {"CAP_CHOWN", "CAP_KILL"}},
+                                  {"inheritable", Json::array()},
+                                  {"ambient", Json::array()}};
+  write_config(c);
+  auto r = run(oci({"run", "--bundle", bundle(), "caps1"}));
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out,
+            "CapInh:0000000000000000\nCapPrm:0000000000000021\nCapEff:0000000000000021\n"
+            "CapBnd:0000000000000421\nCapAmb:0000000000000000\n")
+      << r.describe();
+  c["process"]["capabilities"]["inheritable"] = {"CAP_KILL"};
+  c["process"]["capabilities"]["ambient"] = {"CAP_KILL"};
+  write_config(c);
+  r = run(oci({"run", "--bundle", bundle(), "caps2"}));
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out,
+            "CapInh:0000000000000020\nCapPrm:0000000000000021\nCapEff:0000000000000021\n"
+            "CapBnd:0000000000000421\nCapAmb:0000000000000020\n")
+      << r.describe();
+}
+
 // A limit the kernel or the caller refuses is named by its key in config.json: RLIMIT_NOFILE
 // above fs.nr_open (root), above the caller's hard limit (anyone else).
 TEST_F(OciTest, RlimitErrorsNameTheConfigKey) {

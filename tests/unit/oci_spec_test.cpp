@@ -310,6 +310,52 @@ TEST_F(OciSpec, NonRootKeepsOnlyAmbientThatIsPermittedInheritableAndBounding) {
   EXPECT_TRUE(kept_caps(accepted(j)).empty());
 }
 
+// runc and crun set the five sets as given: podman's root process has no inheritable and no
+// ambient capabilities, not copies of its permitted set.
+TEST_F(OciSpec, CapabilitySetsAreSetAsGiven) {
+  Json j = minimal();
+  j["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"}},
+                                  {"permitted", {"CAP_CHOWN", "CAP_KILL"}},
+                                  {"effective", {"CAP_CHOWN"}},
+                                  {"inheritable", Json::array()},
+                                  {"ambient", Json::array()}};
+  auto c = accepted(j);
+  ASSERT_TRUE(c.policy.cap_sets.has_value());
+  const auto bit = [](const char* name) { return std::uint64_t{1} << cap(name); };
+  EXPECT_EQ(c.policy.cap_sets->bounding, bit("CAP_CHOWN") | bit("CAP_KILL") | bit("CAP_NET_RAW"));
+  EXPECT_EQ(c.policy.cap_sets->permitted, bit("CAP_CHOWN") | bit("CAP_KILL"));
+  EXPECT_EQ(c.policy.cap_sets->effective, bit("CAP_CHOWN"));
+  EXPECT_EQ(c.policy.cap_sets->inheritable, 0u);
+  EXPECT_EQ(c.policy.cap_sets->ambient, 0u);
+  // Inheritable and ambient as given too.
+  j["process"]["capabilities"]["inheritable"] = {"CAP_KILL"};
+  j["process"]["capabilities"]["ambient"] = {"CAP_KILL"};
+  c = accepted(j);
+  ASSERT_TRUE(c.policy.cap_sets.has_value());
+  EXPECT_EQ(c.policy.cap_sets->inheritable, bit("CAP_KILL"));
+  EXPECT_EQ(c.policy.cap_sets->ambient, bit("CAP_KILL"));
+}
+
+// The kernel refuses an inheritable capability outside the bounding set; an ambient one not
+// permitted and inheritable cannot be raised, and is left out with a notice (runc warns).
+TEST_F(OciSpec, InheritableOutsideBoundingIsAnErrorAmbientOutsideIsLeftOut) {
+  Json j = minimal();
+  j["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN"}},
+                                  {"permitted", {"CAP_CHOWN"}},
+                                  {"inheritable", {"CAP_CHOWN", "CAP_KILL"}}};
+  auto message = refused(j);
+  EXPECT_TRUE(contains(message, "process.capabilities.inheritable")) << message;
+  EXPECT_TRUE(contains(message, "not in bounding: CAP_KILL")) << message;
+  j["process"]["capabilities"]["inheritable"] = {"CAP_CHOWN"};
+  j["process"]["capabilities"]["ambient"] = {"CAP_CHOWN", "CAP_KILL"};
+  auto c = accepted(j);
+  ASSERT_TRUE(c.policy.cap_sets.has_value());
+  EXPECT_EQ(c.policy.cap_sets->ambient, std::uint64_t{1} << cap("CAP_CHOWN"));
+  ASSERT_FALSE(c.notices.empty());
+  EXPECT_TRUE(contains(c.notices[0], "process.capabilities.ambient CAP_KILL left out"))
+      << c.notices[0];
+}
+
 TEST_F(OciSpec, NoCapabilitiesKeyDropsAll) {
   auto c = accepted(minimal());
   ASSERT_EQ(c.policy.caps.size(), 1u);
