@@ -130,6 +130,26 @@ struct CapabilitySets {
   std::uint64_t ambient = 0;  // each also permitted and inheritable (the kernel's rule)
 };
 
+// How COMMAND is started, as the front end's model has it.
+struct ExecConventions {
+  // bubblewrap's execvp: a file the kernel cannot run (ENOEXEC: no #! line, not ELF) is run
+  // again by /bin/sh. Otherwise cloister searches PATH itself and calls execve, and such a
+  // file fails with "Exec format error", as in runc and crun.
+  bool shell_fallback = false;
+  // PWD=the directory COMMAND starts in, added to its environment (bubblewrap does).
+  // OCI runtimes add none.
+  bool set_pwd = true;
+  // Where the environment has no HOME: HOME= the home of the process's uid in the sandbox's
+  // own /etc/passwd, "/" when the uid is not listed there (OCI runtimes).
+  bool home_from_passwd = false;
+  // PATH searched when the environment has none.
+  std::string default_path = "/bin:/usr/bin";  // glibc's execvp
+  // Set: an exec that fails after the wait on block_fd is also said on COMMAND's own stderr,
+  // as "NAME: exec ARG0: ERROR (HINT)" (an OCI container after `start`: its runtime's report
+  // pipe has no reader any more). Exec errors then name process.args[0] in that form.
+  std::string name_on_stderr;
+};
+
 // ---- seccomp ----
 
 // What a seccomp rule does to a matching syscall.
@@ -321,6 +341,7 @@ struct Policy {
   std::vector<EnvOp> env;
   std::vector<CapOp> caps;
   std::optional<CapabilitySets> cap_sets;  // set: these, not what `caps` keeps
+  ExecConventions exec;
   // bwrap compatibility: a sandbox whose uid is 0 keeps its capabilities (inside its user
   // namespace) unless --cap-drop; cloister's own default drops them all.
   bool root_keeps_caps = false;

@@ -120,7 +120,11 @@ Page run_page() {
       "explicit: --uid-map 0:0:1 --gid-map 0:0:1.",
       "The hardening order is fixed: namespaces and id maps, mounts, pivot_root (or chroot), "
       "session, death signal and descriptors, resource limits, Landlock, capabilities, "
-      "no_new_privs, seccomp, exec. A step that fails is reported as `cloister: STEP PATH: "
+      "no_new_privs, seccomp, exec. COMMAND without a '/' is searched in the sandbox's PATH "
+      "(/bin:/usr/bin when it has none); a file the kernel cannot run (no #! line) is an "
+      "error, \"Exec format error\", never run by /bin/sh. COMMAND's environment gets PWD, "
+      "the directory it starts in, as bubblewrap sets it. A step that fails is reported as "
+      "`cloister: STEP PATH: "
       "OPERATION: ERROR (HINT)`; when COMMAND is missing or a path does not resolve inside "
       "the sandbox, cloister says what is missing and which option brings it in.",
       "cloister's init is PID 1 of the sandbox: it reaps, forwards SIGTERM, SIGINT, SIGHUP, "
@@ -168,7 +172,8 @@ Page bwrap_page() {
       "Runs COMMAND as bubblewrap 0.8 would: nothing is unshared unless asked, the root holds "
       "only what the options name, a sandbox running as uid 0 keeps the caller's "
       "capabilities, there is no seccomp filter but the programs given with --seccomp and "
-      "--add-seccomp-fd, and every failure of cloister's own exits with status 1.",
+      "--add-seccomp-fd, COMMAND is run by execvp (a file without #! line by /bin/sh), and "
+      "every failure of cloister's own exits with status 1.",
       "Installed under the name `bwrap` (a copy or a hard link), cloister is `cloister "
       "bwrap`; /proc/self/exe keeps that name, so a sandbox that runs /proc/self/exe to nest "
       "another works. Errors start with `bwrap: ` and use bubblewrap's words where its users' "

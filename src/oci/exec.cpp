@@ -25,10 +25,10 @@
 #include "plan/plan.hpp"
 #include "process/engine.hpp"
 #include "process/launcher.hpp"
+#include "process/passwd.hpp"
+#include "process/program.hpp"
 #include "process/report.hpp"
 #include "process/signals.hpp"
-
-extern char** environ;
 
 namespace cloister::oci {
 namespace {
@@ -140,14 +140,15 @@ Result<Plan> exec_plan(Container& c, int preserve_fds) {
   for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   for (const auto& e : plan.env) envp.push_back(const_cast<char*>(e.c_str()));
+  // In the container's mount namespace now: its /etc/passwd.
+  const std::string home =
+      plan.home_of_uid ? "HOME=" + passwd::home_of(*plan.home_of_uid) : std::string();
+  if (!home.empty()) envp.push_back(const_cast<char*>(home.c_str()));
   envp.push_back(nullptr);
-  environ = envp.data();
-  ::execvp(plan.exec_path.c_str(), argv.data());
-  const int err = errno;
-  fail(report_fd,
-       Error{"exec", "execvp", plan.exec_path, err,
-             err == ENOENT ? "COMMAND must exist inside the container" : ""},
-       err == ENOENT ? kExitNotFound : kExitCannotExec);
+  const char* path = program::path_of(envp.data(), plan.exec.default_path.c_str());
+  const int err = program::exec(plan.exec_path.c_str(), argv.data(), envp.data(), path,
+                                plan.exec.shell_fallback);
+  fail(report_fd, program::oci_error(plan.exec_path, path, err), program::exit_code_for(err));
 }
 
 // The first child: into the cgroup and namespaces, then (a PID namespace applies to children

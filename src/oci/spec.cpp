@@ -112,6 +112,14 @@ Result<Container> from_json(const Json& config, const std::string& bundle,
   // OCI's defaults, not cloister run's: the bundle says what the container gets.
   c.policy.ns.mount = Want::Yes;
   c.policy.seccomp.base = "none";
+  // The process starts as runc and crun start it: PATH searched, then execve (a file without
+  // #! is an error, never run by /bin/sh); no PWD added; HOME from the container's
+  // /etc/passwd where the environment has none; an exec failing after `start` said on the
+  // process's stderr.
+  c.policy.exec.set_pwd = false;
+  c.policy.exec.home_from_passwd = true;
+  c.policy.exec.default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  c.policy.exec.name_on_stderr = "cloister-oci";
   if (const Json* annotations = find(config, "annotations"))
     CLOISTER_TRY(read_annotations(*annotations, c));
   const Json* process = options.process ? options.process : find(config, "process");

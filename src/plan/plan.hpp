@@ -168,6 +168,10 @@ struct Plan {
   std::vector<std::string> argv;
   std::string exec_path;  // argv[0] before --argv0 replaced it
   std::vector<std::string> env;
+  ExecConventions exec;
+  // ExecConventions::home_from_passwd and env has no HOME: the uid whose home in the
+  // sandbox's /etc/passwd becomes HOME, looked up once the root is built.
+  std::optional<uid_t> home_of_uid;
   std::string cwd;                 // chdir target inside the sandbox
   std::string cwd_fallback;        // $HOME, tried when `cwd` does not exist there (then "/")
   bool cwd_required = false;       // --chdir given: failure is an error, not a fallback to /

@@ -838,6 +838,10 @@ Result<Plan> resolve(const Policy& p, const Caller& caller, const ResolveOptions
     plan.argv = p.argv;
     if (p.argv0) plan.argv.front() = *p.argv0;
     plan.env = final_environment(p.env);
+    plan.exec = p.exec;
+    const bool has_home = std::any_of(plan.env.begin(), plan.env.end(),
+                                      [](const auto& e) { return e.rfind("HOME=", 0) == 0; });
+    if (p.exec.home_from_passwd && !has_home) plan.home_of_uid = p.id.uid.value_or(0);
     plan.cwd = p.chdir.value_or(caller.cwd);
   }
   plan.cwd_required = p.chdir.has_value();

@@ -195,12 +195,14 @@ class Parser {
   }
 
  private:
-  // bubblewrap: uid 0 in the sandbox keeps its capabilities; no seccomp filter of its own.
+  // bubblewrap: uid 0 in the sandbox keeps its capabilities; no seccomp filter of its own;
+  // COMMAND found and run by execvp, a file without #! run by /bin/sh.
   void bwrap_defaults() {
     out_.policy.root_keeps_caps = true;
     out_.policy.seccomp.base = "none";
     out_.policy.inherit_fds = true;
     out_.policy.exit_record_only_if_ran = true;
+    out_.policy.exec.shell_fallback = true;
   }
 
   void run_defaults() {

@@ -18,11 +18,11 @@
 #include "process/engine.hpp"
 #include "process/init.hpp"
 #include "process/launcher.hpp"
+#include "process/passwd.hpp"
+#include "process/program.hpp"
 #include "process/report.hpp"
 #include "process/signals.hpp"
 #include "process/trace.hpp"
-
-extern char** environ;
 
 namespace cloister::child {
 namespace {
@@ -56,51 +56,59 @@ struct ExecArgs {
   std::vector<char*> argv;
   std::vector<char*> envp;
   std::string pwd;
+  std::string home;
+  const char* path = nullptr;  // searched for a program name without '/'
 };
 
+// Once the root is built: HOME from the sandbox's own /etc/passwd is read here.
 ExecArgs prepare_exec(const Plan& plan) {
   ExecArgs args;
   for (const auto& a : plan.argv) args.argv.push_back(const_cast<char*>(a.c_str()));
   args.argv.push_back(nullptr);
-  // PWD names the directory COMMAND really starts in (bwrap does the same).
-  char cwd[4096];
-  args.pwd = std::string("PWD=") + (::getcwd(cwd, sizeof cwd) ? cwd : "/");
   for (const auto& e : plan.env)
-    if (e.rfind("PWD=", 0) != 0) args.envp.push_back(const_cast<char*>(e.c_str()));
-  args.envp.push_back(args.pwd.data());
+    if (!plan.exec.set_pwd || e.rfind("PWD=", 0) != 0)
+      args.envp.push_back(const_cast<char*>(e.c_str()));
+  if (plan.exec.set_pwd) {
+    // PWD names the directory COMMAND really starts in (bwrap does the same).
+    char cwd[4096];
+    args.pwd = std::string("PWD=") + (::getcwd(cwd, sizeof cwd) ? cwd : "/");
+    args.envp.push_back(args.pwd.data());
+  }
+  if (plan.home_of_uid) {
+    args.home = "HOME=" + passwd::home_of(*plan.home_of_uid);
+    args.envp.push_back(args.home.data());
+  }
   args.envp.push_back(nullptr);
+  args.path = program::path_of(args.envp.data(), plan.exec.default_path.c_str());
   return args;
 }
 
-[[noreturn]] void exec_failed(const Plan& plan, const Context& ctx, int err) {
-  const int code = (err == ENOENT || err == ENOTDIR) ? kExitNotFound : kExitCannotExec;
-  fail(ctx,
-       Error{"exec", "execvp", plan.exec_path, err,
-             err == ENOENT ? "COMMAND must exist inside the sandbox" : ""},
-       code);
+[[noreturn]] void exec_failed(const Plan& plan, const Context& ctx, const ExecArgs& args, int err) {
+  const int code = program::exit_code_for(err);
+  if (!plan.exec.name_on_stderr.empty())
+    fail(ctx, program::oci_error(plan.exec_path, args.path, err), code);
+  // The words of bubblewrap's message ("execvp NAME"), which `cloister bwrap` keeps.
+  std::string hint = err == ENOENT    ? "COMMAND must exist inside the sandbox"
+                     : err == ENOEXEC ? program::failure_hint(plan.exec_path, args.path, err)
+                                      : "";
+  fail(ctx, Error{"exec", "execvp", plan.exec_path, err, hint}, code);
 }
 
-// What execvp would run, checked without running it: an OCI `create` reports a missing
-// program itself, before it returns (`start` has no way to).
+// After `start`: nothing reads the report pipe any more (`create` returned), so the error
+// goes to the process's own stderr too, which the engine shows (runc and crun say it there).
+[[noreturn]] void exec_failed_after_start(const Plan& plan, const Context& ctx,
+                                          const ExecArgs& args, int err) {
+  const Error e = program::oci_error(plan.exec_path, args.path, err);
+  const std::string line = plan.exec.name_on_stderr + ": " + e.message() + "\n";
+  (void)!::write(STDERR_FILENO, line.data(), line.size());
+  fail(ctx, e, program::exit_code_for(err));
+}
+
+// What exec would run, checked without running it: an OCI `create` reports a missing
+// program, or a directory, itself, before it returns (`start` has no way to).
 void check_executable(const Plan& plan, const Context& ctx, const ExecArgs& args) {
-  const std::string& name = plan.exec_path;
-  if (name.find('/') != std::string::npos) {
-    if (::access(name.c_str(), X_OK) != 0) exec_failed(plan, ctx, errno);
-    return;
-  }
-  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  for (char* const* e = args.envp.data(); *e; ++e)
-    if (std::strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
-  int err = ENOENT;
-  for (std::size_t start = 0; start <= path.size();) {
-    auto end = path.find(':', start);
-    if (end == std::string::npos) end = path.size();
-    const std::string dir = end == start ? "." : path.substr(start, end - start);
-    if (::access((dir + "/" + name).c_str(), X_OK) == 0) return;
-    if (errno == EACCES) err = EACCES;
-    start = end + 1;
-  }
-  exec_failed(plan, ctx, err);
+  if (const int err = program::check(plan.exec_path, args.path); err != 0)
+    exec_failed(plan, ctx, args, err);
 }
 
 void say_created(const Context& ctx) {
@@ -118,9 +126,10 @@ void say_created(const Context& ctx) {
   check(ctx, engine::install_seccomp(plan, ctx.chroot_mode, false));
   say_created(ctx);
   if (plan.block_fd >= 0) wait_for_byte(ctx, plan.block_fd, "exec fifo");
-  environ = args.envp.data();
-  ::execvp(plan.exec_path.c_str(), args.argv.data());
-  exec_failed(plan, ctx, errno);
+  const int err = program::exec(plan.exec_path.c_str(), args.argv.data(), args.envp.data(),
+                                args.path, plan.exec.shell_fallback);
+  if (plan.exec.name_on_stderr.empty()) exec_failed(plan, ctx, args, err);
+  exec_failed_after_start(plan, ctx, args, err);
 }
 
 // The last steps before COMMAND runs: the engine's privileges and seccomp phases, then exec.
@@ -141,9 +150,9 @@ void say_created(const Context& ctx) {
     check(ctx, seccomp::notify::install_and_send(plan.learning->program, plan.learning->socket_fd));
   trace.mark("session, capabilities, no_new_privs, seccomp");
 
-  environ = args.envp.data();  // execvp searches the sandbox's PATH, not cloister's
-  ::execvp(plan.exec_path.c_str(), args.argv.data());
-  exec_failed(plan, ctx, errno);
+  const int err = program::exec(plan.exec_path.c_str(), args.argv.data(), args.envp.data(),
+                                args.path, plan.exec.shell_fallback);
+  exec_failed(plan, ctx, args, err);
 }
 
 void enter_user_namespace(const Plan& plan, const Context& ctx) {

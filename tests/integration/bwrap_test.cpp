@@ -109,6 +109,16 @@ TEST(BwrapErrors, MissingSourceInBubblewrapsWordsWithCloistersHint) {
   EXPECT_EQ(fd.err.rfind("bwrap: Invalid fd: -1\n", 0), 0u) << fd.describe();
 }
 
+// bubblewrap runs COMMAND with execvp, whose retry runs a file without #! with /bin/sh:
+// `cloister bwrap` keeps that (cloister run refuses such a file, ENOEXEC).
+TEST(BwrapExec, AFileWithoutShebangRunsWithTheShellAsExecvpRunsIt) {
+  TempDir dir;
+  const std::string plain = dir.write("plain", "echo ran by the shell\n", 0755);
+  auto r = run(bwrap_cmd({"--bind", "/", "/", plain}));
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "ran by the shell\n") << r.describe();
+}
+
 // No "exit-code" when COMMAND never ran (bwrap writes none): here exec fails.
 TEST(BwrapStatus, NoExitRecordWhenCommandNeverRan) {
   for (const Argv& ns : {Argv{}, Argv{"--unshare-pid"}}) {

@@ -1254,6 +1254,111 @@ TEST_F(OciTest, ProfileAnnotationStacksItsSeccompFilter) {
   EXPECT_FALSE(exists(state_dir("p-missing")));
 }
 
+// A file without #! is not run by /bin/sh (glibc's execvp retry): the exec fails with
+// ENOEXEC, as in runc and crun, said on the process's stderr (after start nothing else reads).
+TEST_F(OciTest, AFileWithoutShebangIsAnExecFormatError) {
+  dir_.write("bundle/rootfs/bin/plain", "echo ran > /out/ran\n", 0755);
+  Json c = config("");
+  c["process"]["args"] = {"/bin/plain"};
+  write_config(c);
+  auto r = run(oci({"run", "--bundle", bundle(), "x1"}));
+  EXPECT_EQ(r.exit_code, 126) << r.describe();
+  EXPECT_FALSE(exists(out("ran"))) << "run by a shell";
+  EXPECT_NE(r.err.find("cloister-oci: exec /bin/plain: Exec format error (/bin/plain is neither "
+                       "a program for this machine nor a script starting with #!)\n"),
+            std::string::npos)
+      << r.describe();
+  // Found through PATH: the same.
+  c["process"]["args"] = {"plain"};
+  write_config(c);
+  r = run(oci({"run", "--bundle", bundle(), "x2"}));
+  EXPECT_EQ(r.exit_code, 126) << r.describe();
+  EXPECT_FALSE(exists(out("ran"))) << "run by a shell";
+  EXPECT_NE(r.err.find("cloister-oci: exec plain: Exec format error (/bin/plain, found in PATH, "
+                       "is neither "),
+            std::string::npos)
+      << r.describe();
+  EXPECT_FALSE(exists(state_dir("x1")));
+  EXPECT_FALSE(exists(state_dir("x2")));
+}
+
+// A script whose interpreter is missing is found at create (it exists) and fails only at
+// exec, after start: the process says so on its own stderr, which the engine shows.
+TEST_F(OciTest, AnExecFailingAfterStartIsSaidOnTheProcessStderr) {
+  dir_.write("bundle/rootfs/bin/script", "#!/bin/no-such-shell\necho ran\n", 0755);
+  Json c = config("");
+  c["process"]["args"] = {"/bin/script"};
+  write_config(c);
+  auto r = call({"create", "--bundle", bundle(), "i1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const pid_t pid = track("i1");
+  const std::string container_stderr = dir_ / ("call-" + std::to_string(calls_) + ".err");
+  r = call({"start", "i1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(wait_gone(pid, milliseconds(5000)));
+  // create's own warnings come first in that file (uid 65534: no cgroup).
+  const std::string said =
+      "cloister-oci: exec /bin/script: No such file or directory (/bin/script exists, but the "
+      "interpreter its #! line names is missing: /bin/no-such-shell)\n";
+  const auto deadline = Clock::now() + milliseconds(5000);
+  while (file_contents(container_stderr).find(said) == std::string::npos && Clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(10));
+  const std::string text = file_contents(container_stderr);
+  EXPECT_EQ(text.size() >= said.size() ? text.substr(text.size() - said.size()) : text, said)
+      << text;
+  ASSERT_EQ(call({"delete", "i1"}).exit_code, 0);
+  expect_gone("i1", pid, 0);
+}
+
+// runc refuses a directory as the program at create; so does cloister (access(X_OK) alone
+// would let it through: a directory is searchable).
+TEST_F(OciTest, CreateRefusesADirectoryAsTheProgram) {
+  Json c = config("");
+  c["process"]["args"] = {"/bin"};
+  write_config(c);
+  Process p(to_files(oci({"create", "--bundle", bundle(), "dir1"}), "create"), {});
+  const pid_t runtime = p.pid();
+  auto r = p.finish();
+  r.err = file_contents(dir_ / "create.err");
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("cloister-oci: exec /bin: Permission denied (/bin is a directory)\n"),
+            std::string::npos)
+      << r.describe();
+  EXPECT_FALSE(exists(state_dir("dir1")));
+  EXPECT_EQ(cgroups_named_after(runtime), std::vector<std::string>{});
+}
+
+// HOME as runc and crun set it where process.env has none: the uid's home in the container's
+// /etc/passwd, "/" when it is not listed there. No PWD is added (runc and crun add none).
+TEST_F(OciTest, HomeFromTheContainersPasswdAndNoPwd) {
+  dir_.mkdir("bundle/rootfs/etc");
+  // The shell's initial environment, as the runtime gave it (a shell sets PWD itself later);
+  // `; true`: cat is forked, the shell does not become it.
+  Json c = config("cat /proc/$$/environ > /out/environ; true");
+  auto environ_of = [&](const std::string& id) {
+    ::unlink(out("environ").c_str());
+    write_config(c);
+    auto r = run(oci({"run", "--bundle", bundle(), id}));
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    std::vector<std::string> entries;
+    std::string text = file_contents(out("environ"));
+    for (std::size_t at = 0; at < text.size();) {
+      auto end = text.find('\0', at);
+      if (end == std::string::npos) end = text.size();
+      entries.push_back(text.substr(at, end - at));
+      at = end + 1;
+    }
+    return entries;
+  };
+  dir_.write("bundle/rootfs/etc/passwd",
+             "daemon:x:1:1::/usr/sbin:/bin/sh\nroot:x:0:0:root:/root:/bin/sh\n");
+  EXPECT_EQ(environ_of("h1"), (std::vector<std::string>{"PATH=/bin", "HOME=/root"}));
+  dir_.write("bundle/rootfs/etc/passwd", "daemon:x:1:1::/usr/sbin:/bin/sh\n");
+  EXPECT_EQ(environ_of("h2"), (std::vector<std::string>{"PATH=/bin", "HOME=/"}));
+  c["process"]["env"] = {"PATH=/bin", "HOME=/given"};
+  EXPECT_EQ(environ_of("h3"), (std::vector<std::string>{"PATH=/bin", "HOME=/given"}));
+}
+
 // The five sets of process.capabilities as given (podman's root process: no inheritable, no
 // ambient capabilities), then what the kernel makes of them at exec.
 TEST_F(OciTest, CapabilitySetsAreSetAsGiven) {

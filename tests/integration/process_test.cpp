@@ -125,6 +125,27 @@ TEST(ExitCode, MissingCommandIs127) {
   EXPECT_NE(r.err.find("/no/such/command"), std::string::npos) << r.describe();
 }
 
+// cloister searches PATH and calls execve itself: a file the kernel cannot run (no #! line)
+// is an error, never run by /bin/sh as glibc's execvp would (runc and crun refuse it too).
+TEST(ExitCode, AFileWithoutShebangIsAnExecFormatError) {
+  TempDir dir;
+  dir.write("plain", "echo ran\n", 0755);
+  const Argv bind = {"--ro-bind", dir.path(), dir.path()};
+  // By its path, and found in PATH.
+  for (const Argv& rest :
+       {Argv{"--", dir / "plain"}, Argv{"--setenv", "PATH", dir.path(), "--", "plain"}}) {
+    Argv args = bind;
+    args.insert(args.end(), rest.begin(), rest.end());
+    auto r = run(cloister(args));
+    EXPECT_EQ(r.exit_code, 126) << r.describe();
+    EXPECT_EQ(r.out.find("ran"), std::string::npos) << r.describe();
+    EXPECT_NE(r.err.find("Exec format error"), std::string::npos) << r.describe();
+    EXPECT_NE(r.err.find("neither a program for this machine nor a script starting with #!"),
+              std::string::npos)
+        << r.describe();
+  }
+}
+
 // COMMAND not found: the message says why it is missing and what the root holds.
 TEST(ExitCode, MissingCommandSaysWhyAndWhatTheRootHolds) {
   TempDir dir;

@@ -356,6 +356,16 @@ TEST_F(OciSpec, InheritableOutsideBoundingIsAnErrorAmbientOutsideIsLeftOut) {
       << c.notices[0];
 }
 
+// As runc and crun start it: no /bin/sh for a file without #!, no PWD added, HOME from the
+// container's /etc/passwd, an exec failing after start said on the process's stderr.
+TEST_F(OciSpec, TheProcessStartsAsRuncStartsIt) {
+  auto c = accepted(minimal());
+  EXPECT_FALSE(c.policy.exec.shell_fallback);
+  EXPECT_FALSE(c.policy.exec.set_pwd);
+  EXPECT_TRUE(c.policy.exec.home_from_passwd);
+  EXPECT_EQ(c.policy.exec.name_on_stderr, "cloister-oci");
+}
+
 TEST_F(OciSpec, NoCapabilitiesKeyDropsAll) {
   auto c = accepted(minimal());
   ASSERT_EQ(c.policy.caps.size(), 1u);
