@@ -8,10 +8,10 @@
 # registry): a command, a shell script on standard input, --read-only, --cap-drop, --memory
 # (the limit seen inside and from the host's cgroup, an allocation beyond it OOM-killed),
 # --pids-limit, --network none, a non-zero exit code, `podman stop -t 2` of a container that
-# ignores SIGTERM, `podman exec`, `podman run -d` + kill + rm, `podman pause`/`unpause` and
-# `podman stats`. Then the run must leave nothing: no container, no conmon or container
-# process, no mount, no cgroup, no host podman or runtime state (tests/oci/podman-env.sh says
-# how the environment is kept apart).
+# ignores SIGTERM, `podman exec`, `podman run -d` + kill + rm, `podman pause`/`unpause`,
+# `podman stats`, exec errors, HOME and PWD, root's capability sets. Then the run must leave
+# nothing: no container, no conmon or container process, no mount, no cgroup, no host podman
+# or runtime state (tests/oci/podman-env.sh says how the environment is kept apart).
 #
 # --rootless: the same with every podman call as uid 65534 (rootless podman: a user
 # namespace from newuidmap/newgidmap, subordinate ids from files bound over /etc/subuid and
@@ -291,6 +291,34 @@ t_exec() {
   [ -z "$diag" ]
 }
 
+# The process as runc and crun start it: a program file without #! is an exec error (never
+# run by /bin/sh), said on stderr (the failure comes after start, when only the process's
+# own stderr reaches podman); a directory is refused; HOME, which podman leaves to the
+# runtime for a uid the image's /etc/passwd does not list, is "/"; the runtime adds no PWD;
+# root's inheritable and ambient capabilities are podman's (none), not its permitted ones.
+t_process() {
+  printf 'echo ran by a shell\n' >"$OCI_DIR/plain"
+  chmod 0755 "$OCI_DIR/plain"
+  prun plain --rm -v "$OCI_DIR/plain:/plain:ro" "$OCI_IMAGE" /plain
+  [ "$rc" -ne 0 ] || fail "a program file without #! ran (exit 0): $out"
+  [[ $out != *"ran by a shell"* ]] || fail "a program file without #! was run by a shell"
+  grep -qi "exec format error" <<<"$err" || fail "no 'exec format error' on stderr: $err"
+  prun dir --rm "$OCI_IMAGE" /bin
+  [ "$rc" -ne 0 ] || fail "a directory as the program: exit 0"
+  grep -qi "directory\|permission denied" <<<"$err" || fail "a directory as the program: $err"
+  # The shell's environment as the runtime gave it ("; true": the shell is not replaced by tr,
+  # whose /proc/PID/environ, opened before its exec, would read empty).
+  prun env --rm --user 1234:1234 "$OCI_IMAGE" sh -c 'tr "\0" "\n" </proc/$$/environ; true'
+  expect_rc 0 "podman run --user 1234" || return 1
+  grep -qx 'HOME=/' <<<"$out" || fail "uid 1234 (not in /etc/passwd): no HOME=/ in:" "$out"
+  ! grep -q '^PWD=' <<<"$out" || fail "the runtime added PWD:" "$out"
+  prun caps --rm "$OCI_IMAGE" sh -c 'grep -E "^Cap(Inh|Amb)" /proc/1/status | tr -s "\t" " "'
+  expect_rc 0 "podman run (root's capabilities)" || return 1
+  [ "$out" = $'CapInh: 0000000000000000\nCapAmb: 0000000000000000' ] ||
+    fail "root's inheritable and ambient sets are not empty:" "$out"
+  [ -z "$diag" ]
+}
+
 # -t: conmon listens on a console socket and takes the terminal's master end from the runtime;
 # the container's stdio is the terminal (tty(1) names it), conmon relays what it shows.
 t_terminal() {
@@ -441,6 +469,7 @@ check "exit code 42 propagated by podman run" t_exit_code
 check "podman stop -t 2 of a container ignoring SIGTERM: killed after the grace" t_stop
 check "podman exec: same PID/UTS/mount namespaces, hostname, exit code, stdin" t_exec
 check "podman run -d, kill, wait (137), rm: gone with its conmon and cgroups" t_kill_rm
+check "exec errors (no #!, a directory) said, HOME=/ for an unlisted uid, no PWD, root's inheritable and ambient empty" t_process
 check "podman run -t and exec -t: the container's stdio is a terminal of its own" t_terminal
 check "--annotation org.cloister.landlock.*: Landlock confines the container's writes" t_cloister_annotations
 check "a user namespace: --userns=keep-id --pid=host (rootless), --uidmap (root)" t_userns
