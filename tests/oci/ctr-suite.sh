@@ -437,7 +437,6 @@ cwd /'
 # ctr's spec names no inheritable and no ambient capabilities: both sets empty, as runc leaves
 # them.
 t_caps_unasked() {
-  todo_for cloister "cloister gives a process one capability set: inheritable and ambient are the permitted set too (its model for every sandbox; for uid 0 they add nothing at exec, but they are more than the spec asks)"
   run_ctr --rm "$image" c-capsets sh -c 'grep -E "^(CapInh|CapAmb):" /proc/self/status | tr -s "\t " " "'
   expect_rc 0 "ctr run (capability sets)" || return 1
   [ "$out" = $'CapInh: 0000000000000000\nCapAmb: 0000000000000000' ] || fail "inside the container:" "$out"
