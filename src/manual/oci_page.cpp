@@ -188,8 +188,9 @@ Page oci_page() {
       {"Global options",
        "",
        {with("--root", {directory("DIR")},
-             "The state directory (default /run/cloister-oci for root, else "
-             "$XDG_RUNTIME_DIR/cloister-oci)."),
+             "The state directory (default /run/cloister-oci for root of the host's user "
+             "namespace, else $XDG_RUNTIME_DIR/cloister-oci, as rootless podman runs its "
+             "runtime; /tmp/cloister-oci-UID without XDG_RUNTIME_DIR)."),
         with("--log", {path("FILE")}, "Errors and warnings also go to FILE."),
         with("--log-format", {choice("FORMAT", {"text", "json"})},
              "json: one object a line with level, msg and time, as engines read them."),
