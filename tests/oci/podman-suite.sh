@@ -420,6 +420,23 @@ t_userns() {
   [ "$out" = "$want" ] || fail "output:" "$out" "expected:" "$want"
 }
 
+# --device PATH:r: the node is never writable in the container. crun and runc deny the open
+# for writing through the device cgroup; cloister-oci, which has none, refuses the container
+# at create with the key and the node. Rootless podman on cgroup v1 has no device cgroup for
+# any runtime to use.
+t_device_read_only() {
+  [ -n "$rootless" ] && { skip "rootless: no device cgroup for any runtime (cgroup v1)"; return; }
+  [ -c /dev/net/tun ] || { skip "no /dev/net/tun on this host"; return; }
+  prun devr --rm --device /dev/net/tun:r "$OCI_IMAGE" \
+    sh -c 'if (: >>/dev/net/tun) 2>/dev/null; then echo writable; else echo refused; fi'
+  if [ "$rc" -eq 0 ]; then
+    [ "$out" = refused ] || fail "a node granted r opened for writing: $out"
+  else
+    grep -q "grants /dev/net/tun only 'r'" <<<"$err" ||
+      fail "podman run --device /dev/net/tun:r failed (exit $rc) without naming the grant:" "$err"
+  fi
+}
+
 cleanup_now() {
   trap - EXIT INT TERM
   [ -n "${OCI_DIR:-}" ] || return 0
@@ -473,5 +490,6 @@ check "exec errors (no #!, a directory) said, HOME=/ for an unlisted uid, no PWD
 check "podman run -t and exec -t: the container's stdio is a terminal of its own" t_terminal
 check "--annotation org.cloister.landlock.*: Landlock confines the container's writes" t_cloister_annotations
 check "a user namespace: --userns=keep-id --pid=host (rootless), --uidmap (root)" t_userns
+check "--device /dev/net/tun:r: never writable (refused by the device cgroup, or the container refused)" t_device_read_only
 check "podman pause and unpause: frozen, then running; podman stats without a pids limit" t_pause
 # cleanup_now (EXIT) adds the last check and the summary.
