@@ -92,7 +92,9 @@ int main(int argc, char** argv) {
   policy.ns.net = cloister::Want::Yes;  // no network; the socket is opened before
   policy.ns.ipc = cloister::Want::Yes;
   policy.new_session = true;
-  policy.rlimits.push_back({RLIMIT_CORE, 0, 0});
+  cloister::RlimitSetting no_core;
+  no_core.resource = RLIMIT_CORE;  // soft and hard 0
+  policy.rlimits.push_back(no_core);
 
   cloister::Sandbox sandbox(policy);
   if (auto s = sandbox.compile(); !s) return fail("compile", s.error());

@@ -217,6 +217,8 @@ struct SeccompPolicy {
 };
 
 // setrlimit(resource, {soft, hard}) in the sandbox (--rlimit NAME=SOFT[:HARD], [rlimits]).
+// Set its members by name (examples/share-server): a brace list of three values leaves
+// `origin` out, which -Wextra's missing-field-initializers reports.
 struct RlimitSetting {
   int resource = 0;  // RLIMIT_*
   std::uint64_t soft = 0;
