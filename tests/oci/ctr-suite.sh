@@ -20,10 +20,6 @@
 # own annotations. Then the run must leave nothing (the leftover census below). Each
 # expectation is what the spec asks and Debian's runc does.
 #
-# A known gap of a runtime (todo_for: cloister-oci's capability sets) still runs its check;
-# failing, it is "not ok N - ... # TODO WHY", which TAP does not count as a failure, and
-# passing, it says the gap is closed.
-#
 # Kept apart from the host:
 #  - the script re-executes itself in new mount and PID namespaces (unshare --mount --pid
 #    --fork --mount-proc, mounts private): containerd, its shims (which daemonize, so they are
@@ -180,8 +176,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   path = "$dir/opt"
 EOF
 
-n=0 passed=0 failed=0 skipped=0 todo=0
-todo_why=""    # the known gap of the runtime that the check under way shows
+n=0 passed=0 failed=0 skipped=0
 diag=""        # what the failing check says
 in_check=""    # the check under way
 skipped_why="" # why the check could not run here
@@ -271,7 +266,6 @@ check() {
   diag="" skipped_why=""
   local t0=$EPOCHREALTIME
   in_check=$desc
-  todo_why=""
   "$@" && [ -z "$diag" ]
   local result=$?
   in_check=""
@@ -281,28 +275,13 @@ check() {
       skipped=$((skipped + 1))
       return
     fi
-    if [ -n "$todo_why" ]; then
-      echo "ok $n - $desc # TODO $todo_why (passes now: the gap is closed)"
-    else
-      echo "ok $n - $desc ($(seconds_since "$t0") s)"
-    fi
+    echo "ok $n - $desc ($(seconds_since "$t0") s)"
     passed=$((passed + 1))
-  elif [ -n "$todo_why" ]; then
-    echo "not ok $n - $desc # TODO $todo_why"
-    [ -n "$diag" ] && sed '/^$/d; s/^/#   /' <<<"$diag"
-    todo=$((todo + 1))
   else
     echo "not ok $n - $desc"
     [ -n "$diag" ] && sed '/^$/d; s/^/#   /' <<<"$diag"
     failed=$((failed + 1))
   fi
-}
-# todo_for RUNTIME-PREFIX WHY: a known gap of the runtimes whose name starts with the prefix.
-# The check runs all the same against the spec's expectation; should it fail, it is TAP's
-# "not ok ... # TODO WHY", which fails no run.
-todo_for() {
-  [[ "$(basename "$runtime")" == "$1"* ]] && todo_why=$2
-  return 0
 }
 fail() { diag+="$*"$'\n'; return 1; }
 skip() { skipped_why=$*; return 0; }
@@ -824,7 +803,6 @@ cleanup_now() {
     failed=$((failed + 1))
   fi
   echo "1..$n"
-  [ "$todo" -gt 0 ] && echo "# $todo not ok as TODO: known gaps of $name, each said above"
   echo "# $name: $(seconds_since "$started") s"
   echo "$passed passed, $failed failed, $skipped skipped"
   [ "$failed" -eq 0 ] && exit 0
